@@ -1,0 +1,10 @@
+//! One module per subcommand.
+
+pub mod doctor;
+pub mod inspect;
+pub mod synth;
+pub mod prepare;
+pub mod labelme_to_mask;
+
+/// The error type every subcommand returns: each crate's typed error, boxed.
+pub type CliResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;

@@ -1,0 +1,52 @@
+//! `bonescan`: the command-line tool of the bonescan workspace.
+//!
+//! Each subcommand lives in its own module under `commands/`; `main` only parses and dispatches.
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+
+/// Bone-metastasis segmentation of whole-body bone scans (Double U-Net, BG/NM/M).
+#[derive(Debug, Parser)]
+#[command(name = "bonescan", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Report libtorch, CUDA/cuDNN and CPU facts of this machine.
+    Doctor(commands::doctor::Args),
+    /// Describe bone-scan DICOM files: views, geometry, transfer syntax, counts.
+    Inspect(commands::inspect::Args),
+    /// Generate the synthetic whole-body bone-scan cohort (DICOM + Labelme).
+    Synth(commands::synth::Args),
+    /// Preprocess scans (and labels) to the 640×512 training data set.
+    Prepare(commands::prepare::Args),
+    /// Rasterise Labelme JSON annotations to 8-bit class masks, as labelme exports them.
+    LabelmeToMask(commands::labelme_to_mask::Args),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Doctor(args) => commands::doctor::run(&args),
+        Command::Inspect(args) => commands::inspect::run(&args),
+        Command::Synth(args) => commands::synth::run(&args),
+        Command::Prepare(args) => commands::prepare::run(&args),
+        Command::LabelmeToMask(args) => commands::labelme_to_mask::run(&args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("bonescan: error: {err}");
+            let mut source = std::error::Error::source(&*err);
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,82 @@
+//! Test support shared by the crates of the bonescan workspace (a dev-dependency only).
+//!
+//! - [`nm1_dir`]: where the real NEMA WG04 NM1 whole-body bone scan lives (`BONESCAN_FIXTURES`,
+//!   else `../shared/fixtures/dicom` beside the repository, else `.fixtures/dicom` that
+//!   `scripts/setup` fills from the `pydicom-data` package).
+//! - [`python`] / [`run_python`]: the project environment's interpreter (`.venv`), which holds the
+//!   independent references the tests compare against (pydicom, Pillow, scikit-image, PyTorch).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root (two levels above this crate's manifest).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/bs-testdata sits two levels below the root")
+        .to_path_buf()
+}
+
+/// Directory holding `NM1_JPLL.dcm` (and `NM1_UNC.dcm` where the shared fixtures exist).
+///
+/// Panics with a message saying how to get the data when none of the places holds it: tests
+/// must not silently skip real-data checks.
+pub fn nm1_dir() -> PathBuf {
+    let root = workspace_root();
+    let candidates = [
+        std::env::var_os("BONESCAN_FIXTURES").map(PathBuf::from),
+        Some(root.join("../shared/fixtures/dicom")),
+        Some(root.join(".fixtures/dicom")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|d| d.join("NM1_JPLL.dcm").is_file())
+        .unwrap_or_else(|| {
+            panic!("NM1 fixture not found: run scripts/setup or set BONESCAN_FIXTURES")
+        })
+}
+
+/// The JPEG-lossless NM1 file (present in every fixture location).
+pub fn nm1_jpll() -> PathBuf {
+    nm1_dir().join("NM1_JPLL.dcm")
+}
+
+/// The uncompressed NM1 file when the shared fixtures provide it.
+pub fn nm1_unc() -> Option<PathBuf> {
+    Some(nm1_dir().join("NM1_UNC.dcm")).filter(|p| p.is_file())
+}
+
+/// The project environment's Python interpreter (`.venv/bin/python`).
+pub fn python() -> PathBuf {
+    let py = workspace_root().join(".venv/bin/python");
+    assert!(py.is_file(), "{} missing: run scripts/setup", py.display());
+    py
+}
+
+/// Runs `python -c <script> <args...>` in the project environment and returns its stdout;
+/// panics with stderr when the script fails.
+pub fn run_python(script: &str, args: &[&str]) -> String {
+    let out = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("start python");
+    assert!(
+        out.status.success(),
+        "python reference failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("python printed UTF-8")
+}
+
+/// A fresh directory under the target directory for a test's outputs (kept after the run so a
+/// person can look at images the test wrote).
+pub fn output_dir(name: &str) -> PathBuf {
+    let dir = workspace_root().join("target/test-output").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create test output dir");
+    dir
+}
