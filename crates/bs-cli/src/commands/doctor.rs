@@ -14,7 +14,11 @@ pub struct Args {
 fn facts() -> Vec<(&'static str, String)> {
     let cuda = tch::Cuda::is_available();
     let device_count = tch::Cuda::device_count();
-    let device_name = if cuda { cuda_device_name() } else { "none".to_owned() };
+    let device_name = if cuda {
+        cuda_device_name()
+    } else {
+        "none".to_owned()
+    };
     vec![
         ("bonescan", env!("CARGO_PKG_VERSION").to_owned()),
         ("tch", TCH_VERSION.to_owned()),
@@ -37,9 +41,8 @@ fn facts() -> Vec<(&'static str, String)> {
 /// The tch version this binary was built with (kept in step with the workspace pin).
 const TCH_VERSION: &str = "0.24.0";
 
-/// The libtorch version, read from the library itself through TorchScript-free API: the
-/// `torch.version` of the Python package that provided libtorch is not available at run time,
-/// so we ask the directory torch-sys linked against for its `version.py` when present.
+/// The libtorch version. libtorch has no C API for it, but the PyPI package it comes from records
+/// it in `torch/version.py`, one directory above the loaded `lib/`.
 fn libtorch_version() -> String {
     let lib = torch_lib_dir();
     let version_py = std::path::Path::new(&lib)
@@ -65,14 +68,18 @@ fn torch_lib_dir() -> String {
             maps.lines()
                 .filter_map(|l| l.split_whitespace().nth(5))
                 .find(|p| p.ends_with("/libtorch_cpu.so"))
-                .and_then(|p| std::path::Path::new(p).parent().map(|d| d.display().to_string()))
+                .and_then(|p| {
+                    std::path::Path::new(p)
+                        .parent()
+                        .map(|d| d.display().to_string())
+                })
         })
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-/// Name of CUDA device 0, from a tensor placed there (tch has no device-properties API).
+/// Name of CUDA device 0. tch 0.24 has no device-properties API, so ask `nvidia-smi`, which every
+/// NVIDIA driver installation ships.
 fn cuda_device_name() -> String {
-    // tch 0.24 exposes no device name; nvidia-smi is the portable fallback when present.
     std::process::Command::new("nvidia-smi")
         .args(["--query-gpu=name", "--format=csv,noheader", "-i", "0"])
         .output()
