@@ -1,4 +1,24 @@
 //! Bone-scan preprocessing: body range, 950×256 cut, brightness normalisation, AP‖PA 640×512.
 //!
-//! Implements Section 3.3 (image pre-processing) of Liu et al., "Bone metastasis segmentation in whole-body bone scans of breast
-//! cancer patients with a modified Double U-Net" (the paper this workspace reproduces).
+//! Implements Section 3.3 (image pre-processing) of Liu et al., "Bone metastasis segmentation in
+//! whole-body bone scans of breast cancer patients with a modified Double U-Net" (the paper this
+//! workspace reproduces).
+
+mod body_range;
+mod brightness;
+mod config;
+mod cut;
+pub mod dataset;
+mod error;
+mod geometry;
+mod scan;
+
+pub use body_range::{body_range, body_threshold, profile_span, BodyRange};
+pub use brightness::{apply_gain, fit_gain, BrightnessReport};
+pub use config::{
+    BodyRangeConfig, BodyThreshold, BrightnessConfig, MeanRegion, PrepareConfig, TallBodyPolicy,
+};
+pub use cut::{centre_shift, plan_view};
+pub use error::{ConfigError, PrepareError, Result, ViewSide};
+pub use geometry::{ScanGeometry, ViewGeometry};
+pub use scan::{PreparedScan, PreparedView, Preprocessor};

@@ -1,0 +1,2 @@
+//! The on-disk prepared data set.
+pub mod npy;

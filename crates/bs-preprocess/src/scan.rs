@@ -1,0 +1,151 @@
+//! The whole Section 3.3 pipeline: one view ([`Preprocessor::prepare_view`]) and a scan of two
+//! views merged AP‖PA ([`Preprocessor::prepare_views`]).
+
+use ndarray::{s, Array2, ArrayView2};
+
+use crate::body_range::{body_range, body_threshold};
+use crate::brightness::{apply_gain, fit_gain, BrightnessReport};
+use crate::config::{MeanRegion, PrepareConfig};
+use crate::cut::plan_view;
+use crate::error::{PrepareError, Result, ViewSide};
+use crate::geometry::{ScanGeometry, ViewGeometry};
+
+/// One prepared view: `keep_rows × cut_cols` (640×256) intensities in `0..=clip_max`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedView {
+    /// The normalised, cut and row-cropped view.
+    pub image: Array2<f32>,
+    /// Where its pixels came from.
+    pub geometry: ViewGeometry,
+    /// The brightness normalisation applied.
+    pub brightness: BrightnessReport,
+}
+
+/// A prepared scan: the 640×512 network input (AP left, PA right) and how to map it back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedScan {
+    /// `keep_rows × 2·cut_cols` (640×512) intensities in `0..=clip_max` (0..255 floats).
+    pub image: Array2<f32>,
+    /// Geometry of both views, for exact mapping to and from the source views.
+    pub geometry: ScanGeometry,
+    /// True when the scan had no posterior view: the right half of `image` is then all zero,
+    /// `geometry.posterior` is `None` and [`ScanGeometry::valid_mask`] is false there.
+    pub posterior_missing: bool,
+    /// Normalisation of the anterior view.
+    pub anterior_brightness: BrightnessReport,
+    /// Normalisation of the posterior view, if any.
+    pub posterior_brightness: Option<BrightnessReport>,
+}
+
+/// A validated [`PrepareConfig`] ready to prepare scans (made by [`PrepareConfig::init`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preprocessor {
+    pub(crate) config: PrepareConfig,
+}
+
+fn check_counts(view: ArrayView2<f32>, side: ViewSide) -> Result<()> {
+    let (rows, cols) = view.dim();
+    if rows == 0 || cols == 0 {
+        return Err(PrepareError::EmptyView { side, rows, cols });
+    }
+    if let Some(((row, col), &value)) = view
+        .indexed_iter()
+        .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+    {
+        return Err(PrepareError::InvalidCounts {
+            side,
+            value,
+            row,
+            col,
+        });
+    }
+    Ok(())
+}
+
+impl Preprocessor {
+    /// The configuration applied.
+    pub fn config(&self) -> &PrepareConfig {
+        &self.config
+    }
+
+    /// Prepares one view of raw counts: body range, cut and centre, brightness, rows < `keep_rows`.
+    pub fn prepare_view(&self, view: ArrayView2<f32>, side: ViewSide) -> Result<PreparedView> {
+        let cfg = &self.config;
+        check_counts(view, side)?;
+        let body = body_range(view, &cfg.body, side)?;
+        let threshold = body_threshold(view, cfg.body.threshold);
+        let max = view.iter().copied().fold(0.0f32, f32::max);
+        let (body_pixels, at_max) = view.iter().fold((0usize, 0usize), |(n, m), &v| {
+            (
+                n + (v > threshold) as usize,
+                m + (v > threshold && v == max) as usize,
+            )
+        });
+        let fraction = at_max as f64 / body_pixels.max(1) as f64;
+        if fraction >= cfg.brightness.max_saturated_fraction {
+            return Err(PrepareError::SaturatedView {
+                side,
+                fraction,
+                max,
+                limit: cfg.brightness.max_saturated_fraction,
+            });
+        }
+        let mirrored = side == ViewSide::Posterior && cfg.mirror_posterior;
+        let geometry = plan_view(side, view.dim(), body, mirrored, cfg);
+        let region_rows = match cfg.brightness.region {
+            MeanRegion::CutView => cfg.cut_rows,
+            MeanRegion::KeptRows | MeanRegion::BodyOfKeptRows => cfg.keep_rows,
+        };
+        let mut cut = geometry.cut(view, region_rows)?;
+        let counted: Vec<f32> = match cfg.brightness.region {
+            MeanRegion::BodyOfKeptRows => cut.iter().copied().filter(|&v| v > threshold).collect(),
+            _ => cut.iter().copied().collect(),
+        };
+        let brightness = fit_gain(&counted, &cfg.brightness, side)?;
+        let mut image = if region_rows == cfg.keep_rows {
+            cut
+        } else {
+            cut.slice_mut(s![..cfg.keep_rows, ..]).to_owned()
+        };
+        image.mapv_inplace(|x| apply_gain(x, brightness.gain, &cfg.brightness));
+        Ok(PreparedView {
+            image,
+            geometry,
+            brightness,
+        })
+    }
+
+    /// Prepares a scan from its views (raw counts) and merges them AP‖PA into `keep_rows × 2·cut_cols`.
+    ///
+    /// A missing posterior is reported, never invented: `posterior_missing = true`, the right half
+    /// is zero and maps to no source pixel.
+    pub fn prepare_views(
+        &self,
+        anterior: ArrayView2<f32>,
+        posterior: Option<ArrayView2<f32>>,
+    ) -> Result<PreparedScan> {
+        let cfg = &self.config;
+        let ant = self.prepare_view(anterior, ViewSide::Anterior)?;
+        let post = posterior
+            .map(|p| self.prepare_view(p, ViewSide::Posterior))
+            .transpose()?;
+        let (rows, cols) = cfg.prepared_shape();
+        let mut image = Array2::<f32>::zeros((rows, cols));
+        image.slice_mut(s![.., ..cfg.cut_cols]).assign(&ant.image);
+        if let Some(p) = &post {
+            image.slice_mut(s![.., cfg.cut_cols..]).assign(&p.image);
+        }
+        Ok(PreparedScan {
+            image,
+            geometry: ScanGeometry {
+                anterior: ant.geometry,
+                posterior: post.as_ref().map(|p| p.geometry),
+                prepared_rows: rows,
+                prepared_cols: cols,
+            },
+            posterior_missing: post.is_none(),
+            anterior_brightness: ant.brightness,
+            posterior_brightness: post.map(|p| p.brightness),
+        })
+    }
+}
