@@ -1,0 +1,211 @@
+//! The Double U-Net: two stacked U-Nets, the second fed with the input gated by the first.
+
+use tch::nn;
+use tch::{Kind, Tensor};
+
+use crate::config::DoubleUNetConfig;
+use crate::error::{ModelError, Result};
+use crate::init::conv2d_same;
+use crate::layers::{upsample_bilinear_x2, Aspp, ConvBlock};
+use crate::vgg19::Vgg19Encoder;
+
+/// Published filter counts of decoders 1 and 2 (deep to shallow).
+const DECODER_FILTERS: [i64; 4] = [256, 128, 64, 32];
+/// Published filter counts of encoder 2 (shallow to deep).
+const ENCODER2_FILTERS: [i64; 4] = [32, 64, 128, 256];
+/// Channels of encoder 1's skips (shallow to deep).
+const ENCODER1_SKIPS: [i64; 4] = [64, 128, 256, 512];
+
+/// Both heads of the network, N×C×H×W at the input size (C = 1 binary, 3 for BG/NM/M).
+#[derive(Debug)]
+pub struct DoubleUNetOutput {
+    /// Probabilities of head 1 (network 1): sigmoid or SoftMax of `logits1`.
+    pub out1: Tensor,
+    /// Probabilities of head 2 (network 2), the network's final prediction.
+    pub out2: Tensor,
+    /// Pre-activation output of head 1, for numerically stable losses (log-sigmoid,
+    /// log-SoftMax).
+    pub logits1: Tensor,
+    /// Pre-activation output of head 2.
+    pub logits2: Tensor,
+}
+
+impl DoubleUNetOutput {
+    /// `[out1, out2]` concatenated over channels: the single output of the Keras model.
+    pub fn concatenated(&self) -> Tensor {
+        Tensor::cat(&[&self.out1, &self.out2], 1)
+    }
+}
+
+/// The Double U-Net of Jha et al. (2020) with binary or three-class heads.
+///
+/// Network 1: VGG19 encoder ([`Vgg19Encoder`]) → ASPP → decoder 1 (four × [bilinear ×2,
+/// concatenate the encoder-1 skip, conv block 256/128/64/32]) → head 1 (1×1 convolution with
+/// bias, activation). Network 2: input ⊙ gate(out1) → encoder 2 (four × [conv block
+/// 32/64/128/256, 2×2 max-pool]) → ASPP → decoder 2 (four × [bilinear ×2, concatenate the
+/// encoder-1 skip and the encoder-2 skip, conv block 256/128/64/32]) → head 2.
+///
+/// Build with [`DoubleUNetConfig::init`]. VarStore names: `features.*` (VGG19, torchvision
+/// indices), `aspp1.*`, `decoder1.{0..3}.*`, `head1.*`, `encoder2.{0..3}.*`, `aspp2.*`,
+/// `decoder2.{0..3}.*`, `head2.*`.
+#[derive(Debug)]
+pub struct DoubleUNet {
+    config: DoubleUNetConfig,
+    encoder1: Vgg19Encoder,
+    aspp1: Aspp,
+    decoder1: Vec<ConvBlock>,
+    head1: nn::Conv2D,
+    encoder2: Vec<ConvBlock>,
+    aspp2: Aspp,
+    decoder2: Vec<ConvBlock>,
+    head2: nn::Conv2D,
+}
+
+impl DoubleUNet {
+    /// Builds the layers; the configuration is already validated.
+    pub(crate) fn build(config: DoubleUNetConfig, root: &nn::Path<'_>) -> Self {
+        let c = |published| config.channels(published);
+        let bn = config.batch_norm();
+        let ratio = config.se_ratio;
+        let aspp_filters = c(config.aspp_filters);
+        let classes = config.variant.num_classes();
+
+        let encoder1 = Vgg19Encoder::new(&(root / "features"), c);
+        let aspp1 = Aspp::new(&(root / "aspp1"), c(512), aspp_filters, bn);
+        let mut decoder1 = Vec::with_capacity(4);
+        let mut c_in = aspp_filters;
+        for (i, &f) in DECODER_FILTERS.iter().enumerate() {
+            let skip = c(ENCODER1_SKIPS[3 - i]);
+            decoder1.push(ConvBlock::new(
+                &(root / "decoder1" / i),
+                c_in + skip,
+                c(f),
+                ratio,
+                bn,
+            ));
+            c_in = c(f);
+        }
+        let head1 = conv2d_same(&(root / "head1"), c_in, classes, 1, 1, true);
+
+        let mut encoder2 = Vec::with_capacity(4);
+        let mut c_in = 3;
+        for (i, &f) in ENCODER2_FILTERS.iter().enumerate() {
+            encoder2.push(ConvBlock::new(
+                &(root / "encoder2" / i),
+                c_in,
+                c(f),
+                ratio,
+                bn,
+            ));
+            c_in = c(f);
+        }
+        let aspp2 = Aspp::new(&(root / "aspp2"), c_in, aspp_filters, bn);
+        let mut decoder2 = Vec::with_capacity(4);
+        let mut c_in = aspp_filters;
+        for (i, &f) in DECODER_FILTERS.iter().enumerate() {
+            let skips = c(ENCODER1_SKIPS[3 - i]) + c(ENCODER2_FILTERS[3 - i]);
+            decoder2.push(ConvBlock::new(
+                &(root / "decoder2" / i),
+                c_in + skips,
+                c(f),
+                ratio,
+                bn,
+            ));
+            c_in = c(f);
+        }
+        let head2 = conv2d_same(&(root / "head2"), c_in, classes, 1, 1, true);
+
+        DoubleUNet {
+            config,
+            encoder1,
+            aspp1,
+            decoder1,
+            head1,
+            encoder2,
+            aspp2,
+            decoder2,
+            head2,
+        }
+    }
+
+    /// The configuration the network was built from.
+    pub fn config(&self) -> &DoubleUNetConfig {
+        &self.config
+    }
+
+    /// Encoder 1 (e.g. to load ImageNet weights later).
+    pub fn encoder1(&self) -> &Vgg19Encoder {
+        &self.encoder1
+    }
+
+    /// Checks that `x` is a floating-point N×3×H×W tensor at the configured size (N ≥ 1, and
+    /// N ≥ 2 when training: batch norm of the ASPP pooling branch sees one value per image).
+    pub fn check_input(&self, x: &Tensor, train: bool) -> Result<()> {
+        let size = x.size();
+        let (h, w) = (self.config.input_height, self.config.input_width);
+        let min_batch = if train { 2 } else { 1 };
+        let ok =
+            size.len() == 4 && size[0] >= min_batch && size[1] == 3 && size[2] == h && size[3] == w;
+        if !ok {
+            return Err(ModelError::InputShape {
+                expected: format!("N×3×{h}×{w} with N ≥ {min_batch}"),
+                found: size,
+            });
+        }
+        match x.kind() {
+            Kind::Float | Kind::Double | Kind::Half | Kind::BFloat16 => Ok(()),
+            other => Err(ModelError::InputKind {
+                found: format!("{other:?}"),
+            }),
+        }
+    }
+
+    /// [`Self::forward_t`] after [`Self::check_input`].
+    pub fn try_forward_t(&self, x: &Tensor, train: bool) -> Result<DoubleUNetOutput> {
+        self.check_input(x, train)?;
+        Ok(self.forward_t(x, train))
+    }
+
+    /// Runs both networks. `x` is N×3×H×W float (see the crate documentation for scaling);
+    /// `train` selects batch statistics in batch norm.
+    ///
+    /// Panics inside libtorch when `x` has the wrong shape; [`Self::try_forward_t`] returns
+    /// an error instead.
+    pub fn forward_t(&self, x: &Tensor, train: bool) -> DoubleUNetOutput {
+        let variant = self.config.variant;
+        let encoded = self.encoder1.forward(x);
+        let skips1 = &encoded.skips;
+
+        let mut y = self.aspp1.forward_t(&encoded.bottleneck, train);
+        for (i, block) in self.decoder1.iter().enumerate() {
+            let up = upsample_bilinear_x2(&y);
+            y = block.forward_t(&Tensor::cat(&[&up, &skips1[3 - i]], 1), train);
+        }
+        let logits1 = y.apply(&self.head1);
+        let out1 = variant.activate(&logits1);
+
+        let mut z = x * variant.gate(&out1);
+        let mut skips2 = Vec::with_capacity(4);
+        for block in &self.encoder2 {
+            let features = block.forward_t(&z, train);
+            z = features.max_pool2d([2, 2], [2, 2], [0, 0], [1, 1], false);
+            skips2.push(features);
+        }
+        let mut z = self.aspp2.forward_t(&z, train);
+        for (i, block) in self.decoder2.iter().enumerate() {
+            let up = upsample_bilinear_x2(&z);
+            z = block.forward_t(
+                &Tensor::cat(&[&up, &skips1[3 - i], &skips2[3 - i]], 1),
+                train,
+            );
+        }
+        let logits2 = z.apply(&self.head2);
+        let out2 = variant.activate(&logits2);
+        DoubleUNetOutput {
+            out1,
+            out2,
+            logits1,
+            logits2,
+        }
+    }
+}
