@@ -11,6 +11,7 @@ mod cut;
 pub mod dataset;
 mod error;
 mod geometry;
+mod labels;
 mod scan;
 
 pub use body_range::{body_range, body_threshold, profile_span, BodyRange};
@@ -21,4 +22,5 @@ pub use config::{
 pub use cut::{centre_shift, plan_view};
 pub use error::{ConfigError, PrepareError, Result, ViewSide};
 pub use geometry::{ScanGeometry, ViewGeometry};
-pub use scan::{PreparedScan, PreparedView, Preprocessor};
+pub use labels::{labelme_to_prepared, mask_to_prepared, otsu_three_class, LabelSpace};
+pub use scan::{prepare_scan, PreparedScan, PreparedView, Preprocessor};

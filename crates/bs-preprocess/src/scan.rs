@@ -149,3 +149,21 @@ impl Preprocessor {
         })
     }
 }
+
+impl Preprocessor {
+    /// Prepares a scan read by bs-dicom (views in the reader's coordinates, counts with rescale applied).
+    pub fn prepare_scan(&self, scan: &bs_dicom::WholeBodyScan) -> Result<PreparedScan> {
+        self.prepare_views(
+            scan.anterior.pixels.view(),
+            scan.posterior.as_ref().map(|p| p.pixels.view()),
+        )
+    }
+}
+
+/// Validates `config` and prepares `scan` (see [`Preprocessor::prepare_scan`]).
+pub fn prepare_scan(
+    scan: &bs_dicom::WholeBodyScan,
+    config: &PrepareConfig,
+) -> Result<PreparedScan> {
+    config.init()?.prepare_scan(scan)
+}
