@@ -1,0 +1,471 @@
+//! A structural pre-check of DICOM bytes, run before the DICOM parser sees them.
+//!
+//! Why: the parser allocates (and zero-fills) each element's declared length before reading it,
+//! so a 4-byte length field saying 0xFFFFFFF0 in a 200-byte file would make it claim 4 GiB.
+//! This walker visits every element header — into sequences and items, as the parser does —
+//! and checks that each declared length fits in the bytes that remain. It never allocates
+//! more than the (capped) inflated data set of a deflated file.
+
+use std::io::Read;
+
+use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry};
+use dicom_core::{Tag, VR};
+use dicom_dictionary_std::StandardDataDictionary;
+
+/// Implicit VR Little Endian.
+pub(crate) const IMPLICIT_VR_LE: &str = "1.2.840.10008.1.2";
+/// Explicit VR Big Endian (retired).
+pub(crate) const EXPLICIT_VR_BE: &str = "1.2.840.10008.1.2.2";
+/// Deflated Explicit VR Little Endian.
+pub(crate) const DEFLATED_EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1.99";
+
+const MAX_DEPTH: usize = 32;
+
+/// What the pre-check found out about the file.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Layout {
+    /// Offset of the `DICM` magic (0 without preamble, 128 with).
+    pub magic_offset: usize,
+    /// Transfer Syntax UID from the file meta group.
+    pub transfer_syntax: String,
+}
+
+/// A structural problem: where and what.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum GuardError {
+    /// No `DICM` magic.
+    NotDicom(String),
+    /// Broken structure at a byte offset.
+    Malformed { offset: u64, reason: String },
+}
+
+fn malformed(offset: usize, reason: impl Into<String>) -> GuardError {
+    GuardError::Malformed {
+        offset: offset as u64,
+        reason: reason.into(),
+    }
+}
+
+/// Checks `bytes` (a whole DICOM file). `max_inflated` caps the inflated size of a deflated
+/// data set.
+pub(crate) fn check(bytes: &[u8], max_inflated: u64) -> Result<Layout, GuardError> {
+    let magic_offset = if bytes.len() >= 132 && &bytes[128..132] == b"DICM" {
+        128
+    } else if bytes.len() >= 4 && &bytes[0..4] == b"DICM" {
+        0
+    } else {
+        return Err(GuardError::NotDicom(format!(
+            "no \"DICM\" magic at byte 128 ({} bytes in file)",
+            bytes.len()
+        )));
+    };
+    let (transfer_syntax, dataset_start) = walk_meta(bytes, magic_offset + 4)?;
+    let ts = transfer_syntax.as_str();
+    let rest = &bytes[dataset_start..];
+    if ts == DEFLATED_EXPLICIT_VR_LE {
+        let mut inflated = Vec::new();
+        flate2::read::DeflateDecoder::new(rest)
+            .take(max_inflated.saturating_add(1))
+            .read_to_end(&mut inflated)
+            .map_err(|e| malformed(dataset_start, format!("deflated data set: {e}")))?;
+        if inflated.len() as u64 > max_inflated {
+            return Err(malformed(
+                dataset_start,
+                format!("deflated data set inflates to more than {max_inflated} bytes"),
+            ));
+        }
+        Walker {
+            bytes: &inflated,
+            base: 0,
+            big_endian: false,
+        }
+        .dataset(0, inflated.len(), Vr::Explicit, 0)?;
+    } else {
+        let (vr, big_endian) = match ts {
+            IMPLICIT_VR_LE => (Vr::Implicit, false),
+            EXPLICIT_VR_BE => (Vr::Explicit, true),
+            _ => (Vr::Explicit, false),
+        };
+        Walker {
+            bytes: rest,
+            base: dataset_start,
+            big_endian,
+        }
+        .dataset(0, rest.len(), vr, 0)?;
+    }
+    Ok(Layout {
+        magic_offset,
+        transfer_syntax,
+    })
+}
+
+/// Walks the file meta group (always explicit VR little endian) and returns the transfer syntax
+/// and where the data set starts.
+fn walk_meta(bytes: &[u8], start: usize) -> Result<(String, usize), GuardError> {
+    let mut pos = start;
+    let mut ts = None;
+    while pos + 8 <= bytes.len() {
+        let group = u16::from_le_bytes([bytes[pos], bytes[pos + 1]]);
+        if group != 0x0002 {
+            break;
+        }
+        let element = u16::from_le_bytes([bytes[pos + 2], bytes[pos + 3]]);
+        let vr = [bytes[pos + 4], bytes[pos + 5]];
+        let (len, header) = if long_length_vr(vr) {
+            if pos + 12 > bytes.len() {
+                return Err(malformed(pos, "file meta element header cut short"));
+            }
+            (
+                u32::from_le_bytes(bytes[pos + 8..pos + 12].try_into().expect("4 bytes")) as usize,
+                12,
+            )
+        } else {
+            (
+                u16::from_le_bytes([bytes[pos + 6], bytes[pos + 7]]) as usize,
+                8,
+            )
+        };
+        let value_start = pos + header;
+        if len > bytes.len().saturating_sub(value_start) {
+            return Err(malformed(
+                pos,
+                format!(
+                    "file meta element (0002,{element:04X}) declares {len} bytes, only {} remain",
+                    bytes.len().saturating_sub(value_start)
+                ),
+            ));
+        }
+        if element == 0x0010 {
+            let raw = &bytes[value_start..value_start + len];
+            ts = Some(
+                String::from_utf8_lossy(raw)
+                    .trim_end_matches(['\0', ' '])
+                    .trim()
+                    .to_string(),
+            );
+        }
+        pos = value_start + len;
+    }
+    match ts {
+        Some(ts) if !ts.is_empty() => Ok((ts, pos)),
+        _ => Err(malformed(
+            start,
+            "file meta group has no Transfer Syntax UID (0002,0010)",
+        )),
+    }
+}
+
+/// VRs whose explicit header has 2 reserved bytes and a 4-byte length.
+fn long_length_vr(vr: [u8; 2]) -> bool {
+    matches!(
+        &vr,
+        b"OB"
+            | b"OD"
+            | b"OF"
+            | b"OL"
+            | b"OV"
+            | b"OW"
+            | b"SQ"
+            | b"SV"
+            | b"UC"
+            | b"UN"
+            | b"UR"
+            | b"UT"
+            | b"UV"
+    )
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Vr {
+    Explicit,
+    Implicit,
+}
+
+struct Walker<'a> {
+    bytes: &'a [u8],
+    /// Offset of `bytes[0]` in the file, for messages.
+    base: usize,
+    big_endian: bool,
+}
+
+const ITEM: (u16, u16) = (0xFFFE, 0xE000);
+const ITEM_END: (u16, u16) = (0xFFFE, 0xE00D);
+const SEQ_END: (u16, u16) = (0xFFFE, 0xE0DD);
+const UNDEFINED: u32 = 0xFFFF_FFFF;
+
+impl Walker<'_> {
+    fn u16_at(&self, pos: usize) -> u16 {
+        let b = [self.bytes[pos], self.bytes[pos + 1]];
+        if self.big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        }
+    }
+
+    fn u32_at(&self, pos: usize) -> u32 {
+        let b: [u8; 4] = self.bytes[pos..pos + 4].try_into().expect("4 bytes");
+        if self.big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
+    }
+
+    fn err(&self, pos: usize, reason: impl Into<String>) -> GuardError {
+        malformed(self.base + pos, reason)
+    }
+
+    /// Reads a tag and 4-byte length of an item or delimiter at `pos`.
+    fn item_header(&self, pos: usize, end: usize) -> Result<((u16, u16), u32), GuardError> {
+        if pos + 8 > end {
+            return Err(self.err(pos, "sequence item header cut short"));
+        }
+        Ok((
+            (self.u16_at(pos), self.u16_at(pos + 2)),
+            self.u32_at(pos + 4),
+        ))
+    }
+
+    /// Walks data set elements in `pos..end`. When `end` is the end of an undefined-length item,
+    /// stops after its Item Delimitation; returns the position after the last byte consumed.
+    fn dataset(
+        &self,
+        mut pos: usize,
+        end: usize,
+        vr_mode: Vr,
+        depth: usize,
+    ) -> Result<usize, GuardError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err(pos, format!("sequences nested deeper than {MAX_DEPTH}")));
+        }
+        while pos < end {
+            if pos + 8 > end {
+                return Err(self.err(
+                    pos,
+                    format!("element header cut short ({} bytes left)", end - pos),
+                ));
+            }
+            let tag = (self.u16_at(pos), self.u16_at(pos + 2));
+            if tag == ITEM_END {
+                return Ok(pos + 8);
+            }
+            if tag == ITEM || tag == SEQ_END {
+                return Err(self.err(
+                    pos,
+                    format!(
+                        "unexpected ({:04X},{:04X}) outside a sequence",
+                        tag.0, tag.1
+                    ),
+                ));
+            }
+            let (vr, len, header) = match vr_mode {
+                Vr::Explicit => {
+                    let vr = [self.bytes[pos + 4], self.bytes[pos + 5]];
+                    if !vr.iter().all(u8::is_ascii_uppercase) {
+                        return Err(self.err(
+                            pos,
+                            format!(
+                                "element ({:04X},{:04X}) has invalid VR bytes {:02X} {:02X}",
+                                tag.0, tag.1, vr[0], vr[1]
+                            ),
+                        ));
+                    }
+                    if long_length_vr(vr) {
+                        if pos + 12 > end {
+                            return Err(self.err(pos, "element header cut short"));
+                        }
+                        (Some(vr), self.u32_at(pos + 8), 12)
+                    } else {
+                        (Some(vr), u32::from(self.u16_at(pos + 6)), 8)
+                    }
+                }
+                Vr::Implicit => (None, self.u32_at(pos + 4), 8),
+            };
+            let value = pos + header;
+            let is_sequence = match vr {
+                Some(vr) => &vr == b"SQ",
+                None => dictionary_vr_is_sq(tag),
+            };
+            if len == UNDEFINED {
+                if tag == (0x7FE0, 0x0010) && vr.is_none_or(|v| &v == b"OB" || &v == b"OW") {
+                    pos = self.fragments(value, end)?;
+                } else if is_sequence || vr.is_none() || vr == Some(*b"UN") {
+                    // undefined-length UN holds an implicit VR little endian sequence
+                    let inner = if vr == Some(*b"UN") {
+                        Vr::Implicit
+                    } else {
+                        vr_mode
+                    };
+                    pos = self.sequence(value, end, None, inner, depth + 1)?;
+                } else {
+                    return Err(self.err(
+                        pos,
+                        format!("element ({:04X},{:04X}) has undefined length", tag.0, tag.1),
+                    ));
+                }
+                continue;
+            }
+            let len = len as usize;
+            if len > end - value.min(end) {
+                return Err(self.err(
+                    pos,
+                    format!(
+                        "element ({:04X},{:04X}) declares {len} bytes, only {} remain",
+                        tag.0,
+                        tag.1,
+                        end.saturating_sub(value)
+                    ),
+                ));
+            }
+            if is_sequence {
+                self.sequence(value, value + len, Some(value + len), vr_mode, depth + 1)?;
+            }
+            pos = value + len;
+        }
+        Ok(pos)
+    }
+
+    /// Walks sequence items from `pos`: to `end` for a defined-length sequence (`defined_end`),
+    /// else to its Sequence Delimitation. Returns the position after the sequence.
+    fn sequence(
+        &self,
+        mut pos: usize,
+        end: usize,
+        defined_end: Option<usize>,
+        vr_mode: Vr,
+        depth: usize,
+    ) -> Result<usize, GuardError> {
+        loop {
+            if defined_end == Some(pos) {
+                return Ok(pos);
+            }
+            let (tag, len) = self.item_header(pos, end)?;
+            if tag == SEQ_END {
+                return Ok(pos + 8);
+            }
+            if tag != ITEM {
+                return Err(self.err(
+                    pos,
+                    format!(
+                        "expected a sequence item, found ({:04X},{:04X})",
+                        tag.0, tag.1
+                    ),
+                ));
+            }
+            let value = pos + 8;
+            if len == UNDEFINED {
+                pos = self.dataset(value, end, vr_mode, depth)?;
+            } else {
+                let len = len as usize;
+                if len > end - value {
+                    return Err(self.err(
+                        pos,
+                        format!(
+                            "sequence item declares {len} bytes, only {} remain",
+                            end - value
+                        ),
+                    ));
+                }
+                self.dataset(value, value + len, vr_mode, depth)?;
+                pos = value + len;
+            }
+        }
+    }
+
+    /// Walks the fragments of encapsulated Pixel Data; returns the position after its delimiter.
+    fn fragments(&self, mut pos: usize, end: usize) -> Result<usize, GuardError> {
+        loop {
+            let (tag, len) = self.item_header(pos, end)?;
+            if tag == SEQ_END {
+                return Ok(pos + 8);
+            }
+            if tag != ITEM || len == UNDEFINED {
+                return Err(self.err(
+                    pos,
+                    "encapsulated Pixel Data: expected a fragment item of defined length",
+                ));
+            }
+            let value = pos + 8;
+            if len as usize > end - value {
+                return Err(self.err(
+                    pos,
+                    format!(
+                        "pixel data fragment declares {len} bytes, only {} remain",
+                        end - value
+                    ),
+                ));
+            }
+            pos = value + len as usize;
+        }
+    }
+}
+
+fn dictionary_vr_is_sq(tag: (u16, u16)) -> bool {
+    StandardDataDictionary
+        .by_tag(Tag(tag.0, tag.1))
+        .is_some_and(|e| matches!(e.vr(), dicom_core::dictionary::VirtualVr::Exact(VR::SQ)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(ts: &str, dataset: &[u8]) -> Vec<u8> {
+        let mut v = vec![0u8; 128];
+        v.extend_from_slice(b"DICM");
+        let mut ts = ts.as_bytes().to_vec();
+        if ts.len() % 2 == 1 {
+            ts.push(0);
+        }
+        v.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, b'U', b'I']);
+        v.extend_from_slice(&(ts.len() as u16).to_le_bytes());
+        v.extend_from_slice(&ts);
+        v.extend_from_slice(dataset);
+        v
+    }
+
+    #[test]
+    fn accepts_a_small_explicit_data_set() {
+        // (0010,0020) LO "ID"
+        let ds = [0x10, 0x00, 0x20, 0x00, b'L', b'O', 2, 0, b'I', b'D'];
+        let layout = check(&file("1.2.840.10008.1.2.1", &ds), 1 << 20).unwrap();
+        assert_eq!(layout.transfer_syntax, "1.2.840.10008.1.2.1");
+        assert_eq!(layout.magic_offset, 128);
+    }
+
+    #[test]
+    fn refuses_a_declared_length_past_the_end() {
+        // (7FE0,0010) OW with length 0xFFFFFFF0
+        let ds = [
+            0xE0, 0x7F, 0x10, 0x00, b'O', b'W', 0, 0, 0xF0, 0xFF, 0xFF, 0xFF, 1, 2,
+        ];
+        match check(&file("1.2.840.10008.1.2.1", &ds), 1 << 20) {
+            Err(GuardError::Malformed { reason, .. }) => {
+                assert!(reason.contains("declares"), "{reason}")
+            }
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn walks_into_implicit_sequences_of_defined_length() {
+        // implicit: (0054,0022) Detector Information Sequence, 16 bytes: one item of 8 bytes
+        // whose element (0054,0220) claims 1000 bytes.
+        let mut ds = vec![0x54, 0x00, 0x22, 0x00, 16, 0, 0, 0];
+        ds.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 8, 0, 0, 0]);
+        ds.extend_from_slice(&[0x54, 0x00, 0x20, 0x02, 0xE8, 0x03, 0, 0]);
+        assert!(matches!(
+            check(&file(IMPLICIT_VR_LE, &ds), 1 << 20),
+            Err(GuardError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn refuses_files_without_magic() {
+        assert!(matches!(
+            check(b"hello world", 1 << 20),
+            Err(GuardError::NotDicom(_))
+        ));
+    }
+}

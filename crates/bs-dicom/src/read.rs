@@ -1,0 +1,373 @@
+//! Reading one scan from one or more files: layouts (a)–(d) and PNG/JPEG view pairs.
+
+use std::path::{Path, PathBuf};
+
+use dicom_dictionary_std::tags;
+use ndarray::{s, Array3};
+
+use crate::dicom_file::{self, text, transfer_syntax_name, DicomFile};
+use crate::error::{Error, Result};
+use crate::identify::{self, Decision};
+use crate::meta::{self, ObjectMeta};
+use crate::options::{ReadOptions, SideBySide, ViewOrder};
+use crate::pixels::{self, Geometry};
+use crate::raster;
+use crate::scan::{ScanCounts, ScanMeta, SourceFile, SourceFormat, WholeBodyScan};
+use crate::view::{View, ViewName, ViewRule, ViewSource};
+
+/// Reads the whole-body scan held by one file: a 2-frame NM object (anterior and posterior),
+/// a single-frame object with one view (posterior then `None`) or both views side by side.
+///
+/// ```no_run
+/// use bs_dicom::{read_scan, ReadOptions};
+/// let scan = read_scan("NM1_JPLL.dcm".as_ref(), &ReadOptions::default())?;
+/// println!("{:?} by {}", scan.anterior.shape(), scan.anterior.source.rule);
+/// # Ok::<(), bs_dicom::Error>(())
+/// ```
+pub fn read_scan(path: &Path, opts: &ReadOptions) -> Result<WholeBodyScan> {
+    read_scan_files(&[path.to_path_buf()], opts)
+}
+
+/// Reads one scan from several files: one DICOM object per view, or a PNG/JPEG pair
+/// (`*_ant.png` + `*_post.png`, or in the order given).
+pub fn read_scan_files(paths: &[PathBuf], opts: &ReadOptions) -> Result<WholeBodyScan> {
+    if paths.is_empty() {
+        return Err(Error::NoFiles);
+    }
+    let mut sources = Vec::with_capacity(paths.len());
+    for path in paths {
+        let bytes = dicom_file::read_bytes(path, opts)?;
+        sources.push(load(path, &bytes, opts)?);
+    }
+    assemble(sources, opts)
+}
+
+/// Reads a scan from the bytes of one DICOM (or PNG/JPEG) file; `name` is used in errors and
+/// in [`ViewSource::path`]. This is the entry point of the fuzz target.
+pub fn read_scan_bytes(name: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<WholeBodyScan> {
+    if bytes.len() as u64 > opts.max_file_bytes {
+        return Err(Error::FileTooLarge {
+            path: name.to_path_buf(),
+            size: bytes.len() as u64,
+            limit: opts.max_file_bytes,
+        });
+    }
+    let source = load(name, bytes, opts)?;
+    assemble(vec![source], opts)
+}
+
+/// One file, decoded: frames × rows × columns counts and per-frame view decisions.
+struct Loaded {
+    file: SourceFile,
+    meta: Option<ObjectMeta>,
+    frames: Array3<f32>,
+    hints: Vec<Option<Decision>>,
+}
+
+/// Opens a DICOM file and checks modality, pixel data, frame count and declared size,
+/// without decoding pixels.
+pub(crate) fn open_checked(
+    path: &Path,
+    bytes: &[u8],
+    opts: &ReadOptions,
+) -> Result<(DicomFile, Geometry)> {
+    let file = dicom_file::parse(path, bytes, opts)?;
+    let modality = text(&file.obj, tags::MODALITY).unwrap_or_default();
+    if modality != "NM" && !opts.allow_any_modality {
+        return Err(Error::WrongModality {
+            path: path.to_path_buf(),
+            found: modality,
+        });
+    }
+    let geom = pixels::geometry(&file, opts)?;
+    Ok((file, geom))
+}
+
+/// [`SourceFile`] facts of an opened DICOM file.
+pub(crate) fn dicom_source_file(file: &DicomFile, geom: &Geometry) -> SourceFile {
+    SourceFile {
+        path: file.path.clone(),
+        format: SourceFormat::Dicom,
+        modality: text(&file.obj, tags::MODALITY),
+        sop_class_uid: text(&file.obj, tags::SOP_CLASS_UID),
+        sop_instance_uid: text(&file.obj, tags::SOP_INSTANCE_UID),
+        rows: geom.rows,
+        columns: geom.columns,
+        frames: geom.frames,
+        transfer_syntax_uid: Some(file.transfer_syntax.clone()),
+        transfer_syntax_name: Some(transfer_syntax_name(&file.transfer_syntax)),
+        bits_allocated: geom.bits_allocated,
+        signed: geom.signed,
+    }
+}
+
+fn load(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded> {
+    if let Some(format) = raster::sniff(bytes) {
+        let view = raster::decode(path, bytes, format, opts)?;
+        let (rows, columns) = view.pixels.dim();
+        let frames = view
+            .pixels
+            .into_shape_with_order((1, rows, columns))
+            .expect("same element count");
+        return Ok(Loaded {
+            file: SourceFile {
+                path: path.to_path_buf(),
+                format,
+                modality: None,
+                sop_class_uid: None,
+                sop_instance_uid: None,
+                rows,
+                columns,
+                frames: 1,
+                transfer_syntax_uid: None,
+                transfer_syntax_name: None,
+                bits_allocated: view.bits,
+                signed: false,
+            },
+            meta: None,
+            frames,
+            hints: vec![identify::file_name_hint(path)],
+        });
+    }
+    let (file, geom) = open_checked(path, bytes, opts)?;
+    let frames = pixels::decode(&file, &geom)?;
+    let hints = identify::dicom_frame_hints(&file.obj, geom.frames);
+    Ok(Loaded {
+        file: dicom_source_file(&file, &geom),
+        meta: Some(meta::object_meta(&file.obj)),
+        frames,
+        hints,
+    })
+}
+
+/// One frame (or half frame) that may become a view.
+struct Candidate {
+    source: usize,
+    frame: usize,
+    column_offset: usize,
+    width: usize,
+    decision: Option<Decision>,
+}
+
+/// Whether a single frame of `rows × columns` holds both views side by side.
+pub(crate) fn splits_side_by_side(
+    rows: usize,
+    columns: usize,
+    frames: usize,
+    named: bool,
+    mode: SideBySide,
+) -> bool {
+    frames == 1
+        && columns >= 2
+        && columns % 2 == 0
+        && match mode {
+            SideBySide::Always => true,
+            SideBySide::Never => false,
+            SideBySide::Auto => !named && columns * 10 >= rows * 4,
+        }
+}
+
+fn candidates(sources: &[Loaded], opts: &ReadOptions) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for (i, src) in sources.iter().enumerate() {
+        let (n, rows, columns) = src.frames.dim();
+        let named = src.hints.iter().any(Option::is_some);
+        if splits_side_by_side(rows, columns, n, named, opts.side_by_side) {
+            let half = columns / 2;
+            for (k, view) in [ViewName::Anterior, ViewName::Posterior]
+                .into_iter()
+                .enumerate()
+            {
+                out.push(Candidate {
+                    source: i,
+                    frame: 0,
+                    column_offset: k * half,
+                    width: half,
+                    decision: Some(Decision {
+                        view,
+                        rule: ViewRule::SideBySide,
+                        evidence: format!(
+                            "{} half of a {rows}×{columns} frame",
+                            if k == 0 { "left" } else { "right" }
+                        ),
+                    }),
+                });
+            }
+        } else {
+            for frame in 0..n {
+                out.push(Candidate {
+                    source: i,
+                    frame,
+                    column_offset: 0,
+                    width: columns,
+                    decision: src.hints.get(frame).cloned().flatten(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Gives every candidate a view: caller override, else the decided ones, then frame order for
+/// the rest. Errors when the set cannot make one scan.
+fn assign(cands: &mut [Candidate], order: ViewOrder, first: &Path) -> Result<()> {
+    let views_error = |detail: String| Error::Views {
+        path: first.to_path_buf(),
+        detail,
+    };
+    if cands.len() > 2 {
+        return Err(views_error(format!(
+            "{} views found; a scan has an anterior and a posterior view",
+            cands.len()
+        )));
+    }
+    if order != ViewOrder::Auto {
+        let first_view = if order == ViewOrder::AnteriorFirst {
+            ViewName::Anterior
+        } else {
+            ViewName::Posterior
+        };
+        for (k, c) in cands.iter_mut().enumerate() {
+            let view = if k == 0 {
+                first_view
+            } else {
+                first_view.other()
+            };
+            c.decision = Some(Decision {
+                view,
+                rule: ViewRule::CallerOverride,
+                evidence: format!("{order:?}"),
+            });
+        }
+        return Ok(());
+    }
+    let decided: Vec<ViewName> = cands
+        .iter()
+        .filter_map(|c| c.decision.as_ref().map(|d| d.view))
+        .collect();
+    if decided.len() == 2 && decided[0] == decided[1] {
+        return Err(views_error(format!(
+            "both frames identified as {} ({})",
+            decided[0],
+            describe(cands)
+        )));
+    }
+    let mut free = [ViewName::Anterior, ViewName::Posterior]
+        .into_iter()
+        .filter(|v| !decided.contains(v));
+    for c in cands.iter_mut().filter(|c| c.decision.is_none()) {
+        let view = free
+            .next()
+            .expect("at most two candidates, each taking a distinct view");
+        let evidence = if decided.is_empty() {
+            "position".to_string()
+        } else {
+            format!("the other view is {}", view.other())
+        };
+        c.decision = Some(Decision {
+            view,
+            rule: ViewRule::FrameOrder,
+            evidence,
+        });
+    }
+    Ok(())
+}
+
+fn describe(cands: &[Candidate]) -> String {
+    cands
+        .iter()
+        .filter_map(|c| {
+            c.decision
+                .as_ref()
+                .map(|d| format!("frame {} by {} {}", c.frame, d.rule, d.evidence))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn assemble(sources: Vec<Loaded>, opts: &ReadOptions) -> Result<WholeBodyScan> {
+    let first = sources[0].file.path.clone();
+    let mut cands = candidates(&sources, opts);
+    assign(&mut cands, opts.view_order, &first)?;
+    let mut anterior = None;
+    let mut posterior = None;
+    for c in &cands {
+        let d = c.decision.as_ref().expect("assigned");
+        let src = &sources[c.source];
+        let mut pixels = src
+            .frames
+            .slice(s![c.frame, .., c.column_offset..c.column_offset + c.width])
+            .to_owned();
+        let mirrored = d.view == ViewName::Posterior && opts.mirror_posterior;
+        if mirrored {
+            pixels.invert_axis(ndarray::Axis(1));
+            pixels = pixels.as_standard_layout().into_owned();
+        }
+        let view = View {
+            pixels,
+            source: ViewSource {
+                path: src.file.path.clone(),
+                frame: c.frame,
+                column_offset: c.column_offset,
+                rule: d.rule,
+                evidence: d.evidence.clone(),
+                mirrored,
+            },
+        };
+        match d.view {
+            ViewName::Anterior => anterior = Some((c.source, view)),
+            ViewName::Posterior => posterior = Some(view),
+        }
+    }
+    let Some((anterior_source, anterior)) = anterior else {
+        return Err(Error::Views {
+            path: first,
+            detail: format!(
+                "no anterior view: only a posterior view was found ({})",
+                describe(&cands)
+            ),
+        });
+    };
+    if let Some(p) = &posterior {
+        if p.shape() != anterior.shape() {
+            return Err(Error::Views {
+                path: first,
+                detail: format!(
+                    "anterior view is {:?} but posterior view is {:?}",
+                    anterior.shape(),
+                    p.shape()
+                ),
+            });
+        }
+    }
+    let mut object_meta = sources[anterior_source]
+        .meta
+        .clone()
+        .or_else(|| sources.iter().find_map(|s| s.meta.clone()))
+        .unwrap_or_default();
+    meta::deidentify(&mut object_meta, opts);
+    let counts = ScanCounts {
+        anterior: anterior.stats(),
+        posterior: posterior.as_ref().map(View::stats),
+    };
+    let meta = ScanMeta {
+        patient_id: object_meta.patient_id,
+        patient_name: object_meta.patient_name,
+        deidentified: opts.deidentify,
+        study_instance_uid: object_meta.study_instance_uid,
+        series_instance_uid: object_meta.series_instance_uid,
+        study_date: object_meta.study_date,
+        manufacturer: object_meta.manufacturer,
+        model: object_meta.model,
+        pixel_spacing_mm: object_meta.pixel_spacing_mm,
+        radionuclide: object_meta.radionuclide,
+        radiopharmaceutical: object_meta.radiopharmaceutical,
+        counts,
+        files: sources.into_iter().map(|s| s.file).collect(),
+    };
+    Ok(WholeBodyScan {
+        anterior,
+        posterior,
+        meta,
+    })
+}

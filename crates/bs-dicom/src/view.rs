@@ -1,0 +1,166 @@
+//! One view of a whole-body scan (anterior or posterior) and where it came from.
+
+use std::path::PathBuf;
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+/// Which side of the patient the gamma camera looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ViewName {
+    /// Anterior (AP) view: detector in front of the patient.
+    Anterior,
+    /// Posterior (PA) view: detector behind the patient.
+    Posterior,
+}
+
+impl ViewName {
+    /// `"anterior"` or `"posterior"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViewName::Anterior => "anterior",
+            ViewName::Posterior => "posterior",
+        }
+    }
+
+    /// The other view.
+    pub fn other(self) -> ViewName {
+        match self {
+            ViewName::Anterior => ViewName::Posterior,
+            ViewName::Posterior => ViewName::Anterior,
+        }
+    }
+}
+
+impl std::fmt::Display for ViewName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The rule that decided which view a frame is, tried in this order (the first that gives an
+/// answer decides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ViewRule {
+    /// The caller said so ([`ReadOptions::view_order`](crate::ReadOptions)).
+    CallerOverride,
+    /// Code Value of the View Code Sequence (0054,0220) in the Detector Information Sequence
+    /// (0054,0022): SNOMED/SRT `G-5215`/`G-5200` anterior, `G-5216`/`G-5201` posterior.
+    ViewCode,
+    /// Code Meaning (0008,0104) of the View Code Sequence mentions anterior/posterior.
+    CodeMeaning,
+    /// Vendor strings: a code value, Series Description, Image Comments, Protocol Name or Image
+    /// ID with a word starting `ANT` or `POST`.
+    VendorString,
+    /// The PNG/JPEG file name has a word starting `ant` or `post`.
+    FileName,
+    /// Frame (or file) order: the first undecided frame is anterior, the next posterior; a
+    /// single undecided frame next to a decided one gets the remaining view.
+    FrameOrder,
+    /// One frame holding both views side by side: left half anterior, right half posterior.
+    SideBySide,
+}
+
+impl ViewRule {
+    /// Kebab-case name as written in reports (`view-code`, `frame-order`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViewRule::CallerOverride => "caller-override",
+            ViewRule::ViewCode => "view-code",
+            ViewRule::CodeMeaning => "code-meaning",
+            ViewRule::VendorString => "vendor-string",
+            ViewRule::FileName => "file-name",
+            ViewRule::FrameOrder => "frame-order",
+            ViewRule::SideBySide => "side-by-side",
+        }
+    }
+}
+
+impl std::fmt::Display for ViewRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a view's pixels came from and how the view was identified.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ViewSource {
+    /// The file the pixels were read from.
+    pub path: PathBuf,
+    /// Frame index within that file (0-based).
+    pub frame: usize,
+    /// For side-by-side frames, the first column of this view within the frame.
+    pub column_offset: usize,
+    /// The rule that decided which view this is.
+    pub rule: ViewRule,
+    /// The evidence the rule used (a code value, the matching text, ...), for reports.
+    pub evidence: String,
+    /// Whether the columns were reversed on reading ([`ReadOptions::mirror_posterior`](crate::ReadOptions)).
+    pub mirrored: bool,
+}
+
+/// Count statistics of one view.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CountStats {
+    /// Smallest pixel value.
+    pub min: f64,
+    /// Largest pixel value.
+    pub max: f64,
+    /// Mean pixel value.
+    pub mean: f64,
+    /// Sum of all pixels (total counts of the view).
+    pub sum: f64,
+}
+
+impl CountStats {
+    /// Statistics of a pixel matrix (all zeros for an empty one); sums in f64.
+    pub fn of(pixels: &Array2<f32>) -> CountStats {
+        let mut min = f64::INFINITY;
+        let mut max = f64::NEG_INFINITY;
+        let mut sum = 0.0f64;
+        for &v in pixels {
+            let v = f64::from(v);
+            min = min.min(v);
+            max = max.max(v);
+            sum += v;
+        }
+        let n = pixels.len();
+        if n == 0 {
+            return CountStats {
+                min: 0.0,
+                max: 0.0,
+                mean: 0.0,
+                sum: 0.0,
+            };
+        }
+        CountStats {
+            min,
+            max,
+            mean: sum / n as f64,
+            sum,
+        }
+    }
+}
+
+/// One view of a whole-body scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    /// Counts, rows × columns (head at row 0), rescale slope/intercept applied.
+    pub pixels: Array2<f32>,
+    /// Where the pixels came from and which rule named the view.
+    pub source: ViewSource,
+}
+
+impl View {
+    /// Rows × columns of the view.
+    pub fn shape(&self) -> (usize, usize) {
+        self.pixels.dim()
+    }
+
+    /// Count statistics of the view.
+    pub fn stats(&self) -> CountStats {
+        CountStats::of(&self.pixels)
+    }
+}
