@@ -1,0 +1,147 @@
+//! Otsu's threshold, binned exactly like scikit-image's `threshold_otsu(image)` (default
+//! `nbins=256`) on a float32 image.
+//!
+//! Binning (numpy's `histogram(image, bins=256, range=(min, max))` in float32): the edges are
+//! `e_i = i · ((max − min) / 256) + min` for `i < 256` and `e_256 = max`; a value `v` goes to
+//! bin `⌊(v − min) / (max − min) · 256⌋` (256 → 255), corrected by one when that disagrees
+//! with the edges; bin centres are `(e_i + e_{i+1}) / 2`. For every split `k` between bin
+//! `k` and `k+1` the between-class variance is
+//!
+//! `σ²_B(k) = w₁(k) · w₂(k+1) · (μ₁(k) − μ₂(k+1))²`
+//!
+//! with `w₁(k) = Σ_{i≤k} n_i`, `w₂(k) = Σ_{i≥k} n_i`, `μ₁`, `μ₂` the count-weighted mean bin
+//! centres of the two sides (float64 sums, as numpy). The threshold is the centre of the first
+//! bin maximising `σ²_B`; pixels `> threshold` are foreground. An image with a single value
+//! returns that value.
+
+use ndarray::{ArrayBase, Data, Dimension};
+
+use crate::error::{MaskError, Result};
+
+/// Number of histogram bins (scikit-image's default `nbins`).
+pub const OTSU_BINS: usize = 256;
+
+/// Otsu's threshold of a list of values (see the module docs for the exact binning).
+///
+/// Errors: empty input, or a NaN/infinite value.
+pub fn otsu_threshold(values: &[f32]) -> Result<f32> {
+    otsu_from_iter(|| values.iter().copied())
+}
+
+/// Otsu's threshold of an image (any ndarray of `f32`, any layout).
+pub fn otsu_threshold_array<S, D>(image: &ArrayBase<S, D>) -> Result<f32>
+where
+    S: Data<Elem = f32>,
+    D: Dimension,
+{
+    otsu_from_iter(|| image.iter().copied())
+}
+
+fn otsu_from_iter<I, F>(values: F) -> Result<f32>
+where
+    I: Iterator<Item = f32>,
+    F: Fn() -> I,
+{
+    let mut iter = values();
+    let first = iter.next().ok_or(MaskError::EmptyImage)?;
+    let (mut min, mut max) = (first, first);
+    for (index, v) in values().enumerate() {
+        if !v.is_finite() {
+            return Err(MaskError::NonFiniteValue { index });
+        }
+        min = min.min(v);
+        max = max.max(v);
+    }
+    if min == max {
+        return Ok(first);
+    }
+    let (counts, centres) = histogram_f32(values(), min, max);
+    Ok(centres[best_split(&counts, &centres)])
+}
+
+/// numpy's uniform-bin `histogram` in float32: counts and bin centres.
+fn histogram_f32(
+    values: impl Iterator<Item = f32>,
+    first: f32,
+    last: f32,
+) -> ([i64; OTSU_BINS], [f32; OTSU_BINS]) {
+    let n = OTSU_BINS;
+    // np.linspace(first, last, n + 1, dtype=float32)
+    let delta = last - first;
+    let step = delta / n as f32;
+    let mut edges = [0f32; OTSU_BINS + 1];
+    for (i, e) in edges.iter_mut().enumerate() {
+        *e = if step == 0.0 {
+            (i as f32 / n as f32) * delta + first
+        } else {
+            i as f32 * step + first
+        };
+    }
+    edges[n] = last;
+
+    let norm_denom = last - first;
+    let mut counts = [0i64; OTSU_BINS];
+    for v in values {
+        let f_index = ((v - first) / norm_denom) * n as f32;
+        let mut index = f_index as usize;
+        if index == n {
+            index -= 1;
+        }
+        if v < edges[index] {
+            index -= 1;
+        }
+        if v >= edges[index + 1] && index != n - 1 {
+            index += 1;
+        }
+        counts[index] += 1;
+    }
+    let mut centres = [0f32; OTSU_BINS];
+    for (i, c) in centres.iter_mut().enumerate() {
+        *c = (edges[i] + edges[i + 1]) / 2.0;
+    }
+    (counts, centres)
+}
+
+/// Index of the first bin maximising the between-class variance (scikit-image's formula,
+/// float64 cumulative sums in the same order).
+fn best_split(counts: &[i64; OTSU_BINS], centres: &[f32; OTSU_BINS]) -> usize {
+    let n = OTSU_BINS;
+    let weighted: Vec<f64> = counts
+        .iter()
+        .zip(centres)
+        .map(|(&c, &b)| c as f64 * f64::from(b))
+        .collect();
+    let mut weight1 = vec![0i64; n];
+    let mut mean1 = vec![0f64; n];
+    let (mut w, mut s) = (0i64, 0f64);
+    for i in 0..n {
+        w += counts[i];
+        s += weighted[i];
+        weight1[i] = w;
+        mean1[i] = s / w as f64;
+    }
+    let mut weight2 = vec![0i64; n];
+    let mut mean2 = vec![0f64; n];
+    let (mut w, mut s) = (0i64, 0f64);
+    for i in (0..n).rev() {
+        w += counts[i];
+        s += weighted[i];
+        weight2[i] = w;
+        mean2[i] = s / w as f64;
+    }
+    let mut best = 0;
+    let mut best_variance = f64::NEG_INFINITY;
+    for k in 0..n - 1 {
+        let d = mean1[k] - mean2[k + 1];
+        let variance = (weight1[k] * weight2[k + 1]) as f64 * (d * d);
+        // np.argmax: the first maximum; NaN (0/0 for empty sides) counts as maximal there.
+        if variance > best_variance || (variance.is_nan() && !best_variance.is_nan()) {
+            best = k;
+            best_variance = variance;
+            if variance.is_nan() {
+                break;
+            }
+        }
+    }
+    best
+}
