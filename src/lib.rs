@@ -1,8 +1,7 @@
 //! bonescan: bone-metastasis segmentation of whole-body bone scans.
 //!
 //! This umbrella crate re-exports the member crates of the workspace as modules, in the order of
-//! the paper (Liu et al., modified Double U-Net, 3-class BG/NM/M segmentation of whole-body bone
-//! scans):
+//! the paper (modified Double U-Net, 3-class BG/NM/M segmentation of whole-body bone scans):
 //!
 //! | module | crate | paper |
 //! |---|---|---|

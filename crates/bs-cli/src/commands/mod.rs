@@ -2,9 +2,9 @@
 
 pub mod doctor;
 pub mod inspect;
-pub mod synth;
-pub mod prepare;
 pub mod labelme_to_mask;
+pub mod prepare;
+pub mod synth;
 
 /// The error type every subcommand returns: each crate's typed error, boxed.
 pub type CliResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
