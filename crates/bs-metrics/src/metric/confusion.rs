@@ -57,7 +57,7 @@ impl ConfusionCounts {
             tp,
             fp: predicted - tp,
             fn_: truth - tp,
-            tn: n - predicted - truth + tp,
+            tn: n + tp - predicted - truth,
         }
     }
 
