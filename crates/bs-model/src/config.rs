@@ -23,7 +23,6 @@ pub const INPUT_SIDE_MULTIPLE: i64 = 16;
 /// 32/64/128/256, ASPP 64), input 640×512 (H×W), Keras batch-norm settings, random
 /// initialisation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct DoubleUNetConfig {
     /// Binary sigmoid heads (baseline) or three-class SoftMax heads (the paper's network).
     pub variant: Variant,

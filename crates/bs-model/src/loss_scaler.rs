@@ -18,7 +18,6 @@ use crate::error::{ModelError, Result};
 
 /// Hyper-parameters of a [`DynamicLossScaler`] (defaults of PyTorch's `GradScaler`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
 pub struct LossScalerConfig {
     /// First scale `S₀` (2¹⁶).
     pub initial_scale: f64,

@@ -1,0 +1,225 @@
+//! Structure of the network at the published width: torchvision VGG19 names, the channel counts
+//! of the Keras code, head shapes of both variants, and input validation.
+
+mod common;
+
+use tch::nn::VarStore;
+use tch::{Device, Kind, Tensor};
+
+use bs_model::{DoubleUNetConfig, ModelError, Variant};
+use common::tiny;
+
+/// Shapes of torchvision's `vgg19().features` convolutions (index, c_out, c_in).
+const TORCHVISION_VGG19: [(usize, i64, i64); 16] = [
+    (0, 64, 3),
+    (2, 64, 64),
+    (5, 128, 64),
+    (7, 128, 128),
+    (10, 256, 128),
+    (12, 256, 256),
+    (14, 256, 256),
+    (16, 256, 256),
+    (19, 512, 256),
+    (21, 512, 512),
+    (23, 512, 512),
+    (25, 512, 512),
+    (28, 512, 512),
+    (30, 512, 512),
+    (32, 512, 512),
+    (34, 512, 512),
+];
+
+#[test]
+fn published_width_has_torchvision_vgg19_names_and_keras_channel_counts() {
+    let vs = VarStore::new(Device::Cpu);
+    DoubleUNetConfig::new(Variant::ThreeClass)
+        .init(&vs.root())
+        .unwrap();
+    let vars = vs.variables();
+    let shape = |name: &str| {
+        vars.get(name)
+            .unwrap_or_else(|| panic!("{name} missing"))
+            .size()
+    };
+
+    let features: Vec<_> = vars.keys().filter(|n| n.starts_with("features.")).collect();
+    assert_eq!(features.len(), 32, "16 convolutions with weight and bias");
+    for (i, c_out, c_in) in TORCHVISION_VGG19 {
+        assert_eq!(shape(&format!("features.{i}.weight")), [c_out, c_in, 3, 3]);
+        assert_eq!(shape(&format!("features.{i}.bias")), [c_out]);
+    }
+    // Decoder 2 concatenates the upsampled map with both skips: 832/640/320/160 channels in.
+    for (i, (c_in, c_out)) in [(832, 256), (640, 128), (320, 64), (160, 32)]
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(
+            shape(&format!("decoder2.{i}.conv_bn1.conv.weight")),
+            [c_out, c_in, 3, 3]
+        );
+        assert_eq!(
+            shape(&format!("decoder2.{i}.se.fc1.weight")),
+            [c_out / 8, c_out]
+        );
+        assert_eq!(
+            shape(&format!("decoder2.{i}.se.fc2.weight")),
+            [c_out, c_out / 8]
+        );
+    }
+    // Decoder 1: ASPP (64) + block4 (512), then 256+256, 128+128, 64+64.
+    for (i, (c_in, c_out)) in [(576, 256), (512, 128), (256, 64), (128, 32)]
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(
+            shape(&format!("decoder1.{i}.conv_bn1.conv.weight")),
+            [c_out, c_in, 3, 3]
+        );
+    }
+    for (i, (c_in, c_out)) in [(3, 32), (32, 64), (64, 128), (128, 256)]
+        .into_iter()
+        .enumerate()
+    {
+        assert_eq!(
+            shape(&format!("encoder2.{i}.conv_bn1.conv.weight")),
+            [c_out, c_in, 3, 3]
+        );
+    }
+    // ASPP: only the image-pooling convolution has a bias (Keras `use_bias=False` elsewhere).
+    assert_eq!(shape("aspp1.pool.conv.weight"), [64, 512, 1, 1]);
+    assert_eq!(shape("aspp1.pool.conv.bias"), [64]);
+    assert_eq!(shape("aspp1.branch6.conv.weight"), [64, 512, 3, 3]);
+    assert_eq!(shape("aspp2.branch18.conv.weight"), [64, 256, 3, 3]);
+    assert_eq!(shape("aspp2.project.conv.weight"), [64, 320, 1, 1]);
+    for name in ["branch1", "branch6", "branch12", "branch18", "project"] {
+        assert!(
+            !vars.contains_key(&format!("aspp1.{name}.conv.bias")),
+            "{name} must have no bias"
+        );
+    }
+    assert_eq!(shape("head1.weight"), [3, 32, 1, 1]);
+    assert_eq!(shape("head2.bias"), [3]);
+}
+
+#[test]
+fn both_variants_give_probabilities_of_the_right_shape() {
+    for (variant, classes) in [(Variant::Binary, 1), (Variant::ThreeClass, 3)] {
+        let (_vs, model) = tiny(variant, 0.125, 32, 3);
+        let x = Tensor::rand([2, 3, 32, 48 - 16], (Kind::Float, Device::Cpu));
+        let out = tch::no_grad(|| model.try_forward_t(&x, false)).unwrap();
+        for p in [&out.out1, &out.out2] {
+            assert_eq!(p.size(), [2, classes, 32, 32]);
+            let (lo, hi) = (
+                f64::try_from(p.min()).unwrap(),
+                f64::try_from(p.max()).unwrap(),
+            );
+            assert!(
+                (0.0..=1.0).contains(&lo) && (0.0..=1.0).contains(&hi),
+                "{lo}..{hi}"
+            );
+        }
+        let expected = match variant {
+            Variant::Binary => out.logits2.sigmoid(),
+            _ => out.logits2.softmax(1, Kind::Float),
+        };
+        assert!(out.out2.allclose(&expected, 1e-6, 1e-7, false));
+        assert_eq!(out.concatenated().size(), [2, 2 * classes, 32, 32]);
+    }
+}
+
+#[test]
+fn three_class_gate_is_one_minus_background_probability() {
+    // One image, two pixels: BG (0.7, 0.1), NM (0.2, 0.3), M (0.1, 0.6).
+    let p = Tensor::from_slice(&[0.7f32, 0.1, 0.2, 0.3, 0.1, 0.6]).view([1, 3, 1, 2]);
+    let gate = Variant::ThreeClass.gate(&p);
+    let expected = Tensor::from_slice(&[0.3f32, 0.9]).view([1, 1, 1, 2]);
+    assert_eq!(gate.size(), [1, 1, 1, 2]);
+    assert!(gate.allclose(&expected, 1e-7, 1e-7, false));
+    let nm_plus_m = p.narrow(1, 1, 2).sum_dim_intlist(1, true, Kind::Float);
+    assert!(gate.allclose(&nm_plus_m, 1e-6, 1e-6, false));
+}
+
+#[test]
+fn bad_inputs_are_typed_errors() {
+    let (_vs, model) = tiny(Variant::Binary, 0.125, 32, 4);
+    let cases = [
+        Tensor::zeros([1, 1, 32, 32], (Kind::Float, Device::Cpu)),
+        Tensor::zeros([1, 3, 32, 16], (Kind::Float, Device::Cpu)),
+        Tensor::zeros([3, 32, 32], (Kind::Float, Device::Cpu)),
+    ];
+    for x in &cases {
+        assert!(
+            matches!(
+                model.try_forward_t(x, false),
+                Err(ModelError::InputShape { .. })
+            ),
+            "{:?}",
+            x.size()
+        );
+    }
+    let ints = Tensor::zeros([1, 3, 32, 32], (Kind::Int64, Device::Cpu));
+    assert!(matches!(
+        model.try_forward_t(&ints, false),
+        Err(ModelError::InputKind { .. })
+    ));
+    // Training needs two images: the ASPP pooling branch normalises one value per image.
+    let one = Tensor::zeros([1, 3, 32, 32], (Kind::Float, Device::Cpu));
+    assert!(matches!(
+        model.try_forward_t(&one, true),
+        Err(ModelError::InputShape { .. })
+    ));
+}
+
+#[test]
+fn invalid_configurations_name_the_field() {
+    let base = DoubleUNetConfig::new(Variant::Binary);
+    let bad = [
+        (base.clone().with_width_multiplier(0.0), "width_multiplier"),
+        (
+            base.clone().with_width_multiplier(f64::NAN),
+            "width_multiplier",
+        ),
+        (base.clone().with_input_size(100, 512), "input_height"),
+        (base.clone().with_input_size(640, 0), "input_width"),
+        (base.clone().with_input_size(640, 1 << 20), "input_width"),
+        (
+            base.clone()
+                .with_width_multiplier(0.5)
+                .with_vgg19_weights("vgg.safetensors"),
+            "vgg19_weights",
+        ),
+    ];
+    for (config, field) in bad {
+        match config.validate() {
+            Err(ModelError::InvalidConfig { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: expected InvalidConfig, got {other:?}"),
+        }
+        let vs = VarStore::new(Device::Cpu);
+        assert!(config.init(&vs.root()).is_err());
+        assert!(
+            vs.variables().is_empty(),
+            "{field}: nothing is built from an invalid config"
+        );
+    }
+}
+
+#[test]
+fn grayscale_helper_scales_and_replicates() {
+    let pixels: Vec<f32> = (0..32 * 16).map(|i| (i % 256) as f32).collect();
+    let x = bs_model::input_from_pixels(&pixels, 32, 16).unwrap();
+    assert_eq!(x.size(), [1, 3, 32, 16]);
+    for c in 0..3 {
+        let channel = x.get(0).get(c);
+        assert!((f64::try_from(channel.get(0).get(5)).unwrap() - 5.0 / 255.0).abs() < 1e-7);
+        assert!((f64::try_from(channel.max()).unwrap() - 1.0).abs() < 1e-7);
+    }
+    assert!(matches!(
+        bs_model::input_from_pixels(&pixels, 32, 15),
+        Err(ModelError::InputShape { .. })
+    ));
+    let batch = Tensor::zeros([4, 1, 8, 8], (Kind::Float, Device::Cpu));
+    assert_eq!(
+        bs_model::grayscale_to_input(&batch).unwrap().size(),
+        [4, 3, 8, 8]
+    );
+}
