@@ -1,0 +1,158 @@
+//! Optimiser and schedule settings (Section 4: Adam, lr 1e-4, batch 4, 500 epochs).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, TrainError};
+
+/// Stop a fold when validation F1 has not improved for `patience` epochs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EarlyStopping {
+    /// Epochs without improvement before stopping (≥ 1).
+    pub patience: usize,
+    /// Smallest F1 gain that counts as an improvement.
+    #[serde(default)]
+    pub min_delta: f64,
+}
+
+/// Multiply the learning rate by `factor` after `patience` epochs without a better validation F1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LrPlateau {
+    /// Epochs without improvement before reducing (≥ 1).
+    pub patience: usize,
+    /// Factor in (0, 1).
+    pub factor: f64,
+    /// Lower bound of the learning rate.
+    #[serde(default)]
+    pub min_lr: f64,
+}
+
+/// Training hyper-parameters of an experiment. Defaults are the paper's (Section 4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainingConfig {
+    /// Epochs per fold; `None`: the profile's (paper 500, quick a few).
+    pub epochs: Option<usize>,
+    /// Images per batch (paper: 4).
+    pub batch_size: usize,
+    /// Adam learning rate (paper: 1e-4).
+    pub learning_rate: f64,
+    /// Adam β₁.
+    pub beta1: f64,
+    /// Adam β₂.
+    pub beta2: f64,
+    /// Adam ε.
+    pub eps: f64,
+    /// Number of cross-validation folds (paper: 10, 8:1:1 train/val/test).
+    pub folds: usize,
+    /// Seed of the split, the weight initialisation and the batch order.
+    pub seed: u64,
+    /// Optional early stopping on validation F1.
+    pub early_stopping: Option<EarlyStopping>,
+    /// Optional reduce-LR-on-plateau on validation F1.
+    pub lr_plateau: Option<LrPlateau>,
+    /// Random brightness scaling of training images by a factor in `[1 − a, 1 + a]`
+    /// (0 = off, the paper's setting). Horizontal flips are deliberately not offered: the
+    /// image is the anterior view ‖ the posterior view, and a flip would put a mirrored
+    /// posterior view where the anterior belongs (different attenuation: kidneys, spine).
+    pub intensity_augmentation: f64,
+    /// Weight of head 1's loss (head 2 is weighted 1); the Keras Double U-Net trains both.
+    pub head1_weight: f64,
+}
+
+impl Default for TrainingConfig {
+    fn default() -> Self {
+        TrainingConfig {
+            epochs: None,
+            batch_size: 4,
+            learning_rate: 1e-4,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            folds: 10,
+            seed: 2024,
+            early_stopping: None,
+            lr_plateau: None,
+            intensity_augmentation: 0.0,
+            head1_weight: 1.0,
+        }
+    }
+}
+
+impl TrainingConfig {
+    /// Checks every value.
+    pub fn validate(&self, origin: &Path) -> Result<()> {
+        let bad = |key: &'static str, message: String| TrainError::ConfigValue {
+            path: origin.to_path_buf(),
+            key,
+            message,
+        };
+        if self.epochs == Some(0) {
+            return Err(bad("training.epochs", "must be at least 1".into()));
+        }
+        if self.batch_size == 0 || self.batch_size > 4096 {
+            return Err(bad(
+                "training.batch_size",
+                format!("must lie in 1..=4096, got {}", self.batch_size),
+            ));
+        }
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(bad(
+                "training.learning_rate",
+                format!("must be a positive number, got {}", self.learning_rate),
+            ));
+        }
+        for (key, v) in [
+            ("training.beta1", self.beta1),
+            ("training.beta2", self.beta2),
+        ] {
+            if !(0.0..1.0).contains(&v) {
+                return Err(bad(key, format!("must lie in [0, 1), got {v}")));
+            }
+        }
+        if !(self.eps.is_finite() && self.eps > 0.0) {
+            return Err(bad(
+                "training.eps",
+                format!("must be positive, got {}", self.eps),
+            ));
+        }
+        if self.folds < 3 {
+            return Err(bad(
+                "training.folds",
+                format!(
+                    "must be at least 3 (train, validation and test folds), got {}",
+                    self.folds
+                ),
+            ));
+        }
+        if let Some(es) = &self.early_stopping {
+            if es.patience == 0 || !es.min_delta.is_finite() || es.min_delta < 0.0 {
+                return Err(bad(
+                    "training.early_stopping",
+                    "needs patience ≥ 1 and min_delta ≥ 0".into(),
+                ));
+            }
+        }
+        if let Some(p) = &self.lr_plateau {
+            if p.patience == 0 || !(p.factor > 0.0 && p.factor < 1.0) || !(p.min_lr >= 0.0) {
+                return Err(bad(
+                    "training.lr_plateau",
+                    "needs patience ≥ 1, factor in (0, 1), min_lr ≥ 0".into(),
+                ));
+            }
+        }
+        if !(0.0..0.5).contains(&self.intensity_augmentation) {
+            return Err(bad(
+                "training.intensity_augmentation",
+                format!("must lie in [0, 0.5), got {}", self.intensity_augmentation),
+            ));
+        }
+        if !(self.head1_weight.is_finite() && self.head1_weight >= 0.0) {
+            return Err(bad("training.head1_weight", "must be ≥ 0".into()));
+        }
+        Ok(())
+    }
+}

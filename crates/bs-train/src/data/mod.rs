@@ -1,0 +1,14 @@
+//! The cohort in memory: prepared images, metastasis masks, pooled to the profile's size,
+//! and the per-experiment training targets (binary M, or BG/NM/M with NM from Otsu or from
+//! negative mining).
+
+mod batches;
+mod cohort;
+mod pool;
+mod prepared;
+mod targets;
+
+pub use batches::{epoch_order, BatchMaker};
+pub use cohort::{Cohort, PatientImage};
+pub use pool::{avg_pool, max_pool_bool, max_pool_u8};
+pub use targets::{otsu_targets, TrainingSet};

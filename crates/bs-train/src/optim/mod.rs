@@ -1,0 +1,5 @@
+//! The optimiser.
+
+mod adam;
+
+pub use adam::{Adam, AdamConfig};

@@ -1,0 +1,66 @@
+//! Prediction and validation metrics on tensors.
+
+use tch::{Device, Kind, Tensor};
+
+use bs_metrics::{ConfusionCounts, PixelScores};
+use bs_model::{DoubleUNet, Variant};
+
+use crate::data::TrainingSet;
+use crate::error::Result;
+
+/// Images per forward pass at evaluation.
+const EVAL_BATCH: i64 = 8;
+
+/// Head-2 probabilities of `images` (N×1×h×w, 0…255), N×C×h×w float on the CPU.
+pub fn predict(model: &DoubleUNet, images: &Tensor, amp: bool) -> Result<Tensor> {
+    let n = images.size()[0];
+    let mut outs = Vec::new();
+    tch::no_grad(|| -> Result<()> {
+        let mut start = 0;
+        while start < n {
+            let len = EVAL_BATCH.min(n - start);
+            let x = bs_model::grayscale_to_input(&images.narrow(0, start, len))?;
+            let out = bs_model::with_mixed_precision(amp, || model.try_forward_t(&x, false))?;
+            outs.push(out.out2.to_kind(Kind::Float).to_device(Device::Cpu));
+            start += len;
+        }
+        Ok(())
+    })?;
+    Ok(Tensor::cat(&outs, 0))
+}
+
+/// The M decision of head-2 probabilities: `p ≥ 0.5` (binary) or arg-max = M (three
+/// classes), N×h×w bool.
+pub fn m_decision(variant: Variant, probabilities: &Tensor) -> Tensor {
+    match variant {
+        Variant::Binary => probabilities.select(1, 0).ge(0.5),
+        _ => probabilities.argmax(1, false).eq(2),
+    }
+}
+
+/// Pixel confusion counts of predicted vs true M (bool tensors of one shape).
+pub fn confusion(pred: &Tensor, truth: &Tensor) -> ConfusionCounts {
+    let count = |t: Tensor| t.sum(Kind::Int64).int64_value(&[]) as u64;
+    let tp = count(pred.logical_and(truth));
+    let fp = count(pred.logical_and(&truth.logical_not()));
+    let fn_ = count(pred.logical_not().logical_and(truth));
+    let total = pred.numel() as u64;
+    ConfusionCounts {
+        tp,
+        fp,
+        fn_,
+        tn: total - tp - fp - fn_,
+    }
+}
+
+/// Validation scores of a model on a set (pooled over the set, training size).
+pub fn validation_scores(
+    model: &DoubleUNet,
+    set: &TrainingSet,
+    amp: bool,
+) -> Result<(PixelScores, Tensor)> {
+    let probs = predict(model, &set.images, amp)?;
+    let pred = m_decision(model.config().variant, &probs);
+    let counts = confusion(&pred, &set.m.to_device(Device::Cpu));
+    Ok((PixelScores::from_counts(&counts), probs))
+}

@@ -1,0 +1,454 @@
+//! Training of one fold (or one pre-training stage): Adam, model selection on validation F1,
+//! early stopping and LR-on-plateau, mixed precision on CUDA, a checkpoint every epoch and
+//! exact resumption.
+//!
+//! # Files of a fold directory
+//!
+//! | file | written | content |
+//! |---|---|---|
+//! | `state.json` | after every epoch (atomic) | [`TrainerState`]: epoch, best, LR, history |
+//! | `epoch-N.safetensors` | after epoch N (atomic) | model variables (`model.*`) + Adam moments (`adam.*`) |
+//! | `best-epoch-N.safetensors` | when validation F1 improves | model variables of the best epoch |
+//! | `log.jsonl` | after every epoch (atomic) | one [`EpochLog`] per line |
+//!
+//! `state.json` names the checkpoint it belongs to and is replaced only after that checkpoint
+//! is complete, so a process killed at any moment resumes from a consistent epoch and loses at
+//! most the epoch in progress. The batch order and augmentation of an epoch depend only on
+//! (seed, stream, epoch) and Adam's moments are part of the checkpoint, so on the CPU a resumed
+//! run ends with exactly the weights of an uninterrupted one.
+
+mod evaluate;
+mod state;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use tch::nn::VarStore;
+use tch::{Device, Kind, Tensor};
+
+use bs_losses::{DiceLossConfig, DoubleHeadLossConfig, FocalTverskyLossConfig, LossConfig};
+use bs_model::{DoubleUNet, DoubleUNetConfig, Variant};
+
+use crate::config::{LossKind, TrainingConfig};
+use crate::data::{epoch_order, BatchMaker, TrainingSet};
+use crate::error::{Result, TrainError};
+use crate::io::{read_json, write_atomic, write_json_atomic};
+use crate::optim::{Adam, AdamConfig};
+
+pub use evaluate::{confusion, m_decision, predict, validation_scores};
+pub use state::{EpochLog, TrainerState};
+
+/// Everything that defines one training run of one fold.
+#[derive(Debug, Clone)]
+pub struct FoldSpec {
+    /// Human-readable name for messages and the progress bar (e.g. `dice fold 3`).
+    pub label: String,
+    /// Fold index (for messages).
+    pub fold: usize,
+    /// Stream of the seeded generators (distinct per fold and stage).
+    pub stream: u64,
+    /// The network.
+    pub model: DoubleUNetConfig,
+    /// The loss.
+    pub loss: LossKind,
+    /// Optimiser and schedule.
+    pub training: TrainingConfig,
+    /// Epochs to train.
+    pub epochs: usize,
+    /// Device.
+    pub device: Device,
+    /// Directory of checkpoints and logs.
+    pub dir: PathBuf,
+    /// Weights to start from (transfer learning) instead of the seeded initialisation.
+    pub init_weights: Option<PathBuf>,
+    /// Stop (as if killed) after this many epochs of this process: tests of resumption.
+    pub stop_after_epochs: Option<usize>,
+    /// Draw a progress bar (on a terminal).
+    pub progress: bool,
+}
+
+/// How a fold's training ended.
+#[derive(Debug, Clone)]
+pub struct FoldOutcome {
+    /// Final state (history, best epoch…).
+    pub state: TrainerState,
+    /// Weight file of the best epoch (absolute).
+    pub best_weights: PathBuf,
+    /// False when stopped by `stop_after_epochs`.
+    pub finished: bool,
+}
+
+/// The loss of an arm for a network variant (BG excluded for three classes, as in the paper).
+pub fn loss_config(loss: LossKind, variant: Variant, head1_weight: f64) -> DoubleHeadLossConfig {
+    let inner = match (loss, variant) {
+        (LossKind::Dice, Variant::Binary) => LossConfig::Dice(DiceLossConfig::binary()),
+        (LossKind::Dice, _) => LossConfig::Dice(DiceLossConfig::three_class()),
+        (LossKind::FocalTversky, Variant::Binary) => {
+            LossConfig::FocalTversky(FocalTverskyLossConfig::binary())
+        }
+        (LossKind::FocalTversky, _) => {
+            LossConfig::FocalTversky(FocalTverskyLossConfig::three_class())
+        }
+    };
+    DoubleHeadLossConfig::new(inner).with_weights(head1_weight, 1.0)
+}
+
+/// Builds the network on `device`, seeded by `seed` (weights identical for identical seeds).
+pub fn build_model(
+    config: &DoubleUNetConfig,
+    device: Device,
+    seed: i64,
+) -> Result<(VarStore, DoubleUNet)> {
+    tch::manual_seed(seed);
+    let vs = VarStore::new(device);
+    let model = config.init(&vs.root())?;
+    Ok((vs, model))
+}
+
+/// Copies named tensors into the store's variables (`prefix` + variable name).
+pub fn load_into(
+    vs: &VarStore,
+    tensors: &BTreeMap<String, Tensor>,
+    prefix: &str,
+    file: &Path,
+) -> Result<()> {
+    tch::no_grad(|| {
+        for (name, mut var) in vs.variables() {
+            let src = tensors
+                .get(&format!("{prefix}{name}"))
+                .ok_or_else(|| TrainError::Data {
+                    path: file.to_path_buf(),
+                    message: format!("checkpoint lacks variable {name}"),
+                })?;
+            if src.size() != var.size() {
+                return Err(TrainError::Data {
+                    path: file.to_path_buf(),
+                    message: format!(
+                        "variable {name}: shape {:?}, model has {:?}",
+                        src.size(),
+                        var.size()
+                    ),
+                });
+            }
+            var.copy_(src);
+        }
+        Ok(())
+    })
+}
+
+/// Reads a safetensors file into a name → tensor map.
+pub fn read_tensors(path: &Path) -> Result<BTreeMap<String, Tensor>> {
+    let list = Tensor::read_safetensors(path).map_err(|e| TrainError::Data {
+        path: path.to_path_buf(),
+        message: format!("cannot read checkpoint: {e}"),
+    })?;
+    Ok(list.into_iter().collect())
+}
+
+/// Writes named tensors to `path` atomically (temporary file + rename).
+fn write_tensors(path: &Path, tensors: &[(String, Tensor)]) -> Result<()> {
+    let tmp = path.with_extension("tmp.safetensors");
+    let cpu: Vec<(String, Tensor)> = tensors
+        .iter()
+        .map(|(k, t)| (k.clone(), t.detach().to_device(Device::Cpu).contiguous()))
+        .collect();
+    Tensor::write_safetensors(&cpu, &tmp).map_err(|e| TrainError::Io {
+        action: "cannot write checkpoint",
+        path: tmp.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    std::fs::rename(&tmp, path).map_err(|e| TrainError::io("cannot rename into", path, e))
+}
+
+fn model_tensors(vs: &VarStore, prefix: &str) -> Vec<(String, Tensor)> {
+    let mut v: Vec<(String, Tensor)> = vs
+        .variables()
+        .into_iter()
+        .map(|(k, t)| (format!("{prefix}{k}"), t))
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+/// Loads a best-weights file into a fresh model.
+pub fn load_weights(
+    config: &DoubleUNetConfig,
+    device: Device,
+    path: &Path,
+) -> Result<(VarStore, DoubleUNet)> {
+    let (vs, model) = build_model(config, device, 0)?;
+    let tensors = read_tensors(path)?;
+    load_into(&vs, &tensors, "model.", path)?;
+    Ok((vs, model))
+}
+
+fn write_log(dir: &Path, history: &[EpochLog]) -> Result<()> {
+    let mut text = String::new();
+    for e in history {
+        text.push_str(&serde_json::to_string(e).unwrap_or_default());
+        text.push('\n');
+    }
+    write_atomic(&dir.join("log.jsonl"), text.as_bytes())
+}
+
+/// Trains one fold on `train`, selecting the epoch with the best F1 on `val`; resumes from
+/// `spec.dir` when a previous process left a state there.
+pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Result<FoldOutcome> {
+    crate::io::create_dir(&spec.dir)?;
+    let state_path = spec.dir.join("state.json");
+    let t = &spec.training;
+    let device = spec.device;
+    let cuda = device.is_cuda();
+    let seed = t.seed.wrapping_add(spec.stream.wrapping_mul(7919)) as i64;
+    let (mut vs, model) = build_model(&spec.model, device, seed)?;
+    let mut state: TrainerState = if state_path.exists() {
+        read_json(&state_path)?
+    } else {
+        TrainerState::initial(t.learning_rate)
+    };
+    let best_path = |s: &TrainerState| s.best_weights.as_ref().map(|b| spec.dir.join(b));
+    if state.finished {
+        let best_weights = best_path(&state).ok_or_else(|| TrainError::Data {
+            path: state_path.clone(),
+            message: "finished state names no best weights".into(),
+        })?;
+        return Ok(FoldOutcome {
+            state,
+            best_weights,
+            finished: true,
+        });
+    }
+    if let Some(init) = &spec.init_weights {
+        let tensors = read_tensors(init)?;
+        load_into(&vs, &tensors, "model.", init)?;
+    }
+    if cuda {
+        bs_model::channels_last::convert_var_store(&vs);
+        bs_model::set_cudnn_benchmark(true);
+    }
+    let mut adam = Adam::new(
+        &vs,
+        AdamConfig {
+            lr: state.lr,
+            beta1: t.beta1,
+            beta2: t.beta2,
+            eps: t.eps,
+        },
+    );
+    if let Some(ckpt) = &state.checkpoint {
+        let file = spec.dir.join(ckpt);
+        let tensors = read_tensors(&file)?;
+        load_into(&vs, &tensors, "model.", &file)?;
+        let missing = adam.load_state(&tensors);
+        if !missing.is_empty() {
+            return Err(TrainError::Data {
+                path: file,
+                message: format!(
+                    "checkpoint lacks optimiser state ({} tensors)",
+                    missing.len()
+                ),
+            });
+        }
+    }
+    let loss = loss_config(spec.loss, spec.model.variant, t.head1_weight).init()?;
+    let mut scaler = if cuda {
+        Some(bs_model::LossScalerConfig::default().init()?)
+    } else {
+        None
+    };
+    let amp = scaler.is_some();
+    let maker = BatchMaker {
+        intensity_augmentation: t.intensity_augmentation,
+    };
+    let vars: Vec<Tensor> = adam.params().values().map(|p| p.shallow_clone()).collect();
+    let batches_per_epoch = train.len().div_ceil(t.batch_size);
+    let bar = if spec.progress {
+        let bar = ProgressBar::new((spec.epochs * batches_per_epoch) as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>18} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_prefix(spec.label.clone());
+        bar.set_position((state.epochs_done * batches_per_epoch) as u64);
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut epochs_this_process = 0;
+    vs.unfreeze();
+    while state.epochs_done < spec.epochs {
+        if spec.stop_after_epochs == Some(epochs_this_process) {
+            bar.abandon_with_message("stopped");
+            let best_weights = best_path(&state).unwrap_or_default();
+            return Ok(FoldOutcome {
+                state,
+                best_weights,
+                finished: false,
+            });
+        }
+        let epoch = state.epochs_done + 1;
+        let started = Instant::now();
+        adam.config.lr = state.lr;
+        let order = epoch_order(train.len(), t.seed, spec.stream, epoch);
+        let mut rng = BatchMaker::epoch_rng(t.seed, spec.stream, epoch);
+        let (mut sum, mut sum1, mut sum2, mut seen, mut batches) = (0.0, 0.0, 0.0, 0usize, 0usize);
+        for (b, chunk) in order.chunks(t.batch_size).enumerate() {
+            // A batch of one image would give batch norm a single value per channel in the
+            // ASPP pooling branch; the shuffled order drops a different image each epoch.
+            if chunk.len() < 2 && batches > 0 {
+                continue;
+            }
+            let (x, target) = maker.batch(train, chunk, Some(&mut rng))?;
+            let x = if cuda {
+                bs_model::channels_last::to_channels_last(&x)
+            } else {
+                x
+            };
+            let out = bs_model::with_mixed_precision(amp, || model.try_forward_t(&x, true))?;
+            let l = loss.try_forward(
+                &out.out1.to_kind(Kind::Float),
+                &out.out2.to_kind(Kind::Float),
+                &target,
+            )?;
+            let value = l.total.double_value(&[]);
+            if !value.is_finite() && scaler.is_none() {
+                bar.abandon_with_message("non-finite loss");
+                return Err(TrainError::NonFiniteLoss {
+                    fold: spec.fold,
+                    arm: spec.label.clone(),
+                    epoch,
+                    batch: b,
+                    loss: value,
+                    checkpoint_dir: spec.dir.clone(),
+                });
+            }
+            adam.zero_grad();
+            match scaler.as_mut() {
+                Some(s) => {
+                    s.scale_loss(&l.total).backward();
+                    let finite = s.unscale_gradients(&vars);
+                    if finite {
+                        adam.step();
+                    }
+                    s.update(finite);
+                }
+                None => {
+                    l.total.backward();
+                    adam.step();
+                }
+            }
+            if value.is_finite() {
+                sum += value * chunk.len() as f64;
+                sum1 += l.out1.double_value(&[]) * chunk.len() as f64;
+                sum2 += l.out2.double_value(&[]) * chunk.len() as f64;
+                seen += chunk.len();
+            }
+            batches += 1;
+            bar.inc(1);
+        }
+        let train_seconds = started.elapsed().as_secs_f64();
+        let (scores, val_loss) = {
+            let (scores, probs) = validation_scores(&model, val, amp)?;
+            let target = if val.num_classes == 1 {
+                val.labels
+                    .unsqueeze(1)
+                    .to_kind(Kind::Float)
+                    .to_device(Device::Cpu)
+            } else {
+                bs_losses::one_hot(&val.labels.to_device(Device::Cpu), val.num_classes as usize)?
+            };
+            let vl = loss
+                .try_forward(&probs, &probs, &target)?
+                .out2
+                .double_value(&[]);
+            (scores, vl * (1.0 + t.head1_weight))
+        };
+        let seconds = started.elapsed().as_secs_f64();
+        let n = seen.max(1) as f64;
+        let log = EpochLog {
+            epoch,
+            train_loss: sum / n,
+            train_loss_out1: sum1 / n,
+            train_loss_out2: sum2 / n,
+            val_loss,
+            val_precision: scores.precision,
+            val_sensitivity: scores.sensitivity,
+            val_f1: scores.f1,
+            lr: state.lr,
+            seconds,
+            images_per_second: seen as f64 / train_seconds.max(1e-9),
+        };
+        bar.set_message(format!(
+            "epoch {epoch}/{} loss {:.4} val F1 {}",
+            spec.epochs,
+            log.train_loss,
+            log.val_f1
+                .map_or("–".into(), |f| format!("{:.1}%", 100.0 * f))
+        ));
+        // model selection, early stopping, LR on plateau (all on validation F1)
+        let f1 = scores.f1.unwrap_or(0.0);
+        let min_delta = t.early_stopping.as_ref().map_or(0.0, |e| e.min_delta);
+        let improved = state.best_val_f1.is_none_or(|b| f1 > b + min_delta);
+        let old_best = state.best_weights.clone();
+        let old_ckpt = state.checkpoint.clone();
+        if improved {
+            let name = format!("best-epoch-{epoch}.safetensors");
+            write_tensors(&spec.dir.join(&name), &model_tensors(&vs, "model."))?;
+            state.best_weights = Some(name);
+            state.best_epoch = epoch;
+            state.best_val_f1 = Some(f1);
+            state.epochs_since_best = 0;
+            state.plateau_wait = 0;
+        } else {
+            state.epochs_since_best += 1;
+            state.plateau_wait += 1;
+        }
+        if let Some(p) = &t.lr_plateau {
+            if state.plateau_wait >= p.patience {
+                state.lr = (state.lr * p.factor).max(p.min_lr);
+                state.plateau_wait = 0;
+            }
+        }
+        if let Some(es) = &t.early_stopping {
+            if state.epochs_since_best >= es.patience {
+                state.stopped_early = true;
+            }
+        }
+        state.epochs_done = epoch;
+        state.seconds += seconds;
+        state.history.push(log);
+        state.finished = state.stopped_early || epoch >= spec.epochs;
+        let ckpt_name = format!("epoch-{epoch}.safetensors");
+        let mut tensors = model_tensors(&vs, "model.");
+        tensors.extend(adam.state_tensors());
+        write_tensors(&spec.dir.join(&ckpt_name), &tensors)?;
+        state.checkpoint = Some(ckpt_name);
+        write_json_atomic(&state_path, &state)?;
+        write_log(&spec.dir, &state.history)?;
+        // the new state is durable: older files are no longer referenced
+        for old in [old_ckpt, if improved { old_best } else { None }]
+            .into_iter()
+            .flatten()
+        {
+            let _ = std::fs::remove_file(spec.dir.join(old));
+        }
+        epochs_this_process += 1;
+        if state.stopped_early {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    state.finished = true;
+    write_json_atomic(&state_path, &state)?;
+    let best_weights = best_path(&state).ok_or_else(|| TrainError::Data {
+        path: state_path.clone(),
+        message: "training ended without a best epoch".into(),
+    })?;
+    Ok(FoldOutcome {
+        state,
+        best_weights,
+        finished: true,
+    })
+}
