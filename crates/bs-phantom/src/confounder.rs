@@ -1,0 +1,348 @@
+//! Hot spots that are not metastases (Section 5 of the paper): they carry no M label, and a
+//! model has to learn to call them NM.
+//!
+//! Breast and prostate patients: injection site (wrist, elbow or hand), degenerative joints,
+//! aligned rib fractures, motion (doubled head), prominent kidneys and a full bladder. Prostate
+//! patients in addition: urinary catheter, urine bag and diaper contamination.
+
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::anatomy::{Anatomy, Prim, Site};
+use crate::body::{normal, Side};
+use crate::lesion::Cancer;
+use crate::raster::{Ellipse, Node, Profile, Tube};
+
+/// Kind of a confounder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ConfounderKind {
+    /// Tracer left at the injection site.
+    InjectionSite,
+    /// Degenerative (arthritic) joint uptake.
+    DegenerativeJoint,
+    /// Healing fractures on consecutive ribs, aligned.
+    RibFractures,
+    /// Patient moved during the head pass: doubled head.
+    Motion,
+    /// Kidneys clearly visible (hydronephrosis or early imaging).
+    ProminentKidneys,
+    /// Full bladder, the hottest spot of the scan.
+    FullBladder,
+    /// Urinary catheter along the thigh.
+    Catheter,
+    /// Urine bag beside the legs.
+    UrineBag,
+    /// Urine-contaminated diaper.
+    Diaper,
+}
+
+impl ConfounderKind {
+    /// snake_case name, as in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConfounderKind::InjectionSite => "injection_site",
+            ConfounderKind::DegenerativeJoint => "degenerative_joint",
+            ConfounderKind::RibFractures => "rib_fractures",
+            ConfounderKind::Motion => "motion",
+            ConfounderKind::ProminentKidneys => "prominent_kidneys",
+            ConfounderKind::FullBladder => "full_bladder",
+            ConfounderKind::Catheter => "catheter",
+            ConfounderKind::UrineBag => "urine_bag",
+            ConfounderKind::Diaper => "diaper",
+        }
+    }
+}
+
+/// One confounder of a patient.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Confounder {
+    /// What it is.
+    pub kind: ConfounderKind,
+    /// Where (e.g. "left elbow", "right ribs 5-7").
+    pub detail: String,
+}
+
+/// The sampled confounders plus what they draw.
+pub(crate) struct ConfounderSet {
+    pub records: Vec<Confounder>,
+    /// Extra uptake drawn like bone (with depth).
+    pub prims: Vec<Prim>,
+    /// Head doubling `(dx, dy, fraction)` in pixels.
+    pub motion: Option<(f32, f32, f32)>,
+    /// Kidney activity relative to the spine.
+    pub kidney_level: f32,
+    /// Bladder activity (model units) and radius scale.
+    pub bladder_level: f32,
+    pub bladder_scale: f32,
+}
+
+fn blob(n: &Node, r_px: f32, a: f32, df: f32, db: f32) -> Prim {
+    Prim::Ellipse(Ellipse {
+        x: n.x,
+        y: n.y,
+        ax: r_px,
+        ay: r_px * 0.9,
+        angle: 0.0,
+        a,
+        df,
+        db,
+        profile: Profile::Gauss,
+    })
+}
+
+/// Samples the confounders of one patient; `superscan` suppresses kidney and bladder activity.
+pub(crate) fn sample_confounders<R: Rng>(
+    rng: &mut R,
+    anatomy: &Anatomy,
+    cancer: Cancer,
+    superscan: bool,
+) -> ConfounderSet {
+    let f = &anatomy.frame;
+    let mut records = Vec::new();
+    let mut prims = Vec::new();
+    let up = f.p.bone_uptake;
+    let spine_level = 9.0 * up; // ≈ a lumbar vertebra's peak activity
+
+    // injection site: the commonest hot spot outside bone
+    if rng.random_bool(0.35) {
+        let side = Side::random(rng);
+        let k = usize::from(side == Side::Left);
+        let (where_, n) = match rng.random_range(0..3) {
+            0 => ("wrist", anatomy.wrist[k]),
+            1 => ("elbow", anatomy.elbow[k]),
+            _ => ("hand", anatomy.hand[k]),
+        };
+        let a = spine_level * rng.random_range(0.8f32..8.0);
+        let r = rng.random_range(1.6..4.0);
+        prims.push(blob(&n, r, a, 1.0, n.df + n.db - 1.0));
+        records.push(Confounder {
+            kind: ConfounderKind::InjectionSite,
+            detail: format!("{} {where_}", side.name()),
+        });
+    }
+
+    // degenerative joints, commoner with age
+    let p_deg = ((f.p.age as f64 - 40.0) / 60.0).clamp(0.05, 0.7);
+    if rng.random_bool(p_deg) {
+        let n_joints = rng.random_range(1..4);
+        for _ in 0..n_joints {
+            let choice = rng.random_range(0..5);
+            let side = Side::random(rng);
+            let k = usize::from(side == Side::Left);
+            let (name, n, r) = match choice {
+                0 => ("knee", anatomy.knee[k], f.px(1.8)),
+                1 => ("wrist", anatomy.wrist[k], f.px(1.3)),
+                2 => {
+                    let sh = anatomy
+                        .bones
+                        .iter()
+                        .find(|b| b.site == Site::Humerus && b.side == Some(side))
+                        .map(|b| match &b.prim {
+                            Prim::Ellipse(e) => Node {
+                                x: e.x,
+                                y: e.y - 3.0,
+                                r: 1.0,
+                                a: 0.0,
+                                df: e.df,
+                                db: e.db,
+                            },
+                            Prim::Tube(t) => t.nodes[0],
+                        });
+                    ("shoulder", sh.unwrap_or(anatomy.knee[k]), f.px(1.6))
+                }
+                3 => {
+                    let (x, y, df, db) = f.project(side.sign() * 1.8, 0.44, 0.8);
+                    (
+                        "lumbar facet",
+                        Node {
+                            x,
+                            y,
+                            r: 1.0,
+                            a: 0.0,
+                            df,
+                            db,
+                        },
+                        f.px(1.3),
+                    )
+                }
+                _ => {
+                    let (x, y, df, db) = f.project(side.sign() * 1.0, 0.175, 0.45);
+                    (
+                        "sternoclavicular",
+                        Node {
+                            x,
+                            y,
+                            r: 1.0,
+                            a: 0.0,
+                            df,
+                            db,
+                        },
+                        f.px(1.1),
+                    )
+                }
+            };
+            prims.push(blob(
+                &n,
+                r,
+                spine_level * rng.random_range(0.6..1.6),
+                n.df,
+                n.db,
+            ));
+            records.push(Confounder {
+                kind: ConfounderKind::DegenerativeJoint,
+                detail: format!("{} {name}", side.name()),
+            });
+        }
+    }
+
+    // rib fractures: small hot spots lined up on consecutive ribs
+    if rng.random_bool(0.1) {
+        let side = Side::random(rng);
+        let first = rng.random_range(2..8);
+        let count = rng.random_range(2..5);
+        let t = rng.random_range(0.35f32..0.75);
+        for i in first..first + count {
+            let label = format!("{} rib {}", side.name(), i + 1);
+            if let Some(Prim::Tube(tube)) = anatomy
+                .bones
+                .iter()
+                .find(|b| b.label == label)
+                .map(|b| &b.prim)
+            {
+                let n = tube.at(t + 0.02 * normal(rng));
+                prims.push(blob(
+                    &n,
+                    f.px(0.8),
+                    n.a * n.r * rng.random_range(2.0..4.0),
+                    n.df,
+                    n.db,
+                ));
+            }
+        }
+        records.push(Confounder {
+            kind: ConfounderKind::RibFractures,
+            detail: format!("{} ribs {}-{}", side.name(), first + 1, first + count),
+        });
+    }
+
+    // motion during the head pass
+    let motion = rng.random_bool(0.08).then(|| {
+        records.push(Confounder {
+            kind: ConfounderKind::Motion,
+            detail: "head".into(),
+        });
+        (
+            rng.random_range(-1.0f32..1.0) * f.px(2.5),
+            rng.random_range(0.5f32..1.0) * f.px(2.0),
+            rng.random_range(0.3..0.5),
+        )
+    });
+
+    // kidneys and bladder are always there; flagged when they stand out
+    let mut kidney_level = spine_level * (0.25 + 0.6 * rng.random::<f32>());
+    if rng.random_bool(0.12) {
+        kidney_level *= rng.random_range(2.0..3.5);
+        records.push(Confounder {
+            kind: ConfounderKind::ProminentKidneys,
+            detail: "both".into(),
+        });
+    }
+    let mut bladder_level = spine_level * rng.random_range(0.25f32..1.2);
+    let mut bladder_scale = rng.random_range(0.6f32..1.1);
+    if rng.random_bool(0.3) {
+        bladder_level *= rng.random_range(1.5..2.5);
+        bladder_scale = rng.random_range(1.1..1.4);
+        records.push(Confounder {
+            kind: ConfounderKind::FullBladder,
+            detail: "pelvis".into(),
+        });
+    }
+    if superscan {
+        kidney_level *= 0.1;
+        bladder_level *= 0.25;
+    }
+
+    if cancer == Cancer::Prostate {
+        let side = Side::random(rng);
+        let s = side.sign();
+        let urine = bladder_level.max(spine_level) * rng.random_range(0.4f32..1.0);
+        let catheter = rng.random_bool(0.14);
+        if catheter {
+            let nodes: Vec<Node> = [
+                (0.0, 0.5),
+                (s * 2.5, 0.56),
+                (s * 5.5, 0.64),
+                (s * 8.0, 0.72),
+                (s * 10.5, 0.78),
+            ]
+            .iter()
+            .map(|&(u, v)| {
+                let mut n = f.limb_node(u, v, 0.1, 14.0, 0.45, urine * 0.12);
+                n.x += rng.random_range(-1.5..1.5);
+                n
+            })
+            .collect();
+            prims.push(Prim::Tube(Tube::new(nodes)));
+            records.push(Confounder {
+                kind: ConfounderKind::Catheter,
+                detail: format!("{} thigh", side.name()),
+            });
+        }
+        if rng.random_bool(if catheter { 0.6 } else { 0.03 }) {
+            let v = rng.random_range(0.7f32..0.86);
+            let (x, y, _, _) = f.project_in(s * rng.random_range(12.0..16.0), v, 0.5, 10.0);
+            prims.push(Prim::Ellipse(Ellipse {
+                x,
+                y,
+                ax: f.px(rng.random_range(3.0..5.0)),
+                ay: f.px(rng.random_range(5.0..8.0)),
+                angle: rng.random_range(-0.3..0.3),
+                a: urine * 0.5,
+                df: 2.0,
+                db: 2.0,
+                profile: Profile::Dome,
+            }));
+            records.push(Confounder {
+                kind: ConfounderKind::UrineBag,
+                detail: format!("beside {} leg", side.name()),
+            });
+        }
+        if rng.random_bool(0.12) {
+            let blobs = rng.random_range(2..5);
+            for _ in 0..blobs {
+                let (x, y, _, _) = f.project_in(
+                    rng.random_range(-6.0..6.0),
+                    rng.random_range(0.5..0.55),
+                    0.5,
+                    16.0,
+                );
+                prims.push(Prim::Ellipse(Ellipse {
+                    x,
+                    y,
+                    ax: f.px(rng.random_range(1.5..4.0)),
+                    ay: f.px(rng.random_range(1.0..3.0)),
+                    angle: rng.random_range(-1.0..1.0),
+                    a: urine * rng.random_range(0.1..0.35),
+                    df: 1.0,
+                    db: 1.5,
+                    profile: Profile::Gauss,
+                }));
+            }
+            records.push(Confounder {
+                kind: ConfounderKind::Diaper,
+                detail: "groin".into(),
+            });
+        }
+    }
+
+    ConfounderSet {
+        records,
+        prims,
+        motion,
+        kidney_level,
+        bladder_level,
+        bladder_scale,
+    }
+}

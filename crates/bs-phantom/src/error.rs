@@ -1,0 +1,55 @@
+//! The one error type of the phantom crate.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while configuring, generating or writing a synthetic cohort.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PhantomError {
+    /// A configuration value is out of its valid range (names the field and the value).
+    #[error("invalid phantom configuration: {0}")]
+    Config(String),
+    /// A cohort specification file could not be parsed or holds invalid values.
+    #[error("cohort spec {path}: {message}")]
+    Spec {
+        /// The TOML file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Encoding a PNG failed.
+    #[error("writing image {path}: {source}")]
+    Image {
+        /// The PNG file.
+        path: PathBuf,
+        /// The underlying error.
+        source: image::ImageError,
+    },
+    /// Writing the DICOM file failed.
+    #[error("writing DICOM {path}: {source}")]
+    Dicom {
+        /// The DICOM file.
+        path: PathBuf,
+        /// The underlying error.
+        source: bs_dicom::Error,
+    },
+    /// Serialising a JSON document failed.
+    #[error("writing JSON {path}: {source}")]
+    Json {
+        /// The JSON file.
+        path: PathBuf,
+        /// The underlying error.
+        source: serde_json::Error,
+    },
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = PhantomError> = std::result::Result<T, E>;
