@@ -12,6 +12,7 @@ pub mod dataset;
 mod error;
 mod geometry;
 mod labels;
+mod preview;
 mod scan;
 
 pub use body_range::{body_range, body_threshold, profile_span, BodyRange};
@@ -23,4 +24,5 @@ pub use cut::{centre_shift, plan_view};
 pub use error::{ConfigError, PrepareError, Result, ViewSide};
 pub use geometry::{ScanGeometry, ViewGeometry};
 pub use labels::{labelme_to_prepared, mask_to_prepared, otsu_three_class, LabelSpace};
+pub use preview::write_preview;
 pub use scan::{prepare_scan, PreparedScan, PreparedView, Preprocessor};
