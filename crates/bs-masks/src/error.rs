@@ -209,6 +209,17 @@ pub enum MaskError {
     /// A threshold was asked of an empty image.
     #[error("cannot threshold an empty image")]
     EmptyImage,
+    /// The value range is so narrow that 256 bins would not have distinct float32 edges
+    /// (numpy's "Too many bins for data range"; scikit-image refuses such images too).
+    #[error("value range [{min}, {max}] is too narrow for {bins} distinct float32 histogram bins")]
+    RangeTooNarrow {
+        /// Smallest value.
+        min: f32,
+        /// Largest value.
+        max: f32,
+        /// Bins asked for.
+        bins: usize,
+    },
     /// An image value is NaN or infinite.
     #[error("image value {index} (row-major) is not finite")]
     NonFiniteValue {

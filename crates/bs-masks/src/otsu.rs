@@ -1,5 +1,5 @@
-//! Otsu's threshold, binned exactly like scikit-image's `threshold_otsu(image)` (default
-//! `nbins=256`) on a float32 image.
+//! Otsu's threshold, computed exactly like scikit-image's (0.26) `threshold_otsu(image)`
+//! (default `nbins=256`) on a float32 image: the same bins, the same float32 arithmetic.
 //!
 //! Binning (numpy's `histogram(image, bins=256, range=(min, max))` in float32): the edges are
 //! `e_i = i · ((max − min) / 256) + min` for `i < 256` and `e_256 = max`; a value `v` goes to
@@ -10,7 +10,8 @@
 //! `σ²_B(k) = w₁(k) · w₂(k+1) · (μ₁(k) − μ₂(k+1))²`
 //!
 //! with `w₁(k) = Σ_{i≤k} n_i`, `w₂(k) = Σ_{i≥k} n_i`, `μ₁`, `μ₂` the count-weighted mean bin
-//! centres of the two sides (float64 sums, as numpy). The threshold is the centre of the first
+//! centres of the two sides, all in float32 as scikit-image 0.26 computes them (it converts
+//! the counts to float32). The threshold is the centre of the first
 //! bin maximising `σ²_B`; pixels `> threshold` are foreground. An image with a single value
 //! returns that value.
 
@@ -23,7 +24,8 @@ pub const OTSU_BINS: usize = 256;
 
 /// Otsu's threshold of a list of values (see the module docs for the exact binning).
 ///
-/// Errors: empty input, or a NaN/infinite value.
+/// Errors: empty input, a NaN/infinite value, or a range too narrow for 256 distinct float32
+/// bins (where scikit-image raises too).
 pub fn otsu_threshold(values: &[f32]) -> Result<f32> {
     otsu_from_iter(|| values.iter().copied())
 }
@@ -55,16 +57,21 @@ where
     if min == max {
         return Ok(first);
     }
-    let (counts, centres) = histogram_f32(values(), min, max);
+    let (counts, centres) = histogram_f32(values(), min, max).ok_or(MaskError::RangeTooNarrow {
+        min,
+        max,
+        bins: OTSU_BINS,
+    })?;
     Ok(centres[best_split(&counts, &centres)])
 }
 
-/// numpy's uniform-bin `histogram` in float32: counts and bin centres.
+/// numpy's uniform-bin `histogram` in float32: counts and bin centres; `None` when the 257
+/// float32 edges are not strictly increasing (numpy raises then).
 fn histogram_f32(
     values: impl Iterator<Item = f32>,
     first: f32,
     last: f32,
-) -> ([i64; OTSU_BINS], [f32; OTSU_BINS]) {
+) -> Option<([i64; OTSU_BINS], [f32; OTSU_BINS])> {
     let n = OTSU_BINS;
     // np.linspace(first, last, n + 1, dtype=float32)
     let delta = last - first;
@@ -78,6 +85,9 @@ fn histogram_f32(
         };
     }
     edges[n] = last;
+    if edges.windows(2).any(|e| e[0] >= e[1]) {
+        return None;
+    }
 
     let norm_denom = last - first;
     let mut counts = [0i64; OTSU_BINS];
@@ -99,48 +109,46 @@ fn histogram_f32(
     for (i, c) in centres.iter_mut().enumerate() {
         *c = (edges[i] + edges[i + 1]) / 2.0;
     }
-    (counts, centres)
+    Some((counts, centres))
 }
 
-/// Index of the first bin maximising the between-class variance (scikit-image's formula,
-/// float64 cumulative sums in the same order).
+/// Index of the first bin maximising the between-class variance. scikit-image (0.26) turns
+/// the counts into float32, so every sum, mean and product below is float32 too, accumulated
+/// in the same order as numpy's `cumsum`.
 fn best_split(counts: &[i64; OTSU_BINS], centres: &[f32; OTSU_BINS]) -> usize {
     let n = OTSU_BINS;
-    let weighted: Vec<f64> = counts
-        .iter()
-        .zip(centres)
-        .map(|(&c, &b)| c as f64 * f64::from(b))
-        .collect();
-    let mut weight1 = vec![0i64; n];
-    let mut mean1 = vec![0f64; n];
-    let (mut w, mut s) = (0i64, 0f64);
+    let counts: Vec<f32> = counts.iter().map(|&c| c as f32).collect();
+    let weighted: Vec<f32> = counts.iter().zip(centres).map(|(&c, &b)| c * b).collect();
+    let mut weight1 = vec![0f32; n];
+    let mut mean1 = vec![0f32; n];
+    let (mut w, mut s) = (0f32, 0f32);
     for i in 0..n {
         w += counts[i];
         s += weighted[i];
         weight1[i] = w;
-        mean1[i] = s / w as f64;
+        mean1[i] = s / w;
     }
-    let mut weight2 = vec![0i64; n];
-    let mut mean2 = vec![0f64; n];
-    let (mut w, mut s) = (0i64, 0f64);
+    let mut weight2 = vec![0f32; n];
+    let mut mean2 = vec![0f32; n];
+    let (mut w, mut s) = (0f32, 0f32);
     for i in (0..n).rev() {
         w += counts[i];
         s += weighted[i];
         weight2[i] = w;
-        mean2[i] = s / w as f64;
+        mean2[i] = s / w;
     }
     let mut best = 0;
-    let mut best_variance = f64::NEG_INFINITY;
+    let mut best_variance = f32::NEG_INFINITY;
     for k in 0..n - 1 {
         let d = mean1[k] - mean2[k + 1];
-        let variance = (weight1[k] * weight2[k + 1]) as f64 * (d * d);
-        // np.argmax: the first maximum; NaN (0/0 for empty sides) counts as maximal there.
-        if variance > best_variance || (variance.is_nan() && !best_variance.is_nan()) {
+        let variance = (weight1[k] * weight2[k + 1]) * (d * d);
+        // np.argmax: the first maximum, or the first NaN if there is one.
+        if variance.is_nan() {
+            return k;
+        }
+        if variance > best_variance {
             best = k;
             best_variance = variance;
-            if variance.is_nan() {
-                break;
-            }
         }
     }
     best
