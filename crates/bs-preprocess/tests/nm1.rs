@@ -148,8 +148,10 @@ fn blank_saturated_and_invalid_views_are_typed_errors() {
 
 #[test]
 fn invalid_configs_are_rejected() {
-    let mut c = PrepareConfig::default();
-    c.keep_rows = 1000;
+    let c = PrepareConfig {
+        keep_rows: 1000,
+        ..Default::default()
+    };
     assert_eq!(c.validate().unwrap_err().field, "keep_rows");
     let mut c = PrepareConfig::default();
     c.brightness.target_mean = 20.0;
