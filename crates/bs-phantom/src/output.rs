@@ -262,3 +262,30 @@ pub fn write_cohort(
     std::fs::write(&csv, manifest_csv(&manifest.patients)).map_err(io(&csv))?;
     Ok(manifest)
 }
+
+/// Regenerates the first `per_group` patients of each data set (deterministic, so they are the
+/// ones written) and saves their contact sheet as PNG, one row of tiles.
+pub fn write_contact_sheet(
+    path: &Path,
+    spec: &CohortSpec,
+    seed: u64,
+    per_group: usize,
+) -> Result<()> {
+    let all = spec.patients();
+    let chosen: Vec<_> = crate::Group::ALL
+        .iter()
+        .flat_map(|&g| all.iter().filter(move |p| p.group == g).take(per_group))
+        .collect();
+    let columns = chosen.len();
+    let patients: Vec<SyntheticPatient> = chosen
+        .par_iter()
+        .map(|p| generate_patient(seed, p, &spec.phantom))
+        .collect();
+    let refs: Vec<&SyntheticPatient> = patients.iter().collect();
+    crate::images::contact_sheet(&refs, columns)
+        .save_with_format(path, image::ImageFormat::Png)
+        .map_err(|source| PhantomError::Image {
+            path: path.to_path_buf(),
+            source,
+        })
+}
