@@ -26,6 +26,12 @@ enum Command {
     Prepare(commands::prepare::Args),
     /// Rasterise Labelme JSON annotations to 8-bit class masks, as labelme exports them.
     LabelmeToMask(commands::labelme_to_mask::Args),
+    /// Cross-validate one experiment (all folds, or `--fold K`).
+    Cv(commands::cv::Args),
+    /// Merge the fold results of a run directory into tables, figures and a report.
+    Aggregate(commands::aggregate::Args),
+    /// The main job: every experiment of the paper and one comparison report.
+    Experiments(commands::experiments::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -36,6 +42,9 @@ fn main() -> std::process::ExitCode {
         Command::Synth(args) => commands::synth::run(&args),
         Command::Prepare(args) => commands::prepare::run(&args),
         Command::LabelmeToMask(args) => commands::labelme_to_mask::run(&args),
+        Command::Cv(args) => commands::cv::run(&args),
+        Command::Aggregate(args) => commands::aggregate::run(&args),
+        Command::Experiments(args) => commands::experiments::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -7,8 +7,10 @@
 pub mod config;
 pub mod data;
 pub mod error;
+pub mod experiment;
 pub mod io;
 pub mod optim;
+pub mod results;
 pub mod splits;
 pub mod trainer;
 
@@ -16,4 +18,5 @@ pub use config::{
     ExperimentConfig, Group, LossKind, NmSource, Profile, ProfileName, TrainingConfig,
 };
 pub use error::{Result, TrainError};
+pub use data::Cohort;
 pub use splits::{FoldSplit, Splits};

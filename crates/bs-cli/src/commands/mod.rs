@@ -1,6 +1,9 @@
 //! One module per subcommand.
 
+pub mod aggregate;
+pub mod cv;
 pub mod doctor;
+pub mod experiments;
 pub mod inspect;
 pub mod labelme_to_mask;
 pub mod prepare;

@@ -6,9 +6,9 @@ mod batches;
 mod cohort;
 mod pool;
 mod prepared;
-mod targets;
+pub mod targets;
 
 pub use batches::{epoch_order, BatchMaker};
 pub use cohort::{Cohort, PatientImage};
 pub use pool::{avg_pool, max_pool_bool, max_pool_u8};
-pub use targets::{otsu_targets, TrainingSet};
+pub use targets::{otsu_targets, TargetSpec, TrainingSet};

@@ -1,0 +1,99 @@
+//! `bonescan cv`: cross-validates one experiment (all folds, or one with `--fold K`).
+
+use std::path::PathBuf;
+
+use bs_train::experiment::{is_complete, run_experiment, RunOptions};
+use bs_train::{Cohort, ExperimentConfig, ProfileName};
+
+use super::CliResult;
+
+/// Options of `bonescan cv`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Experiment file (TOML, see `experiments/`).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Prepared data set (`bonescan prepare --out DIR`).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Run directory (created; an interrupted run resumes there).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Run only fold K (1-based); repeat for several. Merge with `bonescan aggregate`.
+    #[arg(long = "fold")]
+    pub folds: Vec<usize>,
+    /// `quick` (CPU-sized), `paper` (640×512, 500 epochs) or `tiny` (tests); default: `paper`
+    /// with CUDA, `quick` without, unless the experiment file names one.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Epochs per fold (overrides the profile and the experiment file).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Splits file to use or create (default: RUN_DIR/splits.json).
+    #[arg(long)]
+    pub splits: Option<PathBuf>,
+    /// Force the CPU even when CUDA is available.
+    #[arg(long)]
+    pub cpu: bool,
+    /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Stop every training after N epochs in this process, as if killed (tests of resuming).
+    #[arg(long, hide = true)]
+    pub stop_after_epochs: Option<usize>,
+}
+
+/// Resolves `--profile` (or the experiment's, or by device).
+pub fn profile(arg: Option<&str>, config: &ExperimentConfig) -> Result<ProfileName, String> {
+    match arg {
+        None | Some("auto") => Ok(config.profile.unwrap_or_else(ProfileName::auto)),
+        Some(p) => ProfileName::parse(p).ok_or_else(|| format!("unknown profile {p:?} (paper, quick, tiny, auto)")),
+    }
+}
+
+/// Runs `bonescan cv`.
+pub fn run(args: &Args) -> CliResult {
+    let config = ExperimentConfig::from_path(&args.config)?;
+    config.check_data_dir(&args.data)?;
+    let profile = profile(args.profile.as_deref(), &config)?;
+    if let Some(&k) = args.folds.iter().find(|&&k| k == 0 || k > config.training.folds) {
+        return Err(format!("--fold {k}: folds are numbered 1..={}", config.training.folds).into());
+    }
+    let cohort = Cohort::load_prepared(&args.data)?;
+    let mut opts = RunOptions::new(&args.out, profile);
+    if !args.folds.is_empty() {
+        opts.folds = Some(args.folds.iter().map(|k| k - 1).collect());
+    }
+    if args.cpu {
+        opts.device = tch::Device::Cpu;
+    }
+    opts.progress = !args.quiet;
+    opts.epochs = args.epochs;
+    opts.splits = args.splits.clone();
+    opts.stop_after_epochs = args.stop_after_epochs;
+    eprintln!(
+        "[cv] {} ({}) profile {profile} on {} — {} patients from {}",
+        config.name,
+        config.table,
+        bs_train::experiment::device_name(opts.device),
+        cohort.images().len(),
+        args.data.display()
+    );
+    let summary = run_experiment(&config, &cohort, &opts)?;
+    if summary.interrupted {
+        eprintln!("[cv] stopped on request; run the same command again to resume");
+        return Ok(());
+    }
+    if is_complete(&config, &args.out) {
+        let results = bs_train::results::aggregate(&args.out)?;
+        println!("{}", results.table()?.to_markdown());
+        eprintln!("[cv] wrote {}/report.md", args.out.display());
+    } else {
+        eprintln!(
+            "[cv] {} fold(s) done; run the remaining folds, then `bonescan aggregate {}`",
+            summary.completed.len(),
+            args.out.display()
+        );
+    }
+    Ok(())
+}

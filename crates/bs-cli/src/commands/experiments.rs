@@ -1,0 +1,112 @@
+//! `bonescan experiments`: the main job — every experiment of the paper, then one report
+//! comparing them with the paper's numbers.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use bs_train::experiment::{run_experiment, RunOptions};
+use bs_train::{Cohort, ExperimentConfig};
+
+use super::CliResult;
+
+/// Options of `bonescan experiments`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Prepared data set.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Output directory: one run directory per experiment and `comparison.md`.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Directory of experiment files (every `*.toml`, in name order).
+    #[arg(long, default_value = "experiments")]
+    pub configs: PathBuf,
+    /// Only the experiments with these names (repeatable).
+    #[arg(long)]
+    pub only: Vec<String>,
+    /// `quick`, `paper`, `tiny` or `auto` (paper with CUDA, quick without).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Epochs per fold (overrides profile and files).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Run only these folds (1-based; the comparison then waits for the rest).
+    #[arg(long = "fold")]
+    pub folds: Vec<usize>,
+    /// Force the CPU.
+    #[arg(long)]
+    pub cpu: bool,
+    /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Runs `bonescan experiments`.
+pub fn run(args: &Args) -> CliResult {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&args.configs)
+        .map_err(|e| format!("cannot list {}: {e}", args.configs.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    // validate everything before any work
+    let mut configs = Vec::new();
+    for f in &files {
+        let c = ExperimentConfig::from_path(f)?;
+        if args.only.is_empty() || args.only.contains(&c.name) {
+            c.check_data_dir(&args.data)?;
+            configs.push(c);
+        }
+    }
+    if configs.is_empty() {
+        return Err(format!("no experiment selected from {}", args.configs.display()).into());
+    }
+    let cohort = Cohort::load_prepared(&args.data)?;
+    let started = Instant::now();
+    let mut run_dirs = Vec::new();
+    let mut times = Vec::new();
+    for config in &configs {
+        let profile = super::cv::profile(args.profile.as_deref(), config)?;
+        let out = args.out.join(&config.name);
+        let mut opts = RunOptions::new(&out, profile);
+        if args.cpu {
+            opts.device = tch::Device::Cpu;
+        }
+        if !args.folds.is_empty() {
+            opts.folds = Some(args.folds.iter().map(|k| k.saturating_sub(1)).collect());
+        }
+        opts.progress = !args.quiet;
+        opts.epochs = args.epochs;
+        let t0 = Instant::now();
+        eprintln!("[experiments] {} ({}) profile {profile}", config.name, config.table);
+        run_experiment(config, &cohort, &opts)?;
+        if bs_train::experiment::is_complete(config, &out) {
+            bs_train::results::aggregate(&out)?;
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        eprintln!("[experiments] {} done in {secs:.0} s", config.name);
+        times.push((config.name.clone(), secs));
+        run_dirs.push(out);
+    }
+    let total = started.elapsed().as_secs_f64();
+    let mut preface = format!(
+        "Data: `{}` ({} patients: {}). Device: {}. Wall time of the experiments: {:.1} min ({}).\n",
+        args.data.display(),
+        cohort.images().len(),
+        cohort
+            .group_counts()
+            .iter()
+            .map(|(g, n)| format!("{g} {n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        bs_train::experiment::device_name(if args.cpu { tch::Device::Cpu } else { tch::Device::cuda_if_available() }),
+        total / 60.0,
+        times.iter().map(|(n, s)| format!("{n} {s:.0} s")).collect::<Vec<_>>().join(", ")
+    );
+    preface.push_str("Each experiment's `report.md` says its profile, input size, epochs and device.\n");
+    let path = bs_train::results::write_comparison(&run_dirs, &args.out, &preface)?;
+    println!("{}", std::fs::read_to_string(&path).unwrap_or_default());
+    eprintln!("[experiments] wrote {}", path.display());
+    Ok(())
+}

@@ -1,0 +1,354 @@
+//! Cross-validation of an experiment: for each fold and each arm (loss), build the targets
+//! (with negative mining's stage 1 when asked), pre-train (transfer learning) when asked,
+//! train, evaluate on the fold's test patients and write `result.json`.
+//!
+//! # Run directory
+//!
+//! ```text
+//! RUN_DIR/
+//!   experiment.toml  run.json  splits.json
+//!   stage1/fold_K/               negative mining stage 1 (binary, positives only)
+//!   <loss>/pretrain_fold_K/      transfer learning: pre-training on the pre-train groups
+//!   <loss>/fold_K/               state.json, log.jsonl, checkpoints, model.safetensors, result.json
+//!   results.json table.md table.csv report.md figures/   (written by aggregate)
+//! ```
+
+mod evaluate;
+mod stages;
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tch::Device;
+
+use bs_model::DoubleUNetConfig;
+
+use crate::config::{ExperimentConfig, Group, LossKind, NmSource, Profile, ProfileName};
+use crate::data::{Cohort, TrainingSet};
+use crate::data::targets::TargetSpec;
+use crate::error::{Result, TrainError};
+use crate::io::{create_dir, write_json_atomic};
+use crate::splits::Splits;
+use crate::trainer::{train_fold, FoldSpec};
+
+pub use evaluate::{evaluate_test, write_overlay};
+
+/// Where and how to run an experiment.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Output (run) directory.
+    pub out: PathBuf,
+    /// Profile (resolution, width, epochs).
+    pub profile: ProfileName,
+    /// Folds to run (0-based); `None` = all.
+    pub folds: Option<Vec<usize>>,
+    /// Device.
+    pub device: Device,
+    /// Draw progress bars.
+    pub progress: bool,
+    /// Stop each training after this many epochs in this process (tests of resumption).
+    pub stop_after_epochs: Option<usize>,
+    /// Splits file to use (default `RUN_DIR/splits.json`).
+    pub splits: Option<PathBuf>,
+    /// Epoch override (command line), taking precedence over config and profile.
+    pub epochs: Option<usize>,
+}
+
+impl RunOptions {
+    /// All folds into `out` with the given profile, on the best device, with progress bars.
+    pub fn new(out: impl Into<PathBuf>, profile: ProfileName) -> RunOptions {
+        RunOptions {
+            out: out.into(),
+            profile,
+            folds: None,
+            device: Device::cuda_if_available(),
+            progress: true,
+            stop_after_epochs: None,
+            splits: None,
+            epochs: None,
+        }
+    }
+}
+
+/// What produced a run: written once as `run.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// Experiment name.
+    pub experiment: String,
+    /// Profile settings.
+    pub profile: Profile,
+    /// Epochs per fold.
+    pub epochs: usize,
+    /// Pre-training epochs (transfer).
+    pub pretrain_epochs: Option<usize>,
+    /// Training input size (rows, cols).
+    pub input_size: (usize, usize),
+    /// Device, e.g. `cpu` or `cuda:0 (NVIDIA H100)`.
+    pub device: String,
+    /// Prepared data directory.
+    pub data: PathBuf,
+    /// Patients per group.
+    pub groups: Vec<(Group, usize)>,
+    /// bs-train version.
+    pub version: String,
+}
+
+/// One fold of one arm: the test evaluation and how training went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldResult {
+    /// Fold number (1-based, as in the paper's tables).
+    pub fold: usize,
+    /// The arm's loss.
+    pub loss: LossKind,
+    /// Test metrics (pooled and per image at the prepared 640×512 resolution, lesions).
+    pub report: bs_metrics::FoldReport,
+    /// Per-image results.
+    pub images: Vec<bs_metrics::ImageResult>,
+    /// Best epoch (validation F1).
+    pub best_epoch: usize,
+    /// Validation F1 at the best epoch.
+    pub best_val_f1: Option<f64>,
+    /// Epochs trained.
+    pub epochs_run: usize,
+    /// Early stopping fired.
+    pub stopped_early: bool,
+    /// Training seconds (all processes, main stage only).
+    pub train_seconds: f64,
+    /// Mean training throughput (images/s).
+    pub images_per_second: f64,
+    /// Patients in train / validation / test.
+    pub n_train: usize,
+    /// Validation patients.
+    pub n_validation: usize,
+    /// Test patients.
+    pub n_test: usize,
+}
+
+/// What [`run_experiment`] did.
+#[derive(Debug, Clone, Default)]
+pub struct RunSummary {
+    /// (loss, fold 1-based) finished in this call or before.
+    pub completed: Vec<(LossKind, usize)>,
+    /// A training stopped on `stop_after_epochs` before finishing.
+    pub interrupted: bool,
+}
+
+/// Device name for reports.
+pub fn device_name(device: Device) -> String {
+    match device {
+        Device::Cuda(i) => format!("cuda:{i}"),
+        Device::Mps => "mps".into(),
+        _ => format!("cpu ({} threads)", tch::get_num_threads()),
+    }
+}
+
+/// Resolved epochs: command line > config > profile.
+pub fn resolved_epochs(config: &ExperimentConfig, opts: &RunOptions) -> (usize, Option<usize>) {
+    let profile = opts.profile.profile();
+    let epochs = opts.epochs.or(config.training.epochs).unwrap_or(profile.epochs);
+    let pre = config.transfer.as_ref().map(|t| {
+        opts.epochs
+            .or(t.pretrain_epochs)
+            .unwrap_or(profile.pretrain_epochs)
+    });
+    (epochs, pre)
+}
+
+fn fold_dir(out: &Path, loss: LossKind, fold: usize) -> PathBuf {
+    out.join(loss.slug()).join(format!("fold_{}", fold + 1))
+}
+
+/// The result file of a fold of an arm.
+pub fn result_path(out: &Path, loss: LossKind, fold: usize) -> PathBuf {
+    fold_dir(out, loss, fold).join("result.json")
+}
+
+/// Runs (or resumes) the folds of an experiment; finished folds are skipped.
+pub fn run_experiment(config: &ExperimentConfig, cohort: &Cohort, opts: &RunOptions) -> Result<RunSummary> {
+    config.validate(Path::new(&config.name))?;
+    let profile = opts.profile.profile();
+    let (epochs, pretrain_epochs) = resolved_epochs(config, opts);
+    let folds_total = config.training.folds;
+    if let Some(f) = opts.folds.as_ref().and_then(|f| f.iter().find(|&&k| k >= folds_total)) {
+        return Err(TrainError::ConfigValue {
+            path: opts.out.clone(),
+            key: "fold",
+            message: format!("fold {} does not exist (the experiment has {folds_total} folds)", f + 1),
+        });
+    }
+    for g in config.all_groups() {
+        if !cohort.images().iter().any(|p| p.group == g) {
+            return Err(TrainError::DataMismatch {
+                experiment: config.name.clone(),
+                message: format!("the data set {} has no patient of group {g}", cohort.source().display()),
+            });
+        }
+    }
+    let n_pos = cohort.images().iter().filter(|p| p.group.is_positive()).count();
+    if n_pos < folds_total {
+        return Err(TrainError::DataMismatch {
+            experiment: config.name.clone(),
+            message: format!("{folds_total} folds need at least {folds_total} positive patients, the data set has {n_pos}"),
+        });
+    }
+    if config.transfer.is_some() && config.nm_source == NmSource::NegativeMining {
+        return Err(TrainError::ConfigValue {
+            path: PathBuf::from(&config.name),
+            key: "transfer",
+            message: "transfer learning is implemented with Otsu or binary targets (as in Table 7), not negative mining".into(),
+        });
+    }
+    create_dir(&opts.out)?;
+    crate::io::write_atomic(&opts.out.join("experiment.toml"), config.to_toml_string().as_bytes())?;
+    let (rows, cols) = cohort.dim();
+    let info = RunInfo {
+        experiment: config.name.clone(),
+        profile,
+        epochs,
+        pretrain_epochs,
+        input_size: profile.input_size(rows, cols),
+        device: device_name(opts.device),
+        data: cohort.source().to_path_buf(),
+        groups: cohort.group_counts(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    };
+    write_json_atomic(&opts.out.join("run.json"), &info)?;
+    let splits_path = opts.splits.clone().unwrap_or_else(|| opts.out.join("splits.json"));
+    let splits = Splits::load_or_create(&splits_path, &cohort.patients(), folds_total, config.training.seed)?;
+    let (h, w) = info.input_size;
+    let model_cfg = DoubleUNetConfig::new(config.variant())
+        .with_width_multiplier(profile.width_multiplier)
+        .with_input_size(h as i64, w as i64);
+    let folds: Vec<usize> = opts.folds.clone().unwrap_or_else(|| (0..folds_total).collect());
+    let mut summary = RunSummary::default();
+    for &fold in &folds {
+        for (arm, &loss) in config.losses.iter().enumerate() {
+            let dir = fold_dir(&opts.out, loss, fold);
+            if dir.join("result.json").exists() {
+                summary.completed.push((loss, fold + 1));
+                continue;
+            }
+            let split = splits.fold(fold, &config.groups);
+            let spec_for = |label: String, stream: u64, dir: PathBuf, model: DoubleUNetConfig, loss: LossKind, epochs: usize| FoldSpec {
+                label,
+                fold,
+                stream,
+                model,
+                loss,
+                training: config.training.clone(),
+                epochs,
+                device: opts.device,
+                dir,
+                init_weights: None,
+                stop_after_epochs: opts.stop_after_epochs,
+                progress: opts.progress,
+            };
+            let stream = |stage: u64| (fold as u64 + 1) * 100 + stage * 10 + arm as u64;
+            // targets (negative mining: stage 1 first)
+            let spec = match config.nm_source {
+                NmSource::NegativeMining => {
+                    let s1 = spec_for(
+                        format!("stage1 fold {}", fold + 1),
+                        (fold as u64 + 1) * 100 + 90,
+                        opts.out.join("stage1").join(format!("fold_{}", fold + 1)),
+                        DoubleUNetConfig { variant: bs_model::Variant::Binary, ..model_cfg.clone() },
+                        LossKind::Dice,
+                        epochs,
+                    );
+                    match stages::mine_negatives(&s1, cohort, &splits, fold, &config.groups, &profile)? {
+                        Some(predicted) => TargetSpec::Mined(predicted),
+                        None => {
+                            summary.interrupted = true;
+                            return Ok(summary);
+                        }
+                    }
+                }
+                source => TargetSpec::for_source(source),
+            };
+            let train = TrainingSet::new(cohort, &split.train, &profile, &spec, opts.device)?;
+            let val_spec = match &spec {
+                TargetSpec::Mined(_) => TargetSpec::Otsu, // validation scores only use M
+                other => other.clone(),
+            };
+            let val = TrainingSet::new(cohort, &split.validation, &profile, &val_spec, opts.device)?;
+            let mut main = spec_for(
+                format!("{} fold {}", loss.slug(), fold + 1),
+                stream(0),
+                dir.clone(),
+                model_cfg.clone(),
+                loss,
+                epochs,
+            );
+            if let (Some(t), Some(pre_epochs)) = (&config.transfer, pretrain_epochs) {
+                let pre = spec_for(
+                    format!("pretrain {} fold {}", loss.slug(), fold + 1),
+                    stream(2),
+                    opts.out.join(loss.slug()).join(format!("pretrain_fold_{}", fold + 1)),
+                    model_cfg.clone(),
+                    loss,
+                    pre_epochs,
+                );
+                match stages::pretrain(&pre, cohort, &splits, fold, &t.pretrain_groups, &profile, &val_spec)? {
+                    Some(weights) => main.init_weights = Some(weights),
+                    None => {
+                        summary.interrupted = true;
+                        return Ok(summary);
+                    }
+                }
+            }
+            let outcome = train_fold(&main, &train, &val)?;
+            if !outcome.finished {
+                summary.interrupted = true;
+                return Ok(summary);
+            }
+            let (vs, model) = crate::trainer::load_weights(&model_cfg, opts.device, &outcome.best_weights)?;
+            bs_model::checkpoint::save(&vs, &model_cfg, &dir.join("model.safetensors"))?;
+            let evaluation = evaluate_test(&model, cohort, &split.test, &profile, opts.device)?;
+            if fold == folds.first().copied().unwrap_or(0) {
+                let fig = opts.out.join("figures");
+                create_dir(&fig)?;
+                for (i, (id, pred)) in evaluation.predictions.iter().take(2).enumerate() {
+                    if let Some(p) = cohort.get(id) {
+                        let path = fig.join(format!("overlay_{}_fold{}_{}.png", loss.slug(), fold + 1, i + 1));
+                        write_overlay(&path, p, pred)?;
+                    }
+                }
+            }
+            let st = &outcome.state;
+            let ips = st.history.iter().map(|e| e.images_per_second).sum::<f64>() / st.history.len().max(1) as f64;
+            let result = FoldResult {
+                fold: fold + 1,
+                loss,
+                report: evaluation.fold.report(),
+                images: evaluation.fold.images().to_vec(),
+                best_epoch: st.best_epoch,
+                best_val_f1: st.best_val_f1,
+                epochs_run: st.epochs_done,
+                stopped_early: st.stopped_early,
+                train_seconds: st.seconds,
+                images_per_second: ips,
+                n_train: split.train.len(),
+                n_validation: split.validation.len(),
+                n_test: split.test.len(),
+            };
+            write_json_atomic(&dir.join("result.json"), &result)?;
+            // checkpoints are no longer needed once the fold is evaluated
+            for entry in std::fs::read_dir(&dir).map_err(|e| TrainError::io("cannot list", &dir, e))?.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with("epoch-") {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+            summary.completed.push((loss, fold + 1));
+        }
+    }
+    Ok(summary)
+}
+
+/// True when every fold of every arm has a `result.json`.
+pub fn is_complete(config: &ExperimentConfig, out: &Path) -> bool {
+    config
+        .losses
+        .iter()
+        .all(|&l| (0..config.training.folds).all(|k| result_path(out, l, k).exists()))
+}
