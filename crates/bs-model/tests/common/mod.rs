@@ -10,6 +10,9 @@ use bs_model::{DoubleUNet, DoubleUNetConfig, Variant};
 
 /// A tiny network on the CPU with a fixed seed.
 pub fn tiny(variant: Variant, width: f64, side: i64, seed: i64) -> (VarStore, DoubleUNet) {
+    // One intra-op thread: with two shared cores, libtorch's thread pool spins and slows the
+    // tests tenfold.
+    tch::set_num_threads(1);
     tch::manual_seed(seed);
     let vs = VarStore::new(Device::Cpu);
     let config = DoubleUNetConfig::new(variant)
