@@ -1,1 +1,90 @@
-fn main() {}
+//! Decode + view split of a 2-frame 1024×256 NM whole-body file (anterior and posterior, 16-bit,
+//! explicit VR little endian as written by `bs_dicom::write`, and the same file as JPEG
+//! lossless via pydicom where the encoder exists), against pydicom's
+//! `dcmread(f).pixel_array` on the same file, timed in the same run.
+//!
+//! Run: `cargo bench -p bs-dicom --bench decode`. Prints the pydicom times and the ratios.
+
+use std::path::Path;
+use std::time::Duration;
+
+use bs_dicom::write::{write_whole_body_nm, NmWriteMeta};
+use bs_dicom::{read_scan, ReadOptions};
+use criterion::{criterion_group, criterion_main, Criterion};
+use ndarray::Array2;
+
+/// pydicom's median time (seconds) of `dcmread(f).pixel_array` over `reps` runs, after warm-up.
+fn pydicom_seconds(path: &Path, reps: usize) -> f64 {
+    let script = r#"
+import sys, time, statistics, pydicom
+f, reps = sys.argv[1], int(sys.argv[2])
+for _ in range(5):
+    pydicom.dcmread(f).pixel_array
+times = []
+for _ in range(reps):
+    t = time.perf_counter(); a = pydicom.dcmread(f).pixel_array; times.append(time.perf_counter() - t)
+assert a.shape == (2, 1024, 256), a.shape
+print(statistics.median(times))
+"#;
+    bs_testdata::run_python(script, &[path.to_str().unwrap(), &reps.to_string()])
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let native = dir.path().join("wb-2frame.dcm");
+    // counts like a bone scan: mostly low, a hot region
+    let anterior = Array2::from_shape_fn((1024, 256), |(r, c)| {
+        ((r / 8 + c / 4) % 40 + if (400..430).contains(&r) { 250 } else { 0 }) as u16
+    });
+    let posterior = Array2::from_shape_fn((1024, 256), |(r, c)| ((r / 6 + c / 5) % 35) as u16);
+    write_whole_body_nm(
+        &native,
+        anterior.view(),
+        posterior.view(),
+        &NmWriteMeta::synthetic("BENCH", 1),
+    )
+    .unwrap();
+    let rle = dir.path().join("wb-2frame-rle.dcm");
+    bs_testdata::run_python(
+        "import sys, pydicom\nfrom pydicom.uid import RLELossless\nds = pydicom.dcmread(sys.argv[1]); ds.compress(RLELossless); ds.save_as(sys.argv[2])",
+        &[native.to_str().unwrap(), rle.to_str().unwrap()],
+    );
+    let opts = ReadOptions::default();
+    let mut results = Vec::new();
+    for (name, path) in [("explicit-le", &native), ("rle", &rle)] {
+        let scan = read_scan(path, &opts).unwrap();
+        assert_eq!(scan.posterior.as_ref().unwrap().pixels.dim(), (1024, 256));
+        let mut group = c.benchmark_group("decode_2frame_1024x256");
+        group.measurement_time(Duration::from_secs(5));
+        group.bench_function(name, |b| {
+            b.iter(|| read_scan(std::hint::black_box(path), &opts).unwrap())
+        });
+        group.finish();
+        // our own median, measured the same way as the Python side, for the printed ratio
+        let mut times: Vec<f64> = (0..200)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                std::hint::black_box(read_scan(path, &opts).unwrap());
+                t.elapsed().as_secs_f64()
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let ours = times[times.len() / 2];
+        let theirs = pydicom_seconds(path, 200);
+        results.push((name, ours, theirs));
+    }
+    for (name, ours, theirs) in results {
+        println!(
+            "{name}: bs-dicom read_scan (decode + view split) {:.3} ms, pydicom dcmread().pixel_array {:.3} ms, ratio {:.1}x",
+            ours * 1e3,
+            theirs * 1e3,
+            theirs / ours
+        );
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

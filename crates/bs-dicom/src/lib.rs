@@ -51,7 +51,9 @@ mod options;
 mod pixels;
 mod raster;
 mod read;
+pub mod report;
 mod scan;
+pub mod scanner;
 mod view;
 pub mod write;
 
@@ -59,5 +61,7 @@ pub use error::{Error, Result};
 pub use meta::pseudonym;
 pub use options::{ReadOptions, SideBySide, ViewOrder};
 pub use read::{read_scan, read_scan_bytes, read_scan_files};
+pub use report::ScanReport;
 pub use scan::{PatientName, ScanCounts, ScanMeta, SourceFile, SourceFormat, WholeBodyScan};
+pub use scanner::{group_files, scan_directory, DirectoryReport, ScanFiles, SkipReason, Skipped};
 pub use view::{CountStats, View, ViewName, ViewRule, ViewSource};

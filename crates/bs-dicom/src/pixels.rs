@@ -255,7 +255,22 @@ pub(crate) fn decode(file: &DicomFile, geom: &Geometry) -> Result<Array3<f32>> {
             });
         }
     }
-    let decoded = file.obj.decode_pixel_data().map_err(|e| Error::Decode {
+    // third-party codecs see attacker-controlled bytes: a panic in one becomes a typed error
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        file.obj.decode_pixel_data()
+    }))
+    .map_err(|panic| Error::Decode {
+        path: path(),
+        detail: format!(
+            "codec panicked: {}",
+            panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown panic")
+        ),
+    })?
+    .map_err(|e| Error::Decode {
         path: path(),
         detail: crate::dicom_file::error_chain(&e),
     })?;
