@@ -21,6 +21,9 @@ const DIRS: [(i64, i64); 8] = [
     (1, -1),
 ];
 
+/// Components smaller than this many pixels are outlined with at most 0.3 px tolerance.
+pub const SMALL_COMPONENT_PX: usize = 40;
+
 /// Polygons (`[x, y]` = `[column, row]`, pixel centres at integer coordinates) outlining each
 /// 8-connected component of `pixels` (`(row, column)`), simplified with `tolerance` pixels.
 pub fn trace_polygons(pixels: &[(usize, usize)], tolerance: f64) -> Vec<Vec<[f64; 2]>> {
@@ -72,7 +75,13 @@ pub fn trace_polygons(pixels: &[(usize, usize)], tolerance: f64) -> Vec<Vec<[f64
         let to_image =
             |(x, y): (i64, i64)| [(x - 1) as f64 + c0 as f64, (y - 1) as f64 + r0 as f64];
         let mut poly: Vec<[f64; 2]> = contour.into_iter().map(to_image).collect();
-        poly = simplify_closed(&poly, tolerance);
+        // annotators zoom in on small lesions and click every corner
+        let tol = if comp.len() < SMALL_COMPONENT_PX {
+            tolerance.min(0.3)
+        } else {
+            tolerance
+        };
+        poly = simplify_closed(&poly, tol);
         if poly.len() < 3 {
             // one- or two-pixel components: a small box around them that rasterises to them
             let pts: Vec<[f64; 2]> = comp

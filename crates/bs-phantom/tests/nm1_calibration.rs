@@ -25,7 +25,11 @@ fn anterior_views_match_nm1_statistics() {
     let chosen: Vec<_> = all.iter().step_by(all.len() / 16).take(16).collect();
     let synth: Vec<Array2<f32>> = chosen
         .iter()
-        .map(|p| generate_patient(2024, p, &spec.phantom).anterior.mapv(f32::from))
+        .map(|p| {
+            generate_patient(2024, p, &spec.phantom)
+                .anterior
+                .mapv(f32::from)
+        })
         .collect();
     let stats: Vec<ViewStats> = synth.iter().map(|v| ViewStats::of(v.view())).collect();
     for (s, p) in stats.iter().zip(&chosen) {
@@ -53,13 +57,22 @@ fn anterior_views_match_nm1_statistics() {
     let med = |f: &dyn Fn(&ViewStats) -> f64| median(stats.iter().map(f).collect());
     let rel = |a: f64, b: f64| a / b;
     let mean_ratio = rel(med(&|s| s.mean), real.mean);
-    assert!((0.8..1.25).contains(&mean_ratio), "median mean / NM1 = {mean_ratio}");
+    assert!(
+        (0.8..1.25).contains(&mean_ratio),
+        "median mean / NM1 = {mean_ratio}"
+    );
     // counts 0 … a few hundred, high percentiles within a factor of NM1's
     let max_ratio = rel(med(&|s| s.max), real.max);
-    assert!((0.6..2.0).contains(&max_ratio), "median max / NM1 = {max_ratio}");
+    assert!(
+        (0.6..2.0).contains(&max_ratio),
+        "median max / NM1 = {max_ratio}"
+    );
     for (i, q) in bs_phantom::stats::PERCENTILES.iter().enumerate().skip(1) {
         let r = rel(med(&|s| s.percentiles[i]), real.percentiles[i]);
-        assert!((0.6..1.6).contains(&r), "P{q}: median synthetic / NM1 = {r}");
+        assert!(
+            (0.6..1.6).contains(&r),
+            "P{q}: median synthetic / NM1 = {r}"
+        );
     }
     // body fraction of the image
     let body = rel(med(&|s| s.body_fraction), real.body_fraction);
