@@ -37,16 +37,36 @@ impl BodyRange {
     }
 }
 
-/// The threshold in counts that [`body_range`] uses for this view.
-pub fn body_threshold(view: ArrayView2<f32>, threshold: BodyThreshold) -> f32 {
+/// Mean and maximum of a view in one pass (mean accumulated in f64).
+pub fn mean_and_max(view: ArrayView2<f32>) -> (f64, f32) {
+    let n = view.len().max(1) as f64;
+    match view.as_slice() {
+        Some(v) => (
+            crate::fast::sum_by(v, |x| x as f64) / n,
+            crate::fast::max_of(v),
+        ),
+        None => {
+            let (sum, max) = view
+                .iter()
+                .fold((0.0f64, 0.0f32), |(s, m), &v| (s + v as f64, m.max(v)));
+            (sum / n, max)
+        }
+    }
+}
+
+/// The body threshold in counts for a view of the given mean and maximum.
+pub fn threshold_from_stats(threshold: BodyThreshold, mean: f64, max: f32) -> f32 {
     match threshold {
         BodyThreshold::Counts(t) => t,
-        BodyThreshold::FractionOfMean(f) => {
-            let n = view.len().max(1) as f64;
-            (view.iter().map(|&v| v as f64).sum::<f64>() / n) as f32 * f
-        }
-        BodyThreshold::FractionOfMax(f) => view.iter().copied().fold(0.0f32, f32::max) * f,
+        BodyThreshold::FractionOfMean(f) => mean as f32 * f,
+        BodyThreshold::FractionOfMax(f) => max * f,
     }
+}
+
+/// The threshold in counts that [`body_range`] uses for this view.
+pub fn body_threshold(view: ArrayView2<f32>, threshold: BodyThreshold) -> f32 {
+    let (mean, max) = mean_and_max(view);
+    threshold_from_stats(threshold, mean, max)
 }
 
 /// Span `[first, last+1)` of the lines whose profile is ≥ `min_pixels`, ignoring runs of such lines
@@ -77,6 +97,84 @@ pub fn profile_span(
     span
 }
 
+/// Projection profiles of a thresholded view and counts used by the saturation check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profiles {
+    /// Pixels above the threshold in each row.
+    pub rows: Vec<usize>,
+    /// Pixels above the threshold in each column.
+    pub cols: Vec<usize>,
+    /// Pixels above the threshold in the view.
+    pub body_pixels: usize,
+    /// Of those, pixels equal to `max`.
+    pub at_max: usize,
+}
+
+/// Row and column profiles of `view > threshold` (one pass).
+pub fn profiles(view: ArrayView2<f32>, threshold: f32, max: f32) -> Profiles {
+    let (rows, cols) = view.dim();
+    let mut p = Profiles {
+        rows: vec![0; rows],
+        cols: Vec::new(),
+        body_pixels: 0,
+        at_max: 0,
+    };
+    let mut cols32 = vec![0u32; cols];
+    for (i, row) in view.outer_iter().enumerate() {
+        let (mut n, mut at_max) = (0u32, 0u32);
+        match row.as_slice() {
+            Some(row) => {
+                for (c, &v) in cols32.iter_mut().zip(row) {
+                    let on = (v > threshold) as u32;
+                    n += on;
+                    *c += on;
+                    at_max += on & (v == max) as u32;
+                }
+            }
+            None => {
+                for (c, &v) in cols32.iter_mut().zip(row.iter()) {
+                    let on = (v > threshold) as u32;
+                    n += on;
+                    *c += on;
+                    at_max += on & (v == max) as u32;
+                }
+            }
+        }
+        p.rows[i] = n as usize;
+        p.body_pixels += n as usize;
+        p.at_max += at_max as usize;
+    }
+    p.cols = cols32.into_iter().map(|c| c as usize).collect();
+    p
+}
+
+/// The body range from profiles (see the module doc); [`PrepareError::BlankView`] when no row or
+/// no column run qualifies.
+pub fn range_from_profiles(
+    p: &Profiles,
+    cfg: &BodyRangeConfig,
+    side: ViewSide,
+    threshold: f32,
+    max: f32,
+) -> Result<BodyRange> {
+    let blank = || PrepareError::BlankView {
+        side,
+        threshold,
+        min_pixels: cfg.min_pixels_per_line,
+        max,
+    };
+    let (row_start, row_end) =
+        profile_span(&p.rows, cfg.min_pixels_per_line, cfg.min_run).ok_or_else(blank)?;
+    let (col_start, col_end) =
+        profile_span(&p.cols, cfg.min_pixels_per_line, cfg.min_run).ok_or_else(blank)?;
+    Ok(BodyRange {
+        row_start,
+        row_end,
+        col_start,
+        col_end,
+    })
+}
+
 /// Finds the body range of a view by projection profiles (see the module doc).
 ///
 /// Errors: [`PrepareError::BlankView`] when no row or no column run qualifies.
@@ -85,36 +183,9 @@ pub fn body_range(
     cfg: &BodyRangeConfig,
     side: ViewSide,
 ) -> Result<BodyRange> {
-    let (rows, cols) = view.dim();
-    let t = body_threshold(view, cfg.threshold);
-    let mut row_profile = vec![0usize; rows];
-    let mut col_profile = vec![0usize; cols];
-    for (i, row) in view.outer_iter().enumerate() {
-        let mut n = 0;
-        for (j, &v) in row.iter().enumerate() {
-            if v > t {
-                n += 1;
-                col_profile[j] += 1;
-            }
-        }
-        row_profile[i] = n;
-    }
-    let blank = || PrepareError::BlankView {
-        side,
-        threshold: t,
-        min_pixels: cfg.min_pixels_per_line,
-        max: view.iter().copied().fold(0.0f32, f32::max),
-    };
-    let (row_start, row_end) =
-        profile_span(&row_profile, cfg.min_pixels_per_line, cfg.min_run).ok_or_else(blank)?;
-    let (col_start, col_end) =
-        profile_span(&col_profile, cfg.min_pixels_per_line, cfg.min_run).ok_or_else(blank)?;
-    Ok(BodyRange {
-        row_start,
-        row_end,
-        col_start,
-        col_end,
-    })
+    let (mean, max) = mean_and_max(view);
+    let t = threshold_from_stats(cfg.threshold, mean, max);
+    range_from_profiles(&profiles(view, t, max), cfg, side, t, max)
 }
 
 #[cfg(test)]

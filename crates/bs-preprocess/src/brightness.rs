@@ -37,18 +37,59 @@ pub struct BrightnessReport {
 pub fn apply_gain(x: f32, gain: f64, cfg: &BrightnessConfig) -> f32 {
     let y = ((x as f64) * gain).clamp(0.0, cfg.clip_max as f64) as f32;
     if cfg.quantise {
-        y.round()
+        // = y.round() for y ≥ 0 (half away from zero), without a libm call: the f64 sum is exact
+        ((y as f64) + 0.5) as u32 as f32
     } else {
         y
     }
 }
 
-fn mean_after(values: &[f32], gain: f64, cfg: &BrightnessConfig) -> f64 {
-    let sum: f64 = values
-        .iter()
-        .map(|&x| apply_gain(x, gain, cfg) as f64)
-        .sum();
-    sum / values.len() as f64
+/// The counted pixels, as a histogram when they are integer counts (the usual case: each gain
+/// trial then costs one pass over the distinct counts instead of one over the pixels).
+enum Counted<'a> {
+    Histogram(Vec<u32>, usize),
+    Pixels(&'a [f32]),
+}
+
+impl Counted<'_> {
+    fn mean_after(&self, gain: f64, cfg: &BrightnessConfig) -> f64 {
+        match self {
+            Counted::Histogram(h, n) => {
+                let sum: f64 = h
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &k)| k > 0)
+                    .map(|(v, &k)| k as f64 * apply_gain(v as f32, gain, cfg) as f64)
+                    .sum();
+                sum / *n as f64
+            }
+            Counted::Pixels(values) => {
+                crate::fast::sum_by(values, |x| apply_gain(x, gain, cfg) as f64)
+                    / values.len() as f64
+            }
+        }
+    }
+}
+
+/// Counts above this are normalised pixel by pixel rather than through a histogram.
+const HISTOGRAM_LIMIT: u32 = 1 << 16;
+
+/// Applies `gain` to every value in place: through a lookup table when all values are integer
+/// counts up to 65536, pixel by pixel otherwise. Same result either way.
+pub fn apply_gain_in_place(values: &mut [f32], gain: f64, cfg: &BrightnessConfig) {
+    match crate::fast::integer_histogram(values, HISTOGRAM_LIMIT) {
+        Some(h) => {
+            let lut: Vec<f32> = (0..h.len())
+                .map(|v| apply_gain(v as f32, gain, cfg))
+                .collect();
+            for x in values.iter_mut() {
+                *x = lut[*x as usize];
+            }
+        }
+        None => values
+            .iter_mut()
+            .for_each(|x| *x = apply_gain(*x, gain, cfg)),
+    }
 }
 
 /// Finds the gain for the counted pixels `values` (see the module doc).
@@ -69,18 +110,22 @@ pub fn fit_gain(
     if values.is_empty() {
         return Err(not_reached(0.0, 0, 0.0));
     }
-    let raw_mean = values.iter().map(|&x| x as f64).sum::<f64>() / values.len() as f64;
+    let raw_mean = crate::fast::sum_by(values, |x| x as f64) / values.len() as f64;
+    let counted = match crate::fast::integer_histogram(values, HISTOGRAM_LIMIT) {
+        Some(h) => Counted::Histogram(h, values.len()),
+        None => Counted::Pixels(values),
+    };
     if !(raw_mean > 0.0 && raw_mean.is_finite()) {
         return Err(not_reached(0.0, 0, 0.0));
     }
     let target = cfg.target_mean;
     let mut gain = target / raw_mean;
-    let mut mean = mean_after(values, gain, cfg);
+    let mut mean = counted.mean_after(gain, cfg);
     let mut iterations = 0;
     while (mean - target).abs() > cfg.tolerance && iterations < cfg.max_iterations {
         if mean <= 0.0 {
             // rounding sent everything to 0: restart from a gain that lifts the largest count to 1
-            let max = values.iter().copied().fold(0.0f32, f32::max) as f64;
+            let max = crate::fast::max_of(values) as f64;
             gain = gain.max(1.0 / max);
         } else {
             gain *= target / mean;
@@ -88,7 +133,7 @@ pub fn fit_gain(
         if !gain.is_finite() {
             break;
         }
-        mean = mean_after(values, gain, cfg);
+        mean = counted.mean_after(gain, cfg);
         iterations += 1;
     }
     if !(mean > cfg.target_low && mean < cfg.target_high) {
@@ -96,6 +141,7 @@ pub fn fit_gain(
     }
     let clip = cfg.clip_max as f64;
     let clipped = values.iter().filter(|&&x| x as f64 * gain >= clip).count();
+    debug_assert!(clipped <= values.len());
     Ok(BrightnessReport {
         gain,
         iterations,
@@ -139,6 +185,31 @@ mod tests {
         // with 8-bit rounding the mean still lands within the tolerance of 10.5
         let q = fit_gain(&v, &BrightnessConfig::default(), ViewSide::Anterior).unwrap();
         assert!((q.mean - 10.5).abs() <= 0.05, "{q:?}");
+    }
+
+    #[test]
+    fn histogram_and_pixel_paths_agree() {
+        let cfg = BrightnessConfig::default();
+        let ints: Vec<f32> = (0..5000).map(|i| ((i * 7919) % 300) as f32).collect();
+        let mut frac = ints.clone();
+        frac[0] = 0.5; // one non-integer count forces the pixel-by-pixel path
+        for gain in [0.013, 0.77, 1.0, 3.3] {
+            let mut a = ints.clone();
+            apply_gain_in_place(&mut a, gain, &cfg);
+            let b: Vec<f32> = ints.iter().map(|&x| apply_gain(x, gain, &cfg)).collect();
+            assert_eq!(a, b);
+            let h = Counted::Histogram(
+                crate::fast::integer_histogram(&ints, HISTOGRAM_LIMIT).unwrap(),
+                ints.len(),
+            );
+            let p = Counted::Pixels(&ints);
+            assert!((h.mean_after(gain, &cfg) - p.mean_after(gain, &cfg)).abs() < 1e-9);
+        }
+        assert!(crate::fast::integer_histogram(&frac, HISTOGRAM_LIMIT).is_none());
+        // rounding is half away from zero, like f32::round
+        for y in [0.0f32, 0.49999997, 0.5, 1.5, 2.5, 254.5, 254.49998] {
+            assert_eq!(apply_gain(y, 1.0, &cfg), y.round(), "{y}");
+        }
     }
 
     #[test]

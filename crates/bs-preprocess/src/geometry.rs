@@ -14,7 +14,7 @@
 //! pixel). [`ScanGeometry::views_to_prepared`] and [`ScanGeometry::prepared_to_views`] move whole
 //! masks, filling unmapped pixels with `T::default()` (0 = background).
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
 
 use crate::body_range::BodyRange;
@@ -47,6 +47,44 @@ pub struct ViewGeometry {
     pub merged_col_origin: usize,
     /// True when part of the body range fell outside the cut view (body taller/wider than the cut).
     pub body_truncated: bool,
+}
+
+/// A rectangle of source pixels and the cut-view rectangle it lands in (see
+/// [`ViewGeometry::mapped_rect`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappedRect {
+    /// Source rows.
+    pub source_rows: std::ops::Range<usize>,
+    /// Source columns (in source order).
+    pub source_cols: std::ops::Range<usize>,
+    /// Cut-view rows.
+    pub cut_rows: std::ops::Range<usize>,
+    /// Cut-view columns.
+    pub cut_cols: std::ops::Range<usize>,
+    /// Whether source columns run right-to-left in the cut.
+    pub mirrored: bool,
+}
+
+impl MappedRect {
+    /// The source pixels of the rectangle, in cut-view order (columns reversed when mirrored).
+    pub fn source_view<'a, T>(&self, source: ArrayView2<'a, T>) -> ArrayView2<'a, T> {
+        let (r, c) = (self.source_rows.clone(), self.source_cols.clone());
+        if self.mirrored {
+            source.slice_move(s![r, c;-1])
+        } else {
+            source.slice_move(s![r, c])
+        }
+    }
+
+    /// The same, mutable.
+    pub fn source_view_mut<'a, T>(&self, source: ArrayViewMut2<'a, T>) -> ArrayViewMut2<'a, T> {
+        let (r, c) = (self.source_rows.clone(), self.source_cols.clone());
+        if self.mirrored {
+            source.slice_move(s![r, c;-1])
+        } else {
+            source.slice_move(s![r, c])
+        }
+    }
 }
 
 /// Half-open overlap `[lo, hi)` of source indices `i ∈ [0, n)` with `i + shift ∈ [0, limit)`.
@@ -108,6 +146,36 @@ impl ViewGeometry {
         self.cut_to_source(r, c - self.merged_col_origin)
     }
 
+    /// The rectangle present in both the source and the first `rows_limit` rows of the cut view:
+    /// `(source rows, source columns, cut rows, cut columns)`, each half-open; source columns are
+    /// listed in source order, and run right-to-left in the cut when `mirrored`.
+    /// `None` when the two do not overlap.
+    pub fn mapped_rect(&self, rows_limit: usize) -> Option<MappedRect> {
+        let (r0, r1) = overlap(
+            self.source_rows,
+            self.row_shift,
+            rows_limit.min(self.cut_rows),
+        );
+        let (w0, w1) = overlap(self.source_cols, self.col_shift, self.cut_cols);
+        if r0 == r1 || w0 == w1 {
+            return None;
+        }
+        let (c0, c1) = if self.mirrored {
+            (self.source_cols - w1, self.source_cols - w0)
+        } else {
+            (w0, w1)
+        };
+        let cr0 = (r0 as i64 + self.row_shift) as usize;
+        let cc0 = (w0 as i64 + self.col_shift) as usize;
+        Some(MappedRect {
+            source_rows: r0..r1,
+            source_cols: c0..c1,
+            cut_rows: cr0..cr0 + (r1 - r0),
+            cut_cols: cc0..cc0 + (w1 - w0),
+            mirrored: self.mirrored,
+        })
+    }
+
     /// Calls `f(source_row, source_col, cut_row, cut_col)` for every pixel present in both the source
     /// and the first `rows_limit` rows of the cut view, row by row.
     pub fn for_each_mapped(
@@ -115,17 +183,17 @@ impl ViewGeometry {
         rows_limit: usize,
         mut f: impl FnMut(usize, usize, usize, usize),
     ) {
-        let (r0, r1) = overlap(
-            self.source_rows,
-            self.row_shift,
-            rows_limit.min(self.cut_rows),
-        );
-        let (w0, w1) = overlap(self.source_cols, self.col_shift, self.cut_cols);
-        for r in r0..r1 {
-            let cr = (r as i64 + self.row_shift) as usize;
-            for w in w0..w1 {
-                let cc = (w as i64 + self.col_shift) as usize;
-                f(r, self.working_col(w), cr, cc);
+        let Some(m) = self.mapped_rect(rows_limit) else {
+            return;
+        };
+        for (k, r) in m.source_rows.clone().enumerate() {
+            for (j, cc) in m.cut_cols.clone().enumerate() {
+                let sc = if m.mirrored {
+                    m.source_cols.end - 1 - j
+                } else {
+                    m.source_cols.start + j
+                };
+                f(r, sc, m.cut_rows.start + k, cc);
             }
         }
     }
@@ -135,7 +203,10 @@ impl ViewGeometry {
         self.check_source_shape(source.dim(), "view")?;
         let rows = rows.min(self.cut_rows);
         let mut out = Array2::from_elem((rows, self.cut_cols), T::default());
-        self.for_each_mapped(rows, |sr, sc, cr, cc| out[[cr, cc]] = source[[sr, sc]]);
+        if let Some(m) = self.mapped_rect(rows) {
+            out.slice_mut(s![m.cut_rows.clone(), m.cut_cols.clone()])
+                .assign(&m.source_view(source));
+        }
         Ok(out)
     }
 
@@ -154,7 +225,9 @@ impl ViewGeometry {
     /// Which source pixels appear in the prepared image.
     pub fn source_coverage(&self) -> Array2<bool> {
         let mut out = Array2::from_elem((self.source_rows, self.source_cols), false);
-        self.for_each_mapped(self.keep_rows, |sr, sc, _, _| out[[sr, sc]] = true);
+        if let Some(r) = self.mapped_rect(self.keep_rows) {
+            out.slice_mut(s![r.source_rows, r.source_cols]).fill(true);
+        }
         out
     }
 }

@@ -3,8 +3,8 @@
 
 use ndarray::{s, Array2, ArrayView2};
 
-use crate::body_range::{body_range, body_threshold};
-use crate::brightness::{apply_gain, fit_gain, BrightnessReport};
+use crate::body_range::{mean_and_max, profiles, range_from_profiles, threshold_from_stats};
+use crate::brightness::{apply_gain, apply_gain_in_place, fit_gain, BrightnessReport};
 use crate::config::{MeanRegion, PrepareConfig};
 use crate::cut::plan_view;
 use crate::error::{PrepareError, Result, ViewSide};
@@ -72,16 +72,11 @@ impl Preprocessor {
     pub fn prepare_view(&self, view: ArrayView2<f32>, side: ViewSide) -> Result<PreparedView> {
         let cfg = &self.config;
         check_counts(view, side)?;
-        let body = body_range(view, &cfg.body, side)?;
-        let threshold = body_threshold(view, cfg.body.threshold);
-        let max = view.iter().copied().fold(0.0f32, f32::max);
-        let (body_pixels, at_max) = view.iter().fold((0usize, 0usize), |(n, m), &v| {
-            (
-                n + (v > threshold) as usize,
-                m + (v > threshold && v == max) as usize,
-            )
-        });
-        let fraction = at_max as f64 / body_pixels.max(1) as f64;
+        let (mean, max) = mean_and_max(view);
+        let threshold = threshold_from_stats(cfg.body.threshold, mean, max);
+        let profile = profiles(view, threshold, max);
+        let body = range_from_profiles(&profile, &cfg.body, side, threshold, max)?;
+        let fraction = profile.at_max as f64 / profile.body_pixels.max(1) as f64;
         if fraction >= cfg.brightness.max_saturated_fraction {
             return Err(PrepareError::SaturatedView {
                 side,
@@ -97,17 +92,26 @@ impl Preprocessor {
             MeanRegion::KeptRows | MeanRegion::BodyOfKeptRows => cfg.keep_rows,
         };
         let mut cut = geometry.cut(view, region_rows)?;
-        let counted: Vec<f32> = match cfg.brightness.region {
-            MeanRegion::BodyOfKeptRows => cut.iter().copied().filter(|&v| v > threshold).collect(),
-            _ => cut.iter().copied().collect(),
+        let brightness = match cfg.brightness.region {
+            MeanRegion::BodyOfKeptRows => {
+                let body: Vec<f32> = cut.iter().copied().filter(|&v| v > threshold).collect();
+                fit_gain(&body, &cfg.brightness, side)?
+            }
+            _ => fit_gain(
+                cut.as_slice().expect("fresh array is contiguous"),
+                &cfg.brightness,
+                side,
+            )?,
         };
-        let brightness = fit_gain(&counted, &cfg.brightness, side)?;
         let mut image = if region_rows == cfg.keep_rows {
             cut
         } else {
             cut.slice_mut(s![..cfg.keep_rows, ..]).to_owned()
         };
-        image.mapv_inplace(|x| apply_gain(x, brightness.gain, &cfg.brightness));
+        match image.as_slice_mut() {
+            Some(v) => apply_gain_in_place(v, brightness.gain, &cfg.brightness),
+            None => image.mapv_inplace(|x| apply_gain(x, brightness.gain, &cfg.brightness)),
+        }
         Ok(PreparedView {
             image,
             geometry,

@@ -4,7 +4,8 @@
 use bs_phantom::cohort::CohortSpec;
 use bs_phantom::output::write_cohort;
 use bs_preprocess::dataset::{
-    build_dataset, discover_cohort, phantom_layout, read_cohort_manifest, BuildOptions, NmSource, PreparedDataset,
+    build_dataset, discover_cohort, phantom_layout, read_cohort_manifest, BuildOptions, NmSource,
+    PreparedDataset,
 };
 use ndarray::s;
 
@@ -18,7 +19,9 @@ fn small_synthetic_cohort_prepares_to_640x512_with_view_means_in_7_14() {
     let facts = read_cohort_manifest(&manifest.expect("phantom manifest.json")).unwrap();
     let items = discover_cohort(&[dicom], labels.as_deref(), Some(&facts)).unwrap();
     assert_eq!(items.len(), 12);
-    assert!(items.iter().all(|i| i.labels.is_some() && i.patient.is_some()));
+    assert!(items
+        .iter()
+        .all(|i| i.labels.is_some() && i.patient.is_some()));
 
     let out = tmp.path().join("prepared");
     let report = build_dataset(&items, &out, &BuildOptions::default()).unwrap();
@@ -32,26 +35,41 @@ fn small_synthetic_cohort_prepares_to_640x512_with_view_means_in_7_14() {
             assert!(mean > 7.0 && mean < 14.0, "{} mean {mean}", e.id);
         }
         let metastatic = e.patient.metastatic.unwrap();
-        assert_eq!(metastatic, matches!(e.patient.group.as_deref(), Some("D1" | "D3")));
+        assert_eq!(
+            metastatic,
+            matches!(e.patient.group.as_deref(), Some("D1" | "D3"))
+        );
         if !metastatic {
             assert_eq!(e.lesion_pixels, 0, "{}", e.id);
         }
 
         // lesion labels (Labelme polygons) agree with the phantom's exact mask, both moved
         // through the same geometry
-        let gt = bs_masks::png::read_class_png(cohort_dir.join(format!("masks/{}.png", e.id))).unwrap();
+        let gt =
+            bs_masks::png::read_class_png(cohort_dir.join(format!("masks/{}.png", e.id))).unwrap();
         let gt_prepared = e
             .geometry
             .views_to_prepared(gt.slice(s![.., ..256]), Some(gt.slice(s![.., 256..])))
             .unwrap();
         let lesion = d.lesion_mask(i);
-        let inter = lesion.iter().zip(&gt_prepared).filter(|(&a, &b)| a != 0 && b != 0).count();
-        let union = lesion.iter().zip(&gt_prepared).filter(|(&a, &b)| a != 0 || b != 0).count();
+        let inter = lesion
+            .iter()
+            .zip(&gt_prepared)
+            .filter(|(&a, &b)| a != 0 && b != 0)
+            .count();
+        let union = lesion
+            .iter()
+            .zip(&gt_prepared)
+            .filter(|(&a, &b)| a != 0 || b != 0)
+            .count();
         if union > 0 {
             let iou = inter as f64 / union as f64;
             assert!(iou > 0.7, "{}: Labelme vs exact mask IoU {iou}", e.id);
         }
         let three = d.three_class(i, NmSource::Otsu).unwrap();
-        assert_eq!(three.count(bs_masks::MaskClass::Metastasis), e.lesion_pixels);
+        assert_eq!(
+            three.count(bs_masks::MaskClass::Metastasis),
+            e.lesion_pixels
+        );
     }
 }

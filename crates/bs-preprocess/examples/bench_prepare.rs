@@ -1,0 +1,99 @@
+//! Benchmark: DICOM file → prepared 640×512 image + Otsu three-class mask, per scan, in Rust
+//! (single thread and rayon) against the same steps in Python (pydicom, NumPy, scikit-image
+//! `threshold_otsu`; `python/prepare_reference.py`) in the same run.
+//!
+//! ```text
+//! cargo run --release -p bs-preprocess --example bench_prepare [-- REPEATS]
+//! ```
+//!
+//! Input: the `small` bs-phantom cohort (12 two-view scans, written to a temporary directory)
+//! plus the NEMA NM1 scan (anterior only). Prints seconds per scan and the speed-up.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use bs_dicom::{read_scan, ReadOptions};
+use bs_preprocess::{otsu_three_class, PrepareConfig, Preprocessor};
+use ndarray::Array2;
+use rayon::prelude::*;
+
+fn one_scan(path: &Path, pre: &Preprocessor) -> usize {
+    let scan = read_scan(path, &ReadOptions::default()).expect("read scan");
+    let prepared = pre.prepare_scan(&scan).expect("prepare");
+    let no_lesions = Array2::<u8>::zeros(prepared.image.dim());
+    let three = otsu_three_class(prepared.image.view(), no_lesions.view()).expect("otsu");
+    three.count(bs_masks::MaskClass::NonMetastatic)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let repeats: usize = std::env::args()
+        .nth(1)
+        .map_or(10, |s| s.parse().expect("REPEATS"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    bs_phantom::output::write_cohort(
+        tmp.path(),
+        &bs_phantom::cohort::CohortSpec::small(),
+        7,
+        &|| {},
+    )
+    .expect("write cohort");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(tmp.path().join("dicom"))
+        .expect("dicom dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    files.push(bs_testdata::nm1_unc().unwrap_or_else(bs_testdata::nm1_jpll));
+    let pre = PrepareConfig::default().init().expect("config");
+
+    // warm-up (page cache, allocator)
+    let checksum: usize = files.iter().map(|f| one_scan(f, &pre)).sum();
+
+    let single: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let t = Instant::now();
+            for f in &files {
+                std::hint::black_box(one_scan(f, &pre));
+            }
+            t.elapsed().as_secs_f64() / files.len() as f64
+        })
+        .collect();
+    let parallel: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let t = Instant::now();
+            let s: usize = files.par_iter().map(|f| one_scan(f, &pre)).sum();
+            std::hint::black_box(s);
+            t.elapsed().as_secs_f64() / files.len() as f64
+        })
+        .collect();
+    let (single, parallel) = (median(single), median(parallel));
+
+    let script = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("python/prepare_reference.py"),
+    )
+    .expect("reference script");
+    let mut args = vec!["bench".to_string(), repeats.max(1).div_ceil(3).to_string()];
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = bs_testdata::run_python(&script, &args);
+    let py: serde_json::Value = serde_json::from_str(out.trim()).expect("python JSON");
+    let python = py["seconds_per_scan"].as_f64().expect("seconds_per_scan");
+
+    println!(
+        "scans: {} (12 synthetic AP+PA, NM1 anterior only), NM pixels checksum {checksum}",
+        files.len()
+    );
+    println!("rayon threads: {}", rayon::current_num_threads());
+    println!("rust single thread : {:8.3} ms/scan", single * 1e3);
+    println!("rust rayon         : {:8.3} ms/scan", parallel * 1e3);
+    println!("python (numpy/skimage): {:8.3} ms/scan", python * 1e3);
+    println!(
+        "speed-up single thread: {:.1}x, rayon: {:.1}x",
+        python / single,
+        python / parallel
+    );
+}
