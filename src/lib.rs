@@ -13,6 +13,7 @@
 //! | [`losses`] | `bs-losses` | §3.7 losses |
 //! | [`metrics`] | `bs-metrics` | §3.8 metrics |
 //! | [`train`] | `bs-train` | §3.4, §3.5, §4 experiments |
+//! | [`predict`] | `bs-predict` | §1, §5 pre-diagnostic reports: a trained model on new scans |
 
 pub use bs_dicom as dicom;
 pub use bs_losses as losses;
@@ -20,6 +21,7 @@ pub use bs_masks as masks;
 pub use bs_metrics as metrics;
 pub use bs_model as model;
 pub use bs_phantom as phantom;
+pub use bs_predict as predict;
 pub use bs_preprocess as preprocess;
 pub use bs_train as train;
 pub use tch;

@@ -1,0 +1,5 @@
+//! Build script of bs-predict.
+// Keeps libtorch_cuda linked and adds an rpath to libtorch: see bs-torch-link.
+fn main() {
+    bs_torch_link::emit();
+}

@@ -1,0 +1,215 @@
+//! [`Predictor`]: one loaded model applied to scans — read, prepare exactly as in training,
+//! segment, map the M mask back to the original views.
+
+use std::path::{Path, PathBuf};
+
+use ndarray::{Array2, ArrayView2};
+use tch::{Kind, Tensor};
+
+use bs_dicom::{ReadOptions, WholeBodyScan};
+use bs_model::Variant;
+use bs_preprocess::{PreparedScan, Preprocessor};
+
+use crate::config::PredictConfig;
+use crate::error::{PredictError, Result};
+use crate::model::{Ensemble, ModelSpec};
+
+/// A scan read and prepared, ready for the network.
+#[derive(Debug, Clone)]
+pub struct PreparedInput {
+    /// The file.
+    pub path: PathBuf,
+    /// The scan as read (original counts and metadata).
+    pub scan: WholeBodyScan,
+    /// The prepared 640×512 image and its geometry.
+    pub prepared: PreparedScan,
+}
+
+/// The M decision of one scan, in prepared and original coordinates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segmentation {
+    /// P(M) at the prepared resolution (640×512), ensemble mean.
+    pub prepared_probability: Array2<f32>,
+    /// M at the prepared resolution (padding and a missing posterior are never M).
+    pub prepared_mask: Array2<bool>,
+    /// M on the original anterior view (e.g. 1024×256).
+    pub anterior: Array2<bool>,
+    /// M on the original posterior view; `None` when the scan has no posterior view.
+    pub posterior: Option<Array2<bool>>,
+}
+
+/// Reading and preprocessing of scans for one model: no tensors, so it is shared freely
+/// between the worker threads that decode scans while the network runs.
+#[derive(Debug, Clone)]
+pub struct ScanPreparer {
+    preprocessor: Preprocessor,
+    view_shape: Option<(usize, usize)>,
+}
+
+/// A loaded model with its preprocessing and decision rule.
+#[derive(Debug)]
+pub struct Predictor {
+    ensemble: Ensemble,
+    preparer: ScanPreparer,
+    config: PredictConfig,
+}
+
+impl Predictor {
+    /// Validates `config` and loads the networks of `spec` once.
+    pub fn new(spec: &ModelSpec, config: PredictConfig) -> Result<Predictor> {
+        config.validate()?;
+        let preprocessor = spec
+            .prepare
+            .init()
+            .map_err(|e| PredictError::BadModelFile {
+                path: spec.identity.path.clone(),
+                detail: e.to_string(),
+            })?;
+        let ensemble = Ensemble::load(spec, config.device)?;
+        Ok(Predictor {
+            ensemble,
+            preparer: ScanPreparer {
+                preprocessor,
+                view_shape: config.view_shape,
+            },
+            config,
+        })
+    }
+
+    /// The model.
+    pub fn spec(&self) -> &ModelSpec {
+        self.ensemble.spec()
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &PredictConfig {
+        &self.config
+    }
+
+    /// The loaded networks.
+    pub fn ensemble(&self) -> &Ensemble {
+        &self.ensemble
+    }
+
+    /// The reader and preprocessor of this model (cheap to clone, thread-safe).
+    pub fn preparer(&self) -> &ScanPreparer {
+        &self.preparer
+    }
+
+    /// [`ScanPreparer::read_and_prepare`].
+    pub fn read_and_prepare(&self, path: &Path) -> Result<PreparedInput> {
+        self.preparer.read_and_prepare(path)
+    }
+
+    /// The M decision of probabilities N×C×H×W (see [`PredictConfig::threshold`]), N×H×W bool.
+    pub fn decide(&self, probabilities: &Tensor) -> Tensor {
+        let m_channel = match self.ensemble.variant() {
+            Variant::Binary => 0,
+            _ => 2,
+        };
+        match (self.config.threshold, self.ensemble.variant()) {
+            (Some(t), _) => probabilities.select(1, m_channel).ge(t),
+            (None, Variant::Binary) => probabilities.select(1, 0).ge(0.5),
+            (None, _) => probabilities.argmax(1, false).eq(2),
+        }
+    }
+
+    /// Segments prepared scans (one forward pass of every member per batch).
+    pub fn segment(&self, inputs: &[&PreparedInput]) -> Result<Vec<Segmentation>> {
+        let views: Vec<ArrayView2<'_, f32>> =
+            inputs.iter().map(|i| i.prepared.image.view()).collect();
+        let probs = self.ensemble.probabilities(&views)?;
+        let m_channel = match self.ensemble.variant() {
+            Variant::Binary => 0,
+            _ => 2,
+        };
+        let decision = self.decide(&probs);
+        let (rows, cols) = self.spec().prepare.prepared_shape();
+        let pm: Vec<f32> = Vec::<f32>::try_from(
+            probs
+                .select(1, m_channel)
+                .to_kind(Kind::Float)
+                .contiguous()
+                .flatten(0, -1),
+        )?;
+        let dm: Vec<u8> =
+            Vec::<u8>::try_from(decision.to_kind(Kind::Uint8).contiguous().flatten(0, -1))?;
+        let plane = rows * cols;
+        inputs
+            .iter()
+            .enumerate()
+            .map(|(i, input)| {
+                let valid = input.prepared.geometry.valid_mask();
+                let prob =
+                    Array2::from_shape_vec((rows, cols), pm[i * plane..(i + 1) * plane].to_vec())
+                        .expect("plane has rows × cols values");
+                let mask = Array2::from_shape_fn((rows, cols), |(r, c)| {
+                    valid[[r, c]] && dm[i * plane + r * cols + c] != 0
+                });
+                let (anterior, posterior) = input
+                    .prepared
+                    .geometry
+                    .prepared_to_views(mask.view())
+                    .map_err(|source| PredictError::Prepare {
+                        path: input.path.clone(),
+                        source,
+                    })?;
+                Ok(Segmentation {
+                    prepared_probability: prob,
+                    prepared_mask: mask,
+                    anterior,
+                    posterior,
+                })
+            })
+            .collect()
+    }
+}
+
+impl ScanPreparer {
+    /// Reads a scan with bs-dicom (identifiers as stored: `report.json` de-identifies them,
+    /// `seg.dcm` must carry them to be filed with its study).
+    pub fn read(&self, path: &Path) -> Result<WholeBodyScan> {
+        bs_dicom::read_scan(path, &ReadOptions::default()).map_err(|source| PredictError::Read {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
+    /// Checks the view shape and applies the model's recorded preprocessing.
+    pub fn prepare(&self, path: &Path, scan: WholeBodyScan) -> Result<PreparedInput> {
+        if let Some(expected) = self.view_shape {
+            for view in scan.views() {
+                if view.shape() != expected {
+                    return Err(PredictError::Geometry {
+                        path: path.to_path_buf(),
+                        detail: format!(
+                            "view is {}×{} pixels; the model was trained on {}×{} whole-body views (the 950×256 cut does not rescale, so another matrix size changes the pixel size the network sees)",
+                            view.shape().0,
+                            view.shape().1,
+                            expected.0,
+                            expected.1
+                        ),
+                    });
+                }
+            }
+        }
+        let prepared =
+            self.preprocessor
+                .prepare_scan(&scan)
+                .map_err(|source| PredictError::Prepare {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+        Ok(PreparedInput {
+            path: path.to_path_buf(),
+            scan,
+            prepared,
+        })
+    }
+
+    /// [`Predictor::read`] then [`Predictor::prepare`].
+    pub fn read_and_prepare(&self, path: &Path) -> Result<PreparedInput> {
+        let scan = self.read(path)?;
+        self.prepare(path, scan)
+    }
+}
