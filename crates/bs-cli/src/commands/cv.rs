@@ -38,6 +38,10 @@ pub struct Args {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
+    /// libtorch CPU threads (default: 1 for the quick/tiny profiles on a CPU — small networks
+    /// run faster on one thread, and parallel folds use the other cores —, else libtorch's).
+    #[arg(long)]
+    pub threads: Option<i32>,
     /// Stop every training after N epochs in this process, as if killed (tests of resuming).
     #[arg(long, hide = true)]
     pub stop_after_epochs: Option<usize>,
@@ -48,6 +52,15 @@ pub fn profile(arg: Option<&str>, config: &ExperimentConfig) -> Result<ProfileNa
     match arg {
         None | Some("auto") => Ok(config.profile.unwrap_or_else(ProfileName::auto)),
         Some(p) => ProfileName::parse(p).ok_or_else(|| format!("unknown profile {p:?} (paper, quick, tiny, auto)")),
+    }
+}
+
+/// Sets libtorch's CPU threads: `threads`, or 1 for the reduced profiles without CUDA.
+pub fn set_threads(threads: Option<i32>, profile: ProfileName, device: tch::Device) {
+    match threads {
+        Some(n) if n > 0 => tch::set_num_threads(n),
+        _ if !device.is_cuda() && profile != ProfileName::Paper => tch::set_num_threads(1),
+        _ => {}
     }
 }
 
@@ -68,6 +81,7 @@ pub fn run(args: &Args) -> CliResult {
         opts.device = tch::Device::Cpu;
     }
     opts.progress = !args.quiet;
+    set_threads(args.threads, profile, opts.device);
     opts.epochs = args.epochs;
     opts.splits = args.splits.clone();
     opts.stop_after_epochs = args.stop_after_epochs;

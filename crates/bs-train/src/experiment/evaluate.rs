@@ -59,7 +59,9 @@ pub fn evaluate_test(
 
 fn to_bool_array(t: &Tensor, rows: usize, cols: usize) -> Result<Array2<bool>> {
     let flat: Vec<u8> = Vec::<u8>::try_from(t.to_kind(Kind::Uint8).flatten(0, -1))?;
-    Ok(Array2::from_shape_fn((rows, cols), |(r, c)| flat[r * cols + c] != 0))
+    Ok(Array2::from_shape_fn((rows, cols), |(r, c)| {
+        flat[r * cols + c] != 0
+    }))
 }
 
 /// Writes the prepared image with the annotation and the prediction: true positives yellow,

@@ -24,8 +24,8 @@ use tch::Device;
 use bs_model::DoubleUNetConfig;
 
 use crate::config::{ExperimentConfig, Group, LossKind, NmSource, Profile, ProfileName};
-use crate::data::{Cohort, TrainingSet};
 use crate::data::targets::TargetSpec;
+use crate::data::{Cohort, TrainingSet};
 use crate::error::{Result, TrainError};
 use crate::io::{create_dir, write_json_atomic};
 use crate::splits::Splits;
@@ -145,7 +145,10 @@ pub fn device_name(device: Device) -> String {
 /// Resolved epochs: command line > config > profile.
 pub fn resolved_epochs(config: &ExperimentConfig, opts: &RunOptions) -> (usize, Option<usize>) {
     let profile = opts.profile.profile();
-    let epochs = opts.epochs.or(config.training.epochs).unwrap_or(profile.epochs);
+    let epochs = opts
+        .epochs
+        .or(config.training.epochs)
+        .unwrap_or(profile.epochs);
     let pre = config.transfer.as_ref().map(|t| {
         opts.epochs
             .or(t.pretrain_epochs)
@@ -164,27 +167,45 @@ pub fn result_path(out: &Path, loss: LossKind, fold: usize) -> PathBuf {
 }
 
 /// Runs (or resumes) the folds of an experiment; finished folds are skipped.
-pub fn run_experiment(config: &ExperimentConfig, cohort: &Cohort, opts: &RunOptions) -> Result<RunSummary> {
+pub fn run_experiment(
+    config: &ExperimentConfig,
+    cohort: &Cohort,
+    opts: &RunOptions,
+) -> Result<RunSummary> {
     config.validate(Path::new(&config.name))?;
     let profile = opts.profile.profile();
     let (epochs, pretrain_epochs) = resolved_epochs(config, opts);
     let folds_total = config.training.folds;
-    if let Some(f) = opts.folds.as_ref().and_then(|f| f.iter().find(|&&k| k >= folds_total)) {
+    if let Some(f) = opts
+        .folds
+        .as_ref()
+        .and_then(|f| f.iter().find(|&&k| k >= folds_total))
+    {
         return Err(TrainError::ConfigValue {
             path: opts.out.clone(),
             key: "fold",
-            message: format!("fold {} does not exist (the experiment has {folds_total} folds)", f + 1),
+            message: format!(
+                "fold {} does not exist (the experiment has {folds_total} folds)",
+                f + 1
+            ),
         });
     }
     for g in config.all_groups() {
         if !cohort.images().iter().any(|p| p.group == g) {
             return Err(TrainError::DataMismatch {
                 experiment: config.name.clone(),
-                message: format!("the data set {} has no patient of group {g}", cohort.source().display()),
+                message: format!(
+                    "the data set {} has no patient of group {g}",
+                    cohort.source().display()
+                ),
             });
         }
     }
-    let n_pos = cohort.images().iter().filter(|p| p.group.is_positive()).count();
+    let n_pos = cohort
+        .images()
+        .iter()
+        .filter(|p| p.group.is_positive())
+        .count();
     if n_pos < folds_total {
         return Err(TrainError::DataMismatch {
             experiment: config.name.clone(),
@@ -199,7 +220,10 @@ pub fn run_experiment(config: &ExperimentConfig, cohort: &Cohort, opts: &RunOpti
         });
     }
     create_dir(&opts.out)?;
-    crate::io::write_atomic(&opts.out.join("experiment.toml"), config.to_toml_string().as_bytes())?;
+    crate::io::write_atomic(
+        &opts.out.join("experiment.toml"),
+        config.to_toml_string().as_bytes(),
+    )?;
     let (rows, cols) = cohort.dim();
     let info = RunInfo {
         experiment: config.name.clone(),
@@ -213,13 +237,26 @@ pub fn run_experiment(config: &ExperimentConfig, cohort: &Cohort, opts: &RunOpti
         version: env!("CARGO_PKG_VERSION").into(),
     };
     write_json_atomic(&opts.out.join("run.json"), &info)?;
-    let splits_path = opts.splits.clone().unwrap_or_else(|| opts.out.join("splits.json"));
-    let splits = Splits::load_or_create(&splits_path, &cohort.patients(), folds_total, config.training.seed)?;
+    let splits_path = opts
+        .splits
+        .clone()
+        .unwrap_or_else(|| opts.out.join("splits.json"));
+    let splits = Splits::load_or_create(
+        &splits_path,
+        &cohort.patients(),
+        folds_total,
+        config.training.seed,
+    )?;
     let (h, w) = info.input_size;
     let model_cfg = DoubleUNetConfig::new(config.variant())
         .with_width_multiplier(profile.width_multiplier)
         .with_input_size(h as i64, w as i64);
-    let folds: Vec<usize> = opts.folds.clone().unwrap_or_else(|| (0..folds_total).collect());
+    let mut training = config.training.clone();
+    training.learning_rate *= profile.learning_rate_scale;
+    let folds: Vec<usize> = opts
+        .folds
+        .clone()
+        .unwrap_or_else(|| (0..folds_total).collect());
     let mut summary = RunSummary::default();
     for &fold in &folds {
         for (arm, &loss) in config.losses.iter().enumerate() {
@@ -229,13 +266,18 @@ pub fn run_experiment(config: &ExperimentConfig, cohort: &Cohort, opts: &RunOpti
                 continue;
             }
             let split = splits.fold(fold, &config.groups);
-            let spec_for = |label: String, stream: u64, dir: PathBuf, model: DoubleUNetConfig, loss: LossKind, epochs: usize| FoldSpec {
+            let spec_for = |label: String,
+                            stream: u64,
+                            dir: PathBuf,
+                            model: DoubleUNetConfig,
+                            loss: LossKind,
+                            epochs: usize| FoldSpec {
                 label,
                 fold,
                 stream,
                 model,
                 loss,
-                training: config.training.clone(),
+                training: training.clone(),
                 epochs,
                 device: opts.device,
                 dir,
@@ -251,11 +293,21 @@ pub fn run_experiment(config: &ExperimentConfig, cohort: &Cohort, opts: &RunOpti
                         format!("stage1 fold {}", fold + 1),
                         (fold as u64 + 1) * 100 + 90,
                         opts.out.join("stage1").join(format!("fold_{}", fold + 1)),
-                        DoubleUNetConfig { variant: bs_model::Variant::Binary, ..model_cfg.clone() },
+                        DoubleUNetConfig {
+                            variant: bs_model::Variant::Binary,
+                            ..model_cfg.clone()
+                        },
                         LossKind::Dice,
                         epochs,
                     );
-                    match stages::mine_negatives(&s1, cohort, &splits, fold, &config.groups, &profile)? {
+                    match stages::mine_negatives(
+                        &s1,
+                        cohort,
+                        &splits,
+                        fold,
+                        &config.groups,
+                        &profile,
+                    )? {
                         Some(predicted) => TargetSpec::Mined(predicted),
                         None => {
                             summary.interrupted = true;
@@ -270,7 +322,8 @@ pub fn run_experiment(config: &ExperimentConfig, cohort: &Cohort, opts: &RunOpti
                 TargetSpec::Mined(_) => TargetSpec::Otsu, // validation scores only use M
                 other => other.clone(),
             };
-            let val = TrainingSet::new(cohort, &split.validation, &profile, &val_spec, opts.device)?;
+            let val =
+                TrainingSet::new(cohort, &split.validation, &profile, &val_spec, opts.device)?;
             let mut main = spec_for(
                 format!("{} fold {}", loss.slug(), fold + 1),
                 stream(0),
@@ -283,12 +336,22 @@ pub fn run_experiment(config: &ExperimentConfig, cohort: &Cohort, opts: &RunOpti
                 let pre = spec_for(
                     format!("pretrain {} fold {}", loss.slug(), fold + 1),
                     stream(2),
-                    opts.out.join(loss.slug()).join(format!("pretrain_fold_{}", fold + 1)),
+                    opts.out
+                        .join(loss.slug())
+                        .join(format!("pretrain_fold_{}", fold + 1)),
                     model_cfg.clone(),
                     loss,
                     pre_epochs,
                 );
-                match stages::pretrain(&pre, cohort, &splits, fold, &t.pretrain_groups, &profile, &val_spec)? {
+                match stages::pretrain(
+                    &pre,
+                    cohort,
+                    &splits,
+                    fold,
+                    &t.pretrain_groups,
+                    &profile,
+                    &val_spec,
+                )? {
                     Some(weights) => main.init_weights = Some(weights),
                     None => {
                         summary.interrupted = true;
@@ -301,7 +364,8 @@ pub fn run_experiment(config: &ExperimentConfig, cohort: &Cohort, opts: &RunOpti
                 summary.interrupted = true;
                 return Ok(summary);
             }
-            let (vs, model) = crate::trainer::load_weights(&model_cfg, opts.device, &outcome.best_weights)?;
+            let (vs, model) =
+                crate::trainer::load_weights(&model_cfg, opts.device, &outcome.best_weights)?;
             bs_model::checkpoint::save(&vs, &model_cfg, &dir.join("model.safetensors"))?;
             let evaluation = evaluate_test(&model, cohort, &split.test, &profile, opts.device)?;
             if fold == folds.first().copied().unwrap_or(0) {
@@ -309,13 +373,19 @@ pub fn run_experiment(config: &ExperimentConfig, cohort: &Cohort, opts: &RunOpti
                 create_dir(&fig)?;
                 for (i, (id, pred)) in evaluation.predictions.iter().take(2).enumerate() {
                     if let Some(p) = cohort.get(id) {
-                        let path = fig.join(format!("overlay_{}_fold{}_{}.png", loss.slug(), fold + 1, i + 1));
+                        let path = fig.join(format!(
+                            "overlay_{}_fold{}_{}.png",
+                            loss.slug(),
+                            fold + 1,
+                            i + 1
+                        ));
                         write_overlay(&path, p, pred)?;
                     }
                 }
             }
             let st = &outcome.state;
-            let ips = st.history.iter().map(|e| e.images_per_second).sum::<f64>() / st.history.len().max(1) as f64;
+            let ips = st.history.iter().map(|e| e.images_per_second).sum::<f64>()
+                / st.history.len().max(1) as f64;
             let result = FoldResult {
                 fold: fold + 1,
                 loss,
@@ -333,7 +403,10 @@ pub fn run_experiment(config: &ExperimentConfig, cohort: &Cohort, opts: &RunOpti
             };
             write_json_atomic(&dir.join("result.json"), &result)?;
             // checkpoints are no longer needed once the fold is evaluated
-            for entry in std::fs::read_dir(&dir).map_err(|e| TrainError::io("cannot list", &dir, e))?.flatten() {
+            for entry in std::fs::read_dir(&dir)
+                .map_err(|e| TrainError::io("cannot list", &dir, e))?
+                .flatten()
+            {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 if name.starts_with("epoch-") {
                     let _ = std::fs::remove_file(entry.path());

@@ -30,8 +30,20 @@ pub fn mine_negatives(
 ) -> Result<Option<HashMap<String, Array2<bool>>>> {
     let positives: Vec<Group> = groups.iter().copied().filter(|g| g.is_positive()).collect();
     let pos_split = splits.fold(fold, &positives);
-    let train = TrainingSet::new(cohort, &pos_split.train, profile, &TargetSpec::Binary, stage1.device)?;
-    let val = TrainingSet::new(cohort, &pos_split.validation, profile, &TargetSpec::Binary, stage1.device)?;
+    let train = TrainingSet::new(
+        cohort,
+        &pos_split.train,
+        profile,
+        &TargetSpec::Binary,
+        stage1.device,
+    )?;
+    let val = TrainingSet::new(
+        cohort,
+        &pos_split.validation,
+        profile,
+        &TargetSpec::Binary,
+        stage1.device,
+    )?;
     let outcome = train_fold(stage1, &train, &val)?;
     if !outcome.finished {
         return Ok(None);

@@ -42,9 +42,15 @@ pub fn write_comparison(run_dirs: &[PathBuf], out: &Path, preface: &str) -> Resu
             }
         };
         for a in &r.arms {
-            let paper = a.paper_mean_percent.map_or(["n/a".into(), "n/a".into(), "n/a".into()], |v| {
-                [format!("{:.2}", v[0]), format!("{:.2}", v[1]), format!("{:.2}", v[2])]
-            });
+            let paper =
+                a.paper_mean_percent
+                    .map_or(["n/a".into(), "n/a".into(), "n/a".into()], |v| {
+                        [
+                            format!("{:.2}", v[0]),
+                            format!("{:.2}", v[1]),
+                            format!("{:.2}", v[2]),
+                        ]
+                    });
             let secs: f64 = a.folds.iter().map(|f| f.train_seconds).sum();
             let rel = dir.strip_prefix(out).unwrap_or(dir).join("report.md");
             s.push_str(&format!(

@@ -50,12 +50,21 @@ impl RunResults {
             "{} (reproduction, {} profile): {}",
             self.experiment.table, self.run.profile.name, self.experiment.description
         );
-        let scores = |a: &ArmResults| a.folds.iter().map(|f| f.report.pooled).collect::<Vec<PixelScores>>();
+        let scores = |a: &ArmResults| {
+            a.folds
+                .iter()
+                .map(|f| f.report.pooled)
+                .collect::<Vec<PixelScores>>()
+        };
         let groups = self
             .arms
             .iter()
             .map(|a| bs_metrics::ColumnGroup {
-                name: if self.arms.len() > 1 { a.loss.title().to_string() } else { String::new() },
+                name: if self.arms.len() > 1 {
+                    a.loss.title().to_string()
+                } else {
+                    String::new()
+                },
                 folds: scores(a),
             })
             .collect();
@@ -65,9 +74,11 @@ impl RunResults {
 
 /// Reads the fold results of a run directory (all folds must be present).
 pub fn collect(run_dir: &Path) -> Result<RunResults> {
-    let config = ExperimentConfig::from_path(&run_dir.join("experiment.toml")).map_err(|e| TrainError::RunDir {
-        path: run_dir.to_path_buf(),
-        message: format!("not a run directory of `bonescan cv` ({e})"),
+    let config = ExperimentConfig::from_path(&run_dir.join("experiment.toml")).map_err(|e| {
+        TrainError::RunDir {
+            path: run_dir.to_path_buf(),
+            message: format!("not a run directory of `bonescan cv` ({e})"),
+        }
     })?;
     let run: RunInfo = read_json(&run_dir.join("run.json"))?;
     let mut arms = Vec::new();
@@ -99,7 +110,11 @@ pub fn collect(run_dir: &Path) -> Result<RunResults> {
             paper_mean_percent: paper_mean(&config.table, loss),
         });
     }
-    Ok(RunResults { experiment: config, run, arms })
+    Ok(RunResults {
+        experiment: config,
+        run,
+        arms,
+    })
 }
 
 /// Training histories of a run: (loss, fold 1-based, epochs).
@@ -107,7 +122,9 @@ pub fn histories(run_dir: &Path, results: &RunResults) -> Vec<(LossKind, usize, 
     let mut out = Vec::new();
     for arm in &results.arms {
         for f in &arm.folds {
-            let dir = run_dir.join(arm.loss.slug()).join(format!("fold_{}", f.fold));
+            let dir = run_dir
+                .join(arm.loss.slug())
+                .join(format!("fold_{}", f.fold));
             if let Ok(state) = read_json::<crate::trainer::TrainerState>(&dir.join("state.json")) {
                 out.push((arm.loss, f.fold, state.history));
             }
@@ -134,8 +151,14 @@ pub fn aggregate(run_dir: &Path) -> Result<RunResults> {
     let hist = histories(run_dir, &results);
     let mut figure_notes = Vec::new();
     for (name, r) in [
-        ("curves.png", plots::training_curves(&fig.join("curves.png"), &hist)),
-        ("folds.png", plots::fold_bars(&fig.join("folds.png"), &results)),
+        (
+            "curves.png",
+            plots::training_curves(&fig.join("curves.png"), &hist),
+        ),
+        (
+            "folds.png",
+            plots::fold_bars(&fig.join("folds.png"), &results),
+        ),
     ] {
         match r {
             Ok(()) => figures.push(PathBuf::from("figures").join(name)),
@@ -151,7 +174,13 @@ pub fn aggregate(run_dir: &Path) -> Result<RunResults> {
         })
         .unwrap_or_default();
     overlays.sort();
-    let report = report_markdown(&results, &table.to_markdown(), &figures, &overlays, &figure_notes);
+    let report = report_markdown(
+        &results,
+        &table.to_markdown(),
+        &figures,
+        &overlays,
+        &figure_notes,
+    );
     write_atomic(&run_dir.join("report.md"), report.as_bytes())?;
     Ok(results)
 }
@@ -184,7 +213,7 @@ fn report_markdown(
     s.push_str(&format!("* **Device:** {}\n", r.run.device));
     s.push_str(&format!(
         "* **Training:** groups {:?}, NM source {:?}, Adam lr {}, batch {}, {} folds (8:1:1), seed {}, model selection on validation F1\n",
-        e.groups, e.nm_source, e.training.learning_rate, e.training.batch_size, e.training.folds, e.training.seed
+        e.groups, e.nm_source, e.training.learning_rate * r.run.profile.learning_rate_scale, e.training.batch_size, e.training.folds, e.training.seed
     ));
     s.push_str("* Metrics are pixel metrics of the M class on the prepared 640×512 test images, pooled per fold; Mean-row F1 = F1 of mean P and mean S (as in the paper).\n\n");
     s.push_str("## Results\n\n");
@@ -195,9 +224,15 @@ fn report_markdown(
         let p = a.aggregate.precision.map(|m| m.mean);
         let se = a.aggregate.sensitivity.map(|m| m.mean);
         let f = a.aggregate.f1_of_means;
-        let paper = a.paper_mean_percent.map_or(["n/a".to_string(), "n/a".into(), "n/a".into()], |v| {
-            [format!("{:.2}", v[0]), format!("{:.2}", v[1]), format!("{:.2}", v[2])]
-        });
+        let paper =
+            a.paper_mean_percent
+                .map_or(["n/a".to_string(), "n/a".into(), "n/a".into()], |v| {
+                    [
+                        format!("{:.2}", v[0]),
+                        format!("{:.2}", v[1]),
+                        format!("{:.2}", v[2]),
+                    ]
+                });
         s.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} |\n",
             a.loss.title(),
@@ -222,7 +257,9 @@ fn report_markdown(
                 f.train_seconds,
                 f.images_per_second,
                 pct(f.report.lesion_sensitivity),
-                f.report.false_positive_lesions_per_image.map_or("n/a".into(), |v| format!("{v:.2}"))
+                f.report
+                    .false_positive_lesions_per_image
+                    .map_or("n/a".into(), |v| format!("{v:.2}"))
             ));
         }
     }
@@ -231,7 +268,9 @@ fn report_markdown(
         s.push_str(&format!("![{}]({})\n\n", f.display(), f.display()));
     }
     if !overlays.is_empty() {
-        s.push_str("Overlays (yellow: true positive, green: missed metastasis, red: false positive):\n\n");
+        s.push_str(
+            "Overlays (yellow: true positive, green: missed metastasis, red: false positive):\n\n",
+        );
         for o in overlays {
             s.push_str(&format!("![{o}](figures/{o})\n\n"));
         }

@@ -38,10 +38,21 @@ pub fn training_curves(path: &Path, hist: &[(LossKind, usize, Vec<EpochLog>)]) -
     let root = BitMapBackend::new(path, (640 * panels as u32, 420)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
     let areas = root.split_evenly((1, panels));
-    let max_epoch = hist.iter().flat_map(|h| h.2.iter().map(|e| e.epoch)).max().unwrap_or(1).max(2);
+    let max_epoch = hist
+        .iter()
+        .flat_map(|h| h.2.iter().map(|e| e.epoch))
+        .max()
+        .unwrap_or(1)
+        .max(2);
     for (area, loss) in areas.iter().zip(&losses) {
         let mut chart = ChartBuilder::on(area)
-            .caption(format!("{}: validation F1 (solid), train loss (dashed)", loss.title()), ("sans-serif", 16))
+            .caption(
+                format!(
+                    "{}: validation F1 (solid), train loss (dashed)",
+                    loss.title()
+                ),
+                ("sans-serif", 16),
+            )
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(40)
@@ -60,7 +71,9 @@ pub fn training_curves(path: &Path, hist: &[(LossKind, usize, Vec<EpochLog>)]) -
             let color = PALETTE[(fold - 1) % PALETTE.len()];
             chart
                 .draw_series(LineSeries::new(
-                    epochs.iter().map(|e| (e.epoch as f64, e.val_f1.unwrap_or(0.0))),
+                    epochs
+                        .iter()
+                        .map(|e| (e.epoch as f64, e.val_f1.unwrap_or(0.0))),
                     color.stroke_width(2),
                 ))
                 .map_err(|e| plot_err(path, e))?
@@ -68,7 +81,9 @@ pub fn training_curves(path: &Path, hist: &[(LossKind, usize, Vec<EpochLog>)]) -
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 15, y)], color));
             chart
                 .draw_series(DashedLineSeries::new(
-                    epochs.iter().map(|e| (e.epoch as f64, e.train_loss.clamp(0.0, 1.0))),
+                    epochs
+                        .iter()
+                        .map(|e| (e.epoch as f64, e.train_loss.clamp(0.0, 1.0))),
                     4,
                     3,
                     color.stroke_width(1),
@@ -92,7 +107,10 @@ pub fn fold_bars(path: &Path, results: &RunResults) -> Result<()> {
     let root = BitMapBackend::new(path, (720, 400)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
     let mut chart = ChartBuilder::on(&root)
-        .caption(format!("{}: test F1 per fold", results.experiment.table), ("sans-serif", 18))
+        .caption(
+            format!("{}: test F1 per fold", results.experiment.table),
+            ("sans-serif", 18),
+        )
         .margin(10)
         .x_label_area_size(30)
         .y_label_area_size(40)
@@ -111,7 +129,10 @@ pub fn fold_bars(path: &Path, results: &RunResults) -> Result<()> {
         chart
             .draw_series(arm.folds.iter().map(|f| {
                 let x0 = f.fold as f64 - 0.4 + a as f64 * width;
-                Rectangle::new([(x0, 0.0), (x0 + width, f.report.pooled.f1.unwrap_or(0.0))], color.filled())
+                Rectangle::new(
+                    [(x0, 0.0), (x0 + width, f.report.pooled.f1.unwrap_or(0.0))],
+                    color.filled(),
+                )
             }))
             .map_err(|e| plot_err(path, e))?
             .label(arm.loss.title())
