@@ -32,6 +32,8 @@ enum Command {
     Aggregate(commands::aggregate::Args),
     /// The main job: every experiment of the paper and one comparison report.
     Experiments(commands::experiments::Args),
+    /// Apply a trained model to new scans: overlay, masks, report.json, DICOM SEG.
+    Predict(commands::predict::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -45,6 +47,7 @@ fn main() -> std::process::ExitCode {
         Command::Cv(args) => commands::cv::run(&args),
         Command::Aggregate(args) => commands::aggregate::run(&args),
         Command::Experiments(args) => commands::experiments::run(&args),
+        Command::Predict(args) => commands::predict::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

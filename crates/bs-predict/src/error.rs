@@ -116,7 +116,7 @@ pub enum PredictError {
         reason: &'static str,
     },
     /// The scan could not be read (bs-dicom).
-    #[error("{path}: cannot read the scan: {source}")]
+    #[error("cannot read the scan: {source}")]
     Read {
         /// The file.
         path: PathBuf,

@@ -263,7 +263,8 @@ pub fn view_report(
         })
         .collect();
     let m_px: u64 = px.iter().sum();
-    let m_sum: f64 = sum_v.iter().sum();
+    // `+ 0.0`: an empty float sum is −0.0, which JSON would show as such
+    let m_sum: f64 = sum_v.iter().sum::<f64>() + 0.0;
     let m_mean = (m_px > 0).then(|| m_sum / m_px as f64);
     let analysed_px = geometry.source_coverage().iter().filter(|&&v| v).count() as u64;
     ViewReport {

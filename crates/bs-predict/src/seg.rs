@@ -12,6 +12,8 @@
 //!   multi-frame source); dimensions: Referenced Segment Number, Frame Label;
 //! - patient and study attributes of the source (so the PACS files the object with the study),
 //!   Referenced Series Sequence with the source series and instances;
+//! - no Pixel Measures functional group (a planar projection has no slice thickness, and the
+//!   object has no Frame of Reference): the source's Pixel Spacing applies;
 //! - UIDs under `2.25` derived from the source SOP instance and the model's weights, so the
 //!   same scan and model give the same object.
 
@@ -302,17 +304,9 @@ pub fn build_seg(
             ])
         })
         .collect();
-    let mut shared = InMemDicomObject::new_empty();
-    if let Some([r, c]) = meta.pixel_spacing_mm {
-        shared.put(seq(
-            tags::PIXEL_MEASURES_SEQUENCE,
-            vec![InMemDicomObject::from_element_iter([text(
-                tags::PIXEL_SPACING,
-                VR::DS,
-                &format!("{}\\{}", ds(r), ds(c)),
-            )])],
-        ));
-    }
+    // No Pixel Measures: a planar whole-body view has no slice thickness, and without a Frame
+    // of Reference the macro is not required; the source's Pixel Spacing applies.
+    let shared = InMemDicomObject::new_empty();
     let instances: Vec<InMemDicomObject> = {
         let mut seen: Vec<(String, String)> = Vec::new();
         for s in &sources {
@@ -431,16 +425,6 @@ pub fn build_seg(
         DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::from(pixel_data)),
     ]);
     Ok(obj)
-}
-
-/// Decimal string (DS: at most 16 characters).
-fn ds(v: f64) -> String {
-    let s = format!("{v}");
-    if s.len() <= 16 {
-        s
-    } else {
-        format!("{v:.10}").chars().take(16).collect()
-    }
 }
 
 /// Builds and writes `seg.dcm` (explicit VR little endian).

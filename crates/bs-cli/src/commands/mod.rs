@@ -6,6 +6,7 @@ pub mod doctor;
 pub mod experiments;
 pub mod inspect;
 pub mod labelme_to_mask;
+pub mod predict;
 pub mod prepare;
 pub mod synth;
 
