@@ -27,37 +27,12 @@ pub const OTSU_BINS: usize = 256;
 /// Errors: empty input, a NaN/infinite value, or a range too narrow for 256 distinct float32
 /// bins (where scikit-image raises too).
 pub fn otsu_threshold(values: &[f32]) -> Result<f32> {
-    otsu_from_iter(|| values.iter().copied())
-}
-
-/// Otsu's threshold of an image (any ndarray of `f32`, any layout).
-pub fn otsu_threshold_array<S, D>(image: &ArrayBase<S, D>) -> Result<f32>
-where
-    S: Data<Elem = f32>,
-    D: Dimension,
-{
-    otsu_from_iter(|| image.iter().copied())
-}
-
-fn otsu_from_iter<I, F>(values: F) -> Result<f32>
-where
-    I: Iterator<Item = f32>,
-    F: Fn() -> I,
-{
-    let mut iter = values();
-    let first = iter.next().ok_or(MaskError::EmptyImage)?;
-    let (mut min, mut max) = (first, first);
-    for (index, v) in values().enumerate() {
-        if !v.is_finite() {
-            return Err(MaskError::NonFiniteValue { index });
-        }
-        min = min.min(v);
-        max = max.max(v);
-    }
+    let first = *values.first().ok_or(MaskError::EmptyImage)?;
+    let (min, max) = finite_range(values)?;
     if min == max {
         return Ok(first);
     }
-    let (counts, centres) = histogram_f32(values(), min, max).ok_or(MaskError::RangeTooNarrow {
+    let (counts, centres) = histogram_f32(values, min, max).ok_or(MaskError::RangeTooNarrow {
         min,
         max,
         bins: OTSU_BINS,
@@ -65,10 +40,55 @@ where
     Ok(centres[best_split(&counts, &centres)])
 }
 
+/// Otsu's threshold of an image (any ndarray of `f32`, any layout; non-contiguous views are
+/// copied once). A non-finite value is reported by its index in memory order, which is the
+/// row-major index for ordinary arrays.
+pub fn otsu_threshold_array<S, D>(image: &ArrayBase<S, D>) -> Result<f32>
+where
+    S: Data<Elem = f32>,
+    D: Dimension,
+{
+    match image.as_slice_memory_order() {
+        Some(values) => otsu_threshold(values),
+        None => otsu_threshold(&image.iter().copied().collect::<Vec<f32>>()),
+    }
+}
+
+/// `(min, max)` of the values, or the index of the first NaN/infinite one. Eight running
+/// minima/maxima keep the loop free of dependencies so it vectorises.
+fn finite_range(values: &[f32]) -> Result<(f32, f32)> {
+    const LANES: usize = 8;
+    let mut mins = [f32::INFINITY; LANES];
+    let mut maxs = [f32::NEG_INFINITY; LANES];
+    let mut all_finite = true;
+    let chunks = values.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for k in 0..LANES {
+            let v = chunk[k];
+            all_finite &= v.abs() < f32::INFINITY;
+            mins[k] = if v < mins[k] { v } else { mins[k] };
+            maxs[k] = if v > maxs[k] { v } else { maxs[k] };
+        }
+    }
+    for &v in tail {
+        all_finite &= v.abs() < f32::INFINITY;
+        mins[0] = mins[0].min(v);
+        maxs[0] = maxs[0].max(v);
+    }
+    if !all_finite {
+        let index = values.iter().position(|v| !v.is_finite()).unwrap_or(0);
+        return Err(MaskError::NonFiniteValue { index });
+    }
+    let min = mins.iter().copied().fold(f32::INFINITY, f32::min);
+    let max = maxs.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    Ok((min, max))
+}
+
 /// numpy's uniform-bin `histogram` in float32: counts and bin centres; `None` when the 257
 /// float32 edges are not strictly increasing (numpy raises then).
 fn histogram_f32(
-    values: impl Iterator<Item = f32>,
+    values: &[f32],
     first: f32,
     last: f32,
 ) -> Option<([i64; OTSU_BINS], [f32; OTSU_BINS])> {
@@ -90,20 +110,32 @@ fn histogram_f32(
     }
 
     let norm_denom = last - first;
-    let mut counts = [0i64; OTSU_BINS];
-    for v in values {
+    // numpy's index: ⌊(v − first) / (last − first) · n⌋, n → n − 1, then one step down when
+    // below its lower edge and one step up when at or above its upper edge (not for the last
+    // bin, which includes `last`).
+    let bin = |v: f32| -> usize {
         let f_index = ((v - first) / norm_denom) * n as f32;
-        let mut index = f_index as usize;
-        if index == n {
-            index -= 1;
-        }
-        if v < edges[index] {
-            index -= 1;
-        }
-        if v >= edges[index + 1] && index != n - 1 {
-            index += 1;
-        }
-        counts[index] += 1;
+        let mut index = (f_index as usize).min(n - 1);
+        index -= usize::from(v < edges[index]);
+        index += usize::from(v >= edges[index + 1] && index != n - 1);
+        index
+    };
+    // Four interleaved histograms so consecutive equal values do not serialise on one counter.
+    let mut partial = [[0u64; OTSU_BINS]; 4];
+    let chunks = values.chunks_exact(4);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        partial[0][bin(chunk[0])] += 1;
+        partial[1][bin(chunk[1])] += 1;
+        partial[2][bin(chunk[2])] += 1;
+        partial[3][bin(chunk[3])] += 1;
+    }
+    for &v in tail {
+        partial[0][bin(v)] += 1;
+    }
+    let mut counts = [0i64; OTSU_BINS];
+    for (i, c) in counts.iter_mut().enumerate() {
+        *c = partial.iter().map(|p| p[i] as i64).sum();
     }
     let mut centres = [0f32; OTSU_BINS];
     for (i, c) in centres.iter_mut().enumerate() {

@@ -51,22 +51,14 @@ impl ThreeClassMask {
     /// [`ThreeClassMask::from_m_and_nm_candidates`] to subtract M from NM candidates.
     pub fn from_parts(m: ArrayView2<'_, bool>, nm: ArrayView2<'_, bool>) -> Result<Self> {
         check_dims("NM mask", m.dim(), nm.dim())?;
-        let mut classes = Array2::<u8>::zeros(m.dim());
-        for (((row, col), c), (&is_m, &is_nm)) in
-            classes.indexed_iter_mut().zip(m.iter().zip(nm.iter()))
-        {
-            if is_m && is_nm {
-                return Err(MaskError::MetastasisOverwritten { row, col });
-            }
-            *c = if is_m {
-                MaskClass::Metastasis.value()
-            } else if is_nm {
-                MaskClass::NonMetastatic.value()
-            } else {
-                MaskClass::Background.value()
-            };
+        if let Some(pos) = m.iter().zip(nm.iter()).position(|(&a, &b)| a && b) {
+            let cols = m.ncols();
+            return Err(MaskError::MetastasisOverwritten {
+                row: pos / cols,
+                col: pos % cols,
+            });
         }
-        Ok(Self { classes })
+        Self::from_m_and_nm_candidates(m, nm)
     }
 
     /// Builds the mask from `m` and NM candidates: NM = candidates ∖ M (M wins).
