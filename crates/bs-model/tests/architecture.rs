@@ -223,3 +223,47 @@ fn grayscale_helper_scales_and_replicates() {
         [4, 3, 8, 8]
     );
 }
+
+/// Parameter count at width 1 from the Keras layer formulas, written out by hand:
+/// `Conv2D` k·k·c_in·c_out (+ c_out bias), `BatchNormalization` 4·c (γ, β, moving mean and
+/// variance, all counted in Keras' "Total params"), SE `Dense` 2·c·c/8 without bias.
+#[test]
+fn parameter_count_matches_the_keras_layer_formulas() {
+    let conv = |k: i64, c_in: i64, c_out: i64, bias: bool| {
+        k * k * c_in * c_out + if bias { c_out } else { 0 }
+    };
+    let bn = |c: i64| 4 * c;
+    let conv_block = |c_in: i64, c: i64| {
+        conv(3, c_in, c, true) + bn(c) + conv(3, c, c, true) + bn(c) + 2 * c * (c / 8)
+    };
+    let aspp = |c_in: i64| {
+        (conv(1, c_in, 64, true) + bn(64))
+            + (conv(1, c_in, 64, false) + bn(64))
+            + 3 * (conv(3, c_in, 64, false) + bn(64))
+            + (conv(1, 320, 64, false) + bn(64))
+    };
+    let vgg19: i64 = TORCHVISION_VGG19
+        .iter()
+        .map(|&(_, c_out, c_in)| conv(3, c_in, c_out, true))
+        .sum();
+    let decoder1 = conv_block(64 + 512, 256)
+        + conv_block(256 + 256, 128)
+        + conv_block(128 + 128, 64)
+        + conv_block(64 + 64, 32);
+    let encoder2 =
+        conv_block(3, 32) + conv_block(32, 64) + conv_block(64, 128) + conv_block(128, 256);
+    let decoder2 =
+        conv_block(832, 256) + conv_block(640, 128) + conv_block(320, 64) + conv_block(160, 32);
+    for (variant, classes) in [(Variant::Binary, 1), (Variant::ThreeClass, 3)] {
+        let heads = 2 * conv(1, 32, classes, true);
+        let expected = vgg19 + aspp(512) + decoder1 + encoder2 + aspp(256) + decoder2 + heads;
+        let vs = VarStore::new(Device::Cpu);
+        DoubleUNetConfig::new(variant).init(&vs.root()).unwrap();
+        let total: i64 = vs.variables().values().map(|t| t.numel() as i64).sum();
+        assert_eq!(total, expected, "{variant}");
+        if variant == Variant::Binary {
+            // 29,290,274 trainable + 7,296 batch-norm moving statistics.
+            assert_eq!(total, 29_297_570);
+        }
+    }
+}
