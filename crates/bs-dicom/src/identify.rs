@@ -52,8 +52,8 @@ pub fn view_from_meaning(meaning: &str) -> Option<ViewName> {
     {
         return None;
     }
-    let ant = words.iter().any(|w| *w == "anterior");
-    let post = words.iter().any(|w| *w == "posterior");
+    let ant = words.contains(&"anterior");
+    let post = words.contains(&"posterior");
     match (ant, post) {
         (true, false) => Some(ViewName::Anterior),
         (false, true) => Some(ViewName::Posterior),

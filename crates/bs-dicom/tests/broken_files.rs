@@ -77,7 +77,7 @@ fn truncated_files_give_typed_errors() {
 #[test]
 fn garbage_and_flipped_bytes_never_panic() {
     let dir = tempfile::tempdir().unwrap();
-    let mut rng = Rng(0x5EED_0F_B0E5);
+    let mut rng = Rng(0x5EED_0FB0_E5E5);
     let garbage: Vec<u8> = (0..4096).map(|_| rng.next() as u8).collect();
     assert!(matches!(
         expect_err(Path::new("garbage.dcm"), &garbage),

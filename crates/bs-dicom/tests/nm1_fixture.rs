@@ -20,7 +20,7 @@ fn nm1_jpeg_lossless_matches_pydicom_and_stated_statistics() {
     assert!((stats.mean - 13.72).abs() < 0.005, "mean {}", stats.mean);
     assert_eq!(stats.sum, stats.mean * (1024.0 * 256.0));
 
-    let reference = common::pydicom_frames(&[jpll.clone()]);
+    let reference = common::pydicom_frames(std::slice::from_ref(&jpll));
     assert_eq!(reference[0].dim(), (1, 1024, 256));
     common::assert_same_pixels(
         "NM1_JPLL vs pydicom",

@@ -57,7 +57,7 @@ fn written_scan_round_trips_through_bs_dicom_and_pydicom() {
     );
 
     // pydicom: same pixels, and the view codes where a DICOM reader looks for them
-    let reference = common::pydicom_frames(&[path.clone()]);
+    let reference = common::pydicom_frames(std::slice::from_ref(&path));
     assert_eq!(reference[0].dim(), (2, 1024, 256));
     common::assert_same_pixels(
         "anterior vs pydicom",
