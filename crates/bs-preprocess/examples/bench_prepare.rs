@@ -72,6 +72,27 @@ fn main() {
         .collect();
     let (single, parallel) = (median(single), median(parallel));
 
+    // single-thread stage breakdown: bs-dicom read + decode, bs-preprocess, bs-masks Otsu
+    let (mut t_read, mut t_prep, mut t_otsu) = (0.0, 0.0, 0.0);
+    for _ in 0..repeats {
+        for f in &files {
+            let t = Instant::now();
+            let scan = read_scan(f, &ReadOptions::default()).expect("read scan");
+            let a = t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            let prepared = pre.prepare_scan(&scan).expect("prepare");
+            let b = t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            let zeros = Array2::<u8>::zeros(prepared.image.dim());
+            std::hint::black_box(
+                otsu_three_class(prepared.image.view(), zeros.view()).expect("otsu"),
+            );
+            let c = t.elapsed().as_secs_f64();
+            (t_read, t_prep, t_otsu) = (t_read + a, t_prep + b, t_otsu + c);
+        }
+    }
+    let n = (repeats * files.len()) as f64;
+
     let script = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("python/prepare_reference.py"),
     )
@@ -91,6 +112,16 @@ fn main() {
     println!("rust single thread : {:8.3} ms/scan", single * 1e3);
     println!("rust rayon         : {:8.3} ms/scan", parallel * 1e3);
     println!("python (numpy/skimage): {:8.3} ms/scan", python * 1e3);
+    let stage = |k: &str| py[k].as_f64().expect("stage") * 1e3;
+    println!(
+        "stages ms/scan (rust | python): read+decode {:.3} | {:.3}, preprocess {:.3} | {:.3}, otsu 3-class {:.3} | {:.3}",
+        t_read / n * 1e3,
+        stage("read"),
+        t_prep / n * 1e3,
+        stage("prepare"),
+        t_otsu / n * 1e3,
+        stage("otsu")
+    );
     println!(
         "speed-up single thread: {:.1}x, rayon: {:.1}x",
         python / single,

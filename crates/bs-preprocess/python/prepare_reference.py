@@ -106,7 +106,24 @@ def main():
             for p in paths:
                 prepare_scan(p)
         dt = time.perf_counter() - t0
-        print(json.dumps({"seconds_per_scan": dt / (repeats * len(paths))}))
+        n = repeats * len(paths)
+        # stage breakdown: read + decode, preprocessing, Otsu
+        t_read = t_prep = t_otsu = 0.0
+        for _ in range(repeats):
+            for p in paths:
+                a = time.perf_counter()
+                ant, post = views_of(p)
+                b = time.perf_counter()
+                image = np.zeros((KEEP_ROWS, 2 * CUT_COLS), np.float32)
+                image[:, :CUT_COLS] = prepare_view(ant)[0]
+                if post is not None:
+                    image[:, CUT_COLS:] = prepare_view(post)[0]
+                c = time.perf_counter()
+                (image > threshold_otsu(image)).astype(np.uint8)
+                d = time.perf_counter()
+                t_read, t_prep, t_otsu = t_read + b - a, t_prep + c - b, t_otsu + d - c
+        print(json.dumps({"seconds_per_scan": dt / n, "read": t_read / n, "prepare": t_prep / n,
+                          "otsu": t_otsu / n}))
     else:
         raise SystemExit(f"unknown mode {mode}")
 

@@ -44,24 +44,23 @@ pub fn apply_gain(x: f32, gain: f64, cfg: &BrightnessConfig) -> f32 {
     }
 }
 
-/// The counted pixels, as a histogram when they are integer counts (the usual case: each gain
-/// trial then costs one pass over the distinct counts instead of one over the pixels).
+/// The counted pixels; integer counts (the usual case) go through a lookup table of
+/// `max + 1` entries per gain trial instead of the per-pixel arithmetic.
 enum Counted<'a> {
-    Histogram(Vec<u32>, usize),
+    Integers(&'a [f32], u32),
     Pixels(&'a [f32]),
+}
+
+fn lut(max: u32, gain: f64, cfg: &BrightnessConfig) -> Vec<f32> {
+    (0..=max).map(|v| apply_gain(v as f32, gain, cfg)).collect()
 }
 
 impl Counted<'_> {
     fn mean_after(&self, gain: f64, cfg: &BrightnessConfig) -> f64 {
         match self {
-            Counted::Histogram(h, n) => {
-                let sum: f64 = h
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &k)| k > 0)
-                    .map(|(v, &k)| k as f64 * apply_gain(v as f32, gain, cfg) as f64)
-                    .sum();
-                sum / *n as f64
+            Counted::Integers(values, max) => {
+                let table = lut(*max, gain, cfg);
+                crate::fast::sum_by(values, |x| table[x as usize] as f64) / values.len() as f64
             }
             Counted::Pixels(values) => {
                 crate::fast::sum_by(values, |x| apply_gain(x, gain, cfg) as f64)
@@ -71,19 +70,17 @@ impl Counted<'_> {
     }
 }
 
-/// Counts above this are normalised pixel by pixel rather than through a histogram.
-const HISTOGRAM_LIMIT: u32 = 1 << 16;
+/// Counts above this are normalised pixel by pixel rather than through a lookup table.
+const LUT_LIMIT: u32 = 1 << 16;
 
 /// Applies `gain` to every value in place: through a lookup table when all values are integer
 /// counts up to 65536, pixel by pixel otherwise. Same result either way.
 pub fn apply_gain_in_place(values: &mut [f32], gain: f64, cfg: &BrightnessConfig) {
-    match crate::fast::integer_histogram(values, HISTOGRAM_LIMIT) {
-        Some(h) => {
-            let lut: Vec<f32> = (0..h.len())
-                .map(|v| apply_gain(v as f32, gain, cfg))
-                .collect();
+    match crate::fast::integer_max(values, LUT_LIMIT) {
+        Some(max) => {
+            let table = lut(max, gain, cfg);
             for x in values.iter_mut() {
-                *x = lut[*x as usize];
+                *x = table[*x as usize];
             }
         }
         None => values
@@ -111,8 +108,8 @@ pub fn fit_gain(
         return Err(not_reached(0.0, 0, 0.0));
     }
     let raw_mean = crate::fast::sum_by(values, |x| x as f64) / values.len() as f64;
-    let counted = match crate::fast::integer_histogram(values, HISTOGRAM_LIMIT) {
-        Some(h) => Counted::Histogram(h, values.len()),
+    let counted = match crate::fast::integer_max(values, LUT_LIMIT) {
+        Some(max) => Counted::Integers(values, max),
         None => Counted::Pixels(values),
     };
     if !(raw_mean > 0.0 && raw_mean.is_finite()) {
@@ -188,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn histogram_and_pixel_paths_agree() {
+    fn lookup_table_and_pixel_paths_agree() {
         let cfg = BrightnessConfig::default();
         let ints: Vec<f32> = (0..5000).map(|i| ((i * 7919) % 300) as f32).collect();
         let mut frac = ints.clone();
@@ -198,14 +195,11 @@ mod tests {
             apply_gain_in_place(&mut a, gain, &cfg);
             let b: Vec<f32> = ints.iter().map(|&x| apply_gain(x, gain, &cfg)).collect();
             assert_eq!(a, b);
-            let h = Counted::Histogram(
-                crate::fast::integer_histogram(&ints, HISTOGRAM_LIMIT).unwrap(),
-                ints.len(),
-            );
+            let h = Counted::Integers(&ints, crate::fast::integer_max(&ints, LUT_LIMIT).unwrap());
             let p = Counted::Pixels(&ints);
             assert!((h.mean_after(gain, &cfg) - p.mean_after(gain, &cfg)).abs() < 1e-9);
         }
-        assert!(crate::fast::integer_histogram(&frac, HISTOGRAM_LIMIT).is_none());
+        assert!(crate::fast::integer_max(&frac, LUT_LIMIT).is_none());
         // rounding is half away from zero, like f32::round
         for y in [0.0f32, 0.49999997, 0.5, 1.5, 2.5, 254.5, 254.49998] {
             assert_eq!(apply_gain(y, 1.0, &cfg), y.round(), "{y}");

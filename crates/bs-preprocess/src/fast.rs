@@ -1,5 +1,5 @@
 //! Small throughput helpers: sums with independent accumulators (so the compiler can vectorise
-//! them instead of waiting on one f64 add chain) and integer-count histograms.
+//! them instead of waiting on one f64 add chain) and checks of integer counts.
 
 /// `Σ f(v)` over `values` in f64, with eight interleaved accumulators.
 #[inline]
@@ -32,20 +32,25 @@ pub(crate) fn max_of(values: &[f32]) -> f32 {
         .fold(0.0f32, f32::max)
 }
 
-/// Histogram of values that are all integers in `0..=limit`; `None` otherwise (e.g. rescaled,
+/// Whether every value is finite and ≥ 0 (branch-free, so it vectorises).
+pub(crate) fn all_valid_counts(values: &[f32]) -> bool {
+    values
+        .iter()
+        .fold(true, |ok, &x| ok & (x >= 0.0) & (x <= f32::MAX))
+}
+
+/// The maximum when all values are integers in `0..=limit`; `None` otherwise (e.g. rescaled,
 /// non-integer counts).
-pub(crate) fn integer_histogram(values: &[f32], limit: u32) -> Option<Vec<u32>> {
+pub(crate) fn integer_max(values: &[f32], limit: u32) -> Option<u32> {
     let max = max_of(values);
-    if max > limit as f32 {
+    if max > limit.min(1 << 22) as f32 {
         return None;
     }
-    let mut hist = vec![0u32; max as usize + 1];
-    for &v in values {
-        let i = v as u32;
-        if i as f32 != v {
-            return None;
-        }
-        hist[i as usize] += 1;
-    }
-    Some(hist)
+    // for 0 ≤ v < 2²³, adding and subtracting 2²³ rounds v to an integer in f32 (branch-free,
+    // unlike the saturating `as` casts, so the loop vectorises)
+    const ROUNDER: f32 = 8_388_608.0;
+    let all_integer = values.iter().fold(true, |ok, &v| {
+        ok & (v >= 0.0) & ((v + ROUNDER) - ROUNDER == v)
+    });
+    all_integer.then_some(max as u32)
 }

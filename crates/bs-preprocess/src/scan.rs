@@ -48,6 +48,13 @@ fn check_counts(view: ArrayView2<f32>, side: ViewSide) -> Result<()> {
     if rows == 0 || cols == 0 {
         return Err(PrepareError::EmptyView { side, rows, cols });
     }
+    let valid = match view.as_slice() {
+        Some(v) => crate::fast::all_valid_counts(v),
+        None => view.iter().all(|v| v.is_finite() && *v >= 0.0),
+    };
+    if valid {
+        return Ok(());
+    }
     if let Some(((row, col), &value)) = view
         .indexed_iter()
         .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
