@@ -74,7 +74,7 @@ pub enum LossError {
         /// The tensor kind found, in words.
         kind: String,
     },
-    /// Class labels passed to [`crate::one_hot`] are outside `0..num_classes` or not integers.
+    /// Class labels passed to [`crate::one_hot()`] are outside `0..num_classes` or not integers.
     #[error("class labels must be integers in 0..{num_classes}: {detail}")]
     BadLabels {
         /// Number of classes requested.

@@ -12,7 +12,7 @@
 //! * [`DoubleHeadLossConfig`] — the loss summed over both Double U-Net outputs with weights.
 //!
 //! Both losses work on probabilities (after the sigmoid of the baseline or the SoftMax of the
-//! modified model), N×C×H×W, against a one-hot target of the same shape ([`one_hot`] builds one
+//! modified model), N×C×H×W, against a one-hot target of the same shape ([`one_hot()`] builds one
 //! from a label map). Soft counts are pooled over the batch and the included classes by
 //! default, as in the Keras reference code (see [`reduction`]).
 //!
@@ -55,3 +55,8 @@ pub use loss::focal_tversky::{
 pub use loss::SegmentationLoss;
 pub use one_hot::one_hot;
 pub use reduction::{BatchReduction, ClassReduction};
+
+/// The code blocks of the crate README, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -74,3 +74,8 @@ pub use metric::precision::precision;
 pub use metric::scores::PixelScores;
 pub use metric::sensitivity::sensitivity;
 pub use table::{ColumnGroup, ResultsTable, TableRow, METRIC_HEADERS};
+
+/// The code blocks of the crate README, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -4,7 +4,7 @@
 use crate::errors::{MetricsError, Result};
 use crate::lesion::components::label_components;
 use crate::metric::ratio::ratio;
-use ndarray::ArrayView2;
+use ndarray::{ArrayView2, Zip};
 use serde::{Deserialize, Serialize};
 use std::iter::Sum;
 use std::ops::{Add, AddAssign};
@@ -43,12 +43,13 @@ impl LesionCounts {
         let tru = label_components(truth);
         let mut pred_hit = vec![false; pred.count + 1];
         let mut true_hit = vec![false; tru.count + 1];
-        for (&p, &t) in pred.labels.iter().zip(tru.labels.iter()) {
+        // Zip walks both label images as flat slices (an iterator zip is several times slower).
+        Zip::from(&pred.labels).and(&tru.labels).for_each(|&p, &t| {
             if p > 0 && t > 0 {
                 pred_hit[p as usize] = true;
                 true_hit[t as usize] = true;
             }
-        }
+        });
         let hits = |v: &[bool]| v[1..].iter().filter(|&&h| h).count() as u64;
         Ok(Self {
             images: 1,
