@@ -196,6 +196,17 @@ fn write_log(dir: &Path, history: &[EpochLog]) -> Result<()> {
 /// Trains one fold on `train`, selecting the epoch with the best F1 on `val`; resumes from
 /// `spec.dir` when a previous process left a state there.
 pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Result<FoldOutcome> {
+    if train.len() < 2 || val.is_empty() {
+        return Err(TrainError::DataMismatch {
+            experiment: spec.label.clone(),
+            message: format!(
+                "{} training and {} validation images: training needs at least 2 and validation 1 \
+                 (batch norm needs two images per batch); use fewer folds or more patients",
+                train.len(),
+                val.len()
+            ),
+        });
+    }
     crate::io::create_dir(&spec.dir)?;
     let state_path = spec.dir.join("state.json");
     let t = &spec.training;
@@ -297,7 +308,7 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
         for (b, chunk) in order.chunks(t.batch_size).enumerate() {
             // A batch of one image would give batch norm a single value per channel in the
             // ASPP pooling branch; the shuffled order drops a different image each epoch.
-            if chunk.len() < 2 && batches > 0 {
+            if chunk.len() < 2 {
                 continue;
             }
             let (x, target) = maker.batch(train, chunk, Some(&mut rng))?;

@@ -1,0 +1,282 @@
+//! Cross-validation end to end on a small in-memory cohort (tiny profile): resumption after a
+//! stop gives the same results as an uninterrupted run, single folds + aggregate give the same
+//! table as a full run, negative mining and transfer learning run without test leakage, and bad
+//! input fails before any work.
+
+mod common;
+
+use std::path::Path;
+
+use bs_train::experiment::{run_experiment, RunOptions};
+use bs_train::trainer::TrainerState;
+use bs_train::{ExperimentConfig, Group, ProfileName, TrainError};
+use tch::Device;
+
+fn config(text: &str) -> ExperimentConfig {
+    ExperimentConfig::from_toml_str(text, Path::new("test.toml")).unwrap()
+}
+
+const OTSU: &str = r#"
+name = "otsu_small"
+table = "Table 4"
+groups = ["D1", "D2"]
+nm_source = "otsu"
+losses = ["dice"]
+[training]
+folds = 3
+epochs = 2
+"#;
+
+fn opts(out: &Path) -> RunOptions {
+    let mut o = RunOptions::new(out, ProfileName::Tiny);
+    o.device = Device::Cpu;
+    o.progress = false;
+    o
+}
+
+fn metrics(out: &Path) -> serde_json::Value {
+    let mut v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    // wall times and throughput differ between runs; everything else must not
+    for arm in v["arms"].as_array_mut().unwrap() {
+        for f in arm["folds"].as_array_mut().unwrap() {
+            f["train_seconds"] = 0.into();
+            f["images_per_second"] = 0.into();
+        }
+    }
+    v["run"]["data"] = "".into();
+    v
+}
+
+#[test]
+fn resumed_and_single_fold_runs_equal_the_uninterrupted_run() {
+    tch::set_num_threads(1);
+    let cohort = common::cohort(&[(Group::D1, 6), (Group::D2, 2)]);
+    let c = config(OTSU);
+    let tmp = tempfile::tempdir().unwrap();
+
+    let full = tmp.path().join("full");
+    let s = run_experiment(&c, &cohort, &opts(&full)).unwrap();
+    assert!(!s.interrupted);
+    assert_eq!(s.completed.len(), 3);
+    bs_train::results::aggregate(&full).unwrap();
+
+    // one fold at a time, each stopped after one epoch (as if killed) and resumed
+    let pieces = tmp.path().join("pieces");
+    for fold in [2, 0, 1] {
+        let mut o = opts(&pieces);
+        o.folds = Some(vec![fold]);
+        o.stop_after_epochs = Some(1);
+        let s = run_experiment(&c, &cohort, &o).unwrap();
+        assert!(s.interrupted, "fold {fold} should stop after one epoch");
+        let state: TrainerState = bs_train::io::read_json(
+            &pieces
+                .join("dice")
+                .join(format!("fold_{}", fold + 1))
+                .join("state.json"),
+        )
+        .unwrap();
+        assert_eq!(state.epochs_done, 1);
+        assert!(!state.finished);
+        assert!(
+            bs_train::results::aggregate(&pieces).is_err(),
+            "incomplete run must not aggregate"
+        );
+        o.stop_after_epochs = None;
+        let s = run_experiment(&c, &cohort, &o).unwrap();
+        assert!(!s.interrupted);
+    }
+    bs_train::results::aggregate(&pieces).unwrap();
+    assert_eq!(metrics(&full), metrics(&pieces));
+    let table = |d: &Path| std::fs::read_to_string(d.join("table.md")).unwrap();
+    assert_eq!(table(&full), table(&pieces));
+    assert_eq!(
+        std::fs::read_to_string(full.join("table.csv")).unwrap(),
+        std::fs::read_to_string(pieces.join("table.csv")).unwrap()
+    );
+    for f in [
+        "report.md",
+        "figures/curves.png",
+        "figures/folds.png",
+        "splits.json",
+    ] {
+        assert!(full.join(f).is_file(), "{f} missing");
+    }
+    // the log has one JSON line per epoch with the documented fields
+    let log = std::fs::read_to_string(full.join("dice/fold_1/log.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for key in [
+        "train_loss",
+        "val_f1",
+        "val_precision",
+        "val_sensitivity",
+        "lr",
+        "seconds",
+        "images_per_second",
+    ] {
+        assert!(lines[1].get(key).is_some(), "log lacks {key}");
+    }
+}
+
+#[test]
+fn negative_mining_and_transfer_run_per_fold() {
+    tch::set_num_threads(1);
+    let cohort = common::cohort(&[
+        (Group::D1, 6),
+        (Group::D2, 2),
+        (Group::D3, 6),
+        (Group::D4, 2),
+    ]);
+    let tmp = tempfile::tempdir().unwrap();
+    let nm = config(
+        r#"
+name = "nm_small"
+table = "Table 6"
+groups = ["D1", "D2"]
+nm_source = "negative_mining"
+losses = ["focal_tversky"]
+[training]
+folds = 3
+epochs = 1
+"#,
+    );
+    let mut o = opts(&tmp.path().join("nm"));
+    o.folds = Some(vec![0]);
+    run_experiment(&nm, &cohort, &o).unwrap();
+    // stage 1 trained on the positive training patients only (D1 of the training folds)
+    let splits = bs_train::Splits::load(&tmp.path().join("nm/splits.json")).unwrap();
+    let pos = splits.fold(0, &[Group::D1]);
+    let state: TrainerState =
+        bs_train::io::read_json(&tmp.path().join("nm/stage1/fold_1/state.json")).unwrap();
+    assert!(state.finished);
+    let result: bs_train::experiment::FoldResult =
+        bs_train::io::read_json(&tmp.path().join("nm/focal_tversky/fold_1/result.json")).unwrap();
+    assert_eq!(result.n_test, pos.test.len());
+    assert_eq!(
+        result.n_train,
+        pos.train.len() + 2,
+        "D2 joins training only"
+    );
+    let tested: Vec<&str> = result.images.iter().map(|i| i.id.as_str()).collect();
+    assert!(tested.iter().all(|id| id.starts_with("D1")));
+
+    let transfer = config(
+        r#"
+name = "transfer_small"
+table = "Table 7"
+groups = ["D1", "D2"]
+nm_source = "otsu"
+losses = ["dice"]
+[training]
+folds = 3
+epochs = 1
+[transfer]
+pretrain_groups = ["D3", "D4"]
+pretrain_epochs = 1
+"#,
+    );
+    let mut o = opts(&tmp.path().join("tl"));
+    o.folds = Some(vec![1]);
+    run_experiment(&transfer, &cohort, &o).unwrap();
+    assert!(tmp
+        .path()
+        .join("tl/dice/pretrain_fold_2/state.json")
+        .is_file());
+    assert!(tmp.path().join("tl/dice/fold_2/result.json").is_file());
+}
+
+#[test]
+fn bad_input_fails_before_any_work() {
+    let cohort = common::cohort(&[(Group::D1, 4)]);
+    let tmp = tempfile::tempdir().unwrap();
+    // more folds than positive patients
+    let c = config(
+        &OTSU
+            .replace("folds = 3", "folds = 5")
+            .replace(r#"["D1", "D2"]"#, r#"["D1"]"#),
+    );
+    let out = tmp.path().join("too_many_folds");
+    let err = run_experiment(&c, &cohort, &opts(&out)).unwrap_err();
+    assert!(matches!(err, TrainError::DataMismatch { .. }), "{err}");
+    assert!(!out.exists(), "nothing may be written");
+    // a group the data set lacks
+    let c = config(OTSU);
+    let out = tmp.path().join("no_d2");
+    let err = run_experiment(&c, &cohort, &opts(&out)).unwrap_err();
+    assert!(err.to_string().contains("D2"), "{err}");
+    assert!(!out.exists());
+    // a fold that does not exist
+    let c = config(&OTSU.replace(r#"["D1", "D2"]"#, r#"["D1"]"#));
+    let mut o = opts(&tmp.path().join("fold9"));
+    o.folds = Some(vec![8]);
+    assert!(matches!(
+        run_experiment(&c, &cohort, &o),
+        Err(TrainError::ConfigValue { key: "fold", .. })
+    ));
+    // an unwritable output directory
+    let blocker = tmp.path().join("file");
+    std::fs::write(&blocker, b"x").unwrap();
+    let err = run_experiment(&c, &cohort, &opts(&blocker.join("run"))).unwrap_err();
+    assert!(matches!(err, TrainError::Io { .. }), "{err}");
+}
+
+#[test]
+fn non_finite_loss_stops_the_fold_and_keeps_the_last_checkpoint() {
+    use bs_train::data::{TargetSpec, TrainingSet};
+    use bs_train::trainer::{train_fold, FoldSpec};
+    tch::set_num_threads(1);
+    let cohort = common::cohort(&[(Group::D1, 4)]);
+    let profile = ProfileName::Tiny.profile();
+    let ids: Vec<String> = cohort
+        .images()
+        .iter()
+        .map(|p| p.patient_id.clone())
+        .collect();
+    let train = TrainingSet::new(&cohort, &ids, &profile, &TargetSpec::Otsu, Device::Cpu).unwrap();
+    let val =
+        TrainingSet::new(&cohort, &ids[..2], &profile, &TargetSpec::Otsu, Device::Cpu).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut spec = FoldSpec {
+        label: "nan test".into(),
+        fold: 0,
+        stream: 1,
+        model: bs_model::DoubleUNetConfig::new(bs_model::Variant::ThreeClass)
+            .with_width_multiplier(0.0625)
+            .with_input_size(32, 32),
+        loss: bs_train::LossKind::Dice,
+        training: bs_train::TrainingConfig::default(),
+        epochs: 1,
+        device: Device::Cpu,
+        dir: tmp.path().to_path_buf(),
+        init_weights: None,
+        stop_after_epochs: None,
+        progress: false,
+    };
+    let first = train_fold(&spec, &train, &val).unwrap();
+    assert!(first.finished);
+    // one more epoch on images containing NaN
+    let poisoned = TrainingSet {
+        images: train.images.fill(f64::NAN),
+        ids: train.ids.clone(),
+        labels: train.labels.shallow_clone(),
+        m: train.m.shallow_clone(),
+        num_classes: 3,
+    };
+    spec.epochs = 2;
+    let mut state: TrainerState = bs_train::io::read_json(&tmp.path().join("state.json")).unwrap();
+    state.finished = false;
+    bs_train::io::write_json_atomic(&tmp.path().join("state.json"), &state).unwrap();
+    let err = train_fold(&spec, &poisoned, &val).unwrap_err();
+    assert!(
+        matches!(err, TrainError::NonFiniteLoss { epoch: 2, .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("last good checkpoint"), "{err}");
+    let kept: TrainerState = bs_train::io::read_json(&tmp.path().join("state.json")).unwrap();
+    assert_eq!(kept.epochs_done, 1);
+    assert!(tmp.path().join(kept.checkpoint.unwrap()).is_file());
+}
