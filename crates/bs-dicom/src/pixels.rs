@@ -8,7 +8,7 @@ use dicom_core::value::DicomValueType;
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 use dicom_pixeldata::PixelDecoder;
-use ndarray::Array3;
+use ndarray::Array2;
 
 use crate::dicom_file::{floats, int, text, transfer_syntax_name, DicomFile};
 use crate::error::{Error, Result};
@@ -173,19 +173,18 @@ pub(crate) fn geometry(file: &DicomFile, opts: &ReadOptions) -> Result<Geometry>
     })
 }
 
-/// Decodes all frames to counts, frames × rows × columns.
-pub(crate) fn decode(file: &DicomFile, geom: &Geometry) -> Result<Array3<f32>> {
+/// Decodes all frames to counts: one rows × columns array per frame.
+pub(crate) fn decode(file: &DicomFile, geom: &Geometry) -> Result<Vec<Array2<f32>>> {
     let path = || file.path.clone();
     let ts = dicom_transfer_syntax_registry::TransferSyntaxRegistry;
     let ts = dicom_encoding::transfer_syntax::TransferSyntaxIndex::get(&ts, &file.transfer_syntax);
-    let needed = geom.frame_bytes() * geom.frames;
+    let frame_bytes = geom.frame_bytes();
+    let needed = frame_bytes * geom.frames;
     let elem = file
         .obj
         .get(tags::PIXEL_DATA)
         .ok_or_else(|| Error::NoPixelData { path: path() })?;
     let big_endian = file.transfer_syntax == crate::guard::EXPLICIT_VR_BE;
-    let mut out = Array3::<f32>::zeros((geom.frames, geom.rows, geom.columns));
-    let dst = out.as_slice_mut().expect("fresh array is contiguous");
     let size_error = |found: usize| Error::PixelDataSize {
         path: path(),
         rows: geom.rows as u64,
@@ -194,55 +193,60 @@ pub(crate) fn decode(file: &DicomFile, geom: &Geometry) -> Result<Array3<f32>> {
         expected: needed as u64,
         found: found as u64,
     };
+    let pixels = geom.rows * geom.columns;
     if let Some(prim) = elem.value().primitive() {
         use dicom_core::PrimitiveValue as P;
         // native (uncompressed) pixel data: convert straight from the element, no copy
-        match (prim, geom.bits_allocated) {
+        return match (prim, geom.bits_allocated) {
             (P::U16(words), 16) => {
                 if words.len() * 2 < needed {
                     return Err(size_error(words.len() * 2));
                 }
-                convert(words.iter().copied(), dst, geom);
+                Ok(frames_from(geom, |f, dst| {
+                    convert(geom, words[f * pixels..].iter().copied(), dst)
+                }))
             }
             (P::U8(bytes), 16) => {
                 if bytes.len() < needed {
                     return Err(size_error(bytes.len()));
                 }
-                let words = bytes.chunks_exact(2).map(|b| {
+                Ok(frames_from(geom, |f, dst| {
+                    let words = bytes[f * frame_bytes..(f + 1) * frame_bytes].chunks_exact(2);
                     if big_endian {
-                        u16::from_be_bytes([b[0], b[1]])
+                        convert(geom, words.map(|b| u16::from_be_bytes([b[0], b[1]])), dst)
                     } else {
-                        u16::from_le_bytes([b[0], b[1]])
+                        convert(geom, words.map(|b| u16::from_le_bytes([b[0], b[1]])), dst)
                     }
-                });
-                convert(words, dst, geom);
+                }))
             }
             (P::U8(bytes), 8) => {
                 if bytes.len() < needed {
                     return Err(size_error(bytes.len()));
                 }
-                convert(bytes.iter().map(|&b| u16::from(b)), dst, geom);
+                Ok(frames_from(geom, |f, dst| {
+                    convert(geom, bytes[f * pixels..].iter().map(|&b| u16::from(b)), dst)
+                }))
             }
             (P::U16(words), 8) => {
                 // OW holding 8-bit samples: two samples per word, low byte first
                 if words.len() * 2 < needed {
                     return Err(size_error(words.len() * 2));
                 }
-                convert(
-                    words.iter().flat_map(|w| w.to_le_bytes()).map(u16::from),
-                    dst,
-                    geom,
-                );
+                Ok(frames_from(geom, |f, dst| {
+                    let samples = words
+                        .iter()
+                        .flat_map(|w| w.to_le_bytes())
+                        .skip(f * pixels)
+                        .map(u16::from);
+                    convert(geom, samples, dst)
+                }))
             }
-            (P::Empty, _) => return Err(size_error(0)),
-            (other, _) => {
-                return Err(Error::UnsupportedPixelFormat {
-                    path: path(),
-                    reason: format!("Pixel Data stored as {:?} values", other.value_type()),
-                })
-            }
-        }
-        return Ok(out);
+            (P::Empty, _) => Err(size_error(0)),
+            (other, _) => Err(Error::UnsupportedPixelFormat {
+                path: path(),
+                reason: format!("Pixel Data stored as {:?} values", other.value_type()),
+            }),
+        };
     }
     // encapsulated: a codec from the transfer syntax registry
     if let Some(ts) = ts {
@@ -295,39 +299,66 @@ pub(crate) fn decode(file: &DicomFile, geom: &Geometry) -> Result<Array3<f32>> {
     if data.len() < needed {
         return Err(size_error(data.len()));
     }
-    match geom.bits_allocated {
-        16 => convert(
-            data.chunks_exact(2)
-                .map(|b| u16::from_le_bytes([b[0], b[1]])),
-            dst,
-            geom,
-        ),
-        _ => convert(data.iter().map(|&b| u16::from(b)), dst, geom),
-    }
-    Ok(out)
+    Ok(frames_from(geom, |f, dst| {
+        let frame = &data[f * frame_bytes..(f + 1) * frame_bytes];
+        match geom.bits_allocated {
+            16 => convert(
+                geom,
+                frame
+                    .chunks_exact(2)
+                    .map(|b| u16::from_le_bytes([b[0], b[1]])),
+                dst,
+            ),
+            _ => convert(geom, frame.iter().map(|&b| u16::from(b)), dst),
+        }
+    }))
 }
 
-/// Stored samples → counts into `dst` (stops when `dst` is full).
-fn convert(samples: impl Iterator<Item = u16>, dst: &mut [f32], geom: &Geometry) {
-    let identity = geom.slope == 1.0 && geom.intercept == 0.0;
+/// One array per frame, each filled by `fill(frame_index, destination)`.
+fn frames_from(geom: &Geometry, mut fill: impl FnMut(usize, &mut [f32])) -> Vec<Array2<f32>> {
+    (0..geom.frames)
+        .map(|f| {
+            let mut frame = Array2::<f32>::zeros((geom.rows, geom.columns));
+            fill(f, frame.as_slice_mut().expect("fresh array is contiguous"));
+            frame
+        })
+        .collect()
+}
+
+/// Stored samples → counts into `dst` (stops when `dst` is full). The sample mapping is chosen
+/// once, outside the loop, so that the common case (unsigned 16-bit, no rescale) is a plain
+/// widening loop the compiler vectorises.
+fn convert(geom: &Geometry, samples: impl Iterator<Item = u16>, dst: &mut [f32]) {
     let bits = u32::from(geom.bits_stored);
     let mask: u32 = if bits >= 16 {
         0xFFFF
     } else {
         (1u32 << bits) - 1
     };
+    let identity = geom.slope == 1.0 && geom.intercept == 0.0;
     let (slope, intercept) = (geom.slope, geom.intercept);
-    for (d, s) in dst.iter_mut().zip(samples) {
+    let stored = move |s: u16| -> i32 {
         let v = u32::from(s) & mask;
-        let v: i32 = if geom.signed && bits > 0 && v & (1 << (bits - 1)) != 0 {
+        if v & (1 << (bits - 1)) != 0 {
             v as i32 - (1i32 << bits)
         } else {
             v as i32
-        };
-        *d = if identity {
-            v as f32
-        } else {
-            (f64::from(v) * slope + intercept) as f32
-        };
+        }
+    };
+    fn fill(samples: impl Iterator<Item = u16>, dst: &mut [f32], f: impl Fn(u16) -> f32) {
+        for (d, s) in dst.iter_mut().zip(samples) {
+            *d = f(s);
+        }
+    }
+    match (geom.signed, identity, mask == 0xFFFF) {
+        (false, true, true) => fill(samples, dst, f32::from),
+        (false, true, false) => fill(samples, dst, |s| (u32::from(s) & mask) as f32),
+        (false, false, _) => fill(samples, dst, |s| {
+            (f64::from(u32::from(s) & mask) * slope + intercept) as f32
+        }),
+        (true, true, _) => fill(samples, dst, |s| stored(s) as f32),
+        (true, false, _) => fill(samples, dst, |s| {
+            (f64::from(stored(s)) * slope + intercept) as f32
+        }),
     }
 }

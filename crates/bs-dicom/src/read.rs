@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use dicom_dictionary_std::tags;
-use ndarray::{s, Array3};
+use ndarray::{s, Array2};
 
 use crate::dicom_file::{self, text, transfer_syntax_name, DicomFile};
 use crate::error::{Error, Result};
@@ -60,7 +60,7 @@ pub fn read_scan_bytes(name: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<
 struct Loaded {
     file: SourceFile,
     meta: Option<ObjectMeta>,
-    frames: Array3<f32>,
+    frames: Vec<Array2<f32>>,
     hints: Vec<Option<Decision>>,
 }
 
@@ -105,10 +105,7 @@ fn load(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded> {
     if let Some(format) = raster::sniff(bytes) {
         let view = raster::decode(path, bytes, format, opts)?;
         let (rows, columns) = view.pixels.dim();
-        let frames = view
-            .pixels
-            .into_shape_with_order((1, rows, columns))
-            .expect("same element count");
+        let frames = vec![view.pixels];
         return Ok(Loaded {
             file: SourceFile {
                 path: path.to_path_buf(),
@@ -170,7 +167,8 @@ pub(crate) fn splits_side_by_side(
 fn candidates(sources: &[Loaded], opts: &ReadOptions) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (i, src) in sources.iter().enumerate() {
-        let (n, rows, columns) = src.frames.dim();
+        let n = src.frames.len();
+        let (rows, columns) = src.frames[0].dim();
         let named = src.hints.iter().any(Option::is_some);
         if splits_side_by_side(rows, columns, n, named, opts.side_by_side) {
             let half = columns / 2;
@@ -285,7 +283,7 @@ fn describe(cands: &[Candidate]) -> String {
         .join("; ")
 }
 
-fn assemble(sources: Vec<Loaded>, opts: &ReadOptions) -> Result<WholeBodyScan> {
+fn assemble(mut sources: Vec<Loaded>, opts: &ReadOptions) -> Result<WholeBodyScan> {
     let first = sources[0].file.path.clone();
     let mut cands = candidates(&sources, opts);
     assign(&mut cands, opts.view_order, &first)?;
@@ -293,11 +291,16 @@ fn assemble(sources: Vec<Loaded>, opts: &ReadOptions) -> Result<WholeBodyScan> {
     let mut posterior = None;
     for c in &cands {
         let d = c.decision.as_ref().expect("assigned");
-        let src = &sources[c.source];
-        let mut pixels = src
-            .frames
-            .slice(s![c.frame, .., c.column_offset..c.column_offset + c.width])
-            .to_owned();
+        let src = &mut sources[c.source];
+        let frame = &mut src.frames[c.frame];
+        let mut pixels = if c.column_offset == 0 && c.width == frame.ncols() {
+            // a whole frame: take it, no copy (each frame is used by one candidate only)
+            std::mem::take(frame)
+        } else {
+            frame
+                .slice(s![.., c.column_offset..c.column_offset + c.width])
+                .to_owned()
+        };
         let mirrored = d.view == ViewName::Posterior && opts.mirror_posterior;
         if mirrored {
             pixels.invert_axis(ndarray::Axis(1));
