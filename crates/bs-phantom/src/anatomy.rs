@@ -299,7 +299,7 @@ impl Anatomy {
                 ax: f.px(*r),
                 ay: 0.45 * dv * frame_height_px(f),
                 angle: f.p.tilt_deg.to_radians() * 0.0,
-                a: 1.0 * up * f.px(*r) * 0.9,
+                a: up * f.px(*r) * 0.9 * rng.random_range(0.85..1.15),
                 df,
                 db,
                 profile: Profile::Dome,
@@ -449,9 +449,10 @@ impl Anatomy {
                     pts.push((end_u, v + 0.047 + 0.0045 * fi, 0.07));
                 }
                 let r = if i == 0 { 0.75 } else { 0.55 };
+                let rib_a = 0.95 * up * rng.random_range(0.85..1.15);
                 let tube = Tube::new(
                     pts.iter()
-                        .map(|&(u, vv, z)| f.node(s * u, vv, z, r, 0.95 * up))
+                        .map(|&(u, vv, z)| f.node(s * u, vv, z, r, rib_a))
                         .collect(),
                 );
                 push(
@@ -564,7 +565,7 @@ impl Anatomy {
             let ln = |u: f32, v: f32, r: f32, a: f32| f.limb_node(u, v, 0.5, arm_t, r, a);
             let head = Ellipse {
                 profile: Profile::Dome,
-                ..joint(f, sh.0 + s * 0.4, sh.1 + 0.004, 2.4, 2.4, arm_t, 1.05 * up)
+                ..joint(f, sh.0 + s * 0.4, sh.1 + 0.004, 2.4, 2.4, arm_t, 0.85 * up)
             };
             push(
                 Site::Humerus,
@@ -635,9 +636,9 @@ impl Anatomy {
             hand[k] = f.limb_node(hd.0, hd.1, 0.5, 5.0, 1.0, 0.0);
             // soft tissue of the arm
             let arm = Tube::new(vec![
-                ln(sh.0, sh.1 + 0.005, 4.8 * f.p.build, 0.0),
-                ln(el.0, el.1, 3.9 * f.p.build, 0.0),
-                ln(wr.0, wr.1, 2.6 * f.p.build, 0.0),
+                ln(sh.0, sh.1 + 0.005, 5.4 * f.p.build, 0.0),
+                ln(el.0, el.1, 4.4 * f.p.build, 0.0),
+                ln(wr.0, wr.1, 2.9 * f.p.build, 0.0),
                 ln(hd.0, hd.1, 2.3, 0.0),
             ]);
             soft.push(SoftPart {
@@ -878,7 +879,7 @@ fn joint(f: &Frame, u: f32, v: f32, ax_cm: f32, ay_cm: f32, t_cm: f32, a: f32) -
         ax: f.px(ax_cm),
         ay: f.px(ay_cm),
         angle: 0.0,
-        a: 0.5 * a * f.px(ax_cm.min(ay_cm)),
+        a: 0.42 * a * f.px(ax_cm.min(ay_cm)),
         df,
         db,
         profile: Profile::Dome,

@@ -104,7 +104,7 @@ impl BodyParams {
         let height_px = height_cm * 10.0 / PIXEL_SPACING_MM as f32;
         let margin = 1024.0 - height_px;
         let top_row = rng.random_range(0.06 * margin..0.75 * margin);
-        let abd = |rng: &mut R| rng.random_range(0.5f32..6.0);
+        let abd = |rng: &mut R| rng.random_range(2.0f32..10.0);
         Self {
             sex,
             age: rng.random_range(38..86),

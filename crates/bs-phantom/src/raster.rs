@@ -283,7 +283,7 @@ impl Ellipse {
             Profile::Shell { rim, inner } => {
                 let dome = (1.0 - rho * rho).sqrt();
                 if rho > 1.0 - rim {
-                    1.0
+                    0.8
                 } else {
                     inner * dome.max(0.3)
                 }

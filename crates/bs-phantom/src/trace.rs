@@ -83,7 +83,8 @@ pub fn trace_polygons(pixels: &[(usize, usize)], tolerance: f64) -> Vec<Vec<[f64
         };
         poly = simplify_closed(&poly, tol);
         if poly.len() < 3 {
-            // one- or two-pixel components: a small box around them that rasterises to them
+            // one-pixel-thin components: their bounding box on pixel centres; Labelme draws the
+            // outline, so the degenerate box rasterises to exactly those pixels
             let pts: Vec<[f64; 2]> = comp
                 .iter()
                 .map(|&i| to_image(((i % w) as i64, (i / w) as i64)))
@@ -94,12 +95,7 @@ pub fn trace_polygons(pixels: &[(usize, usize)], tolerance: f64) -> Vec<Vec<[f64
             let (y0, y1) = pts
                 .iter()
                 .fold((f64::MAX, f64::MIN), |a, p| (a.0.min(p[1]), a.1.max(p[1])));
-            poly = vec![
-                [x0 - 0.4, y0 - 0.4],
-                [x1 + 0.4, y0 - 0.4],
-                [x1 + 0.4, y1 + 0.4],
-                [x0 - 0.4, y1 + 0.4],
-            ];
+            poly = vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
         }
         polygons.push(poly);
     }
