@@ -36,6 +36,15 @@ pub enum LossError {
     /// Both Double U-Net head weights are zero, so the combined loss would carry no gradient.
     #[error("both Double U-Net head weights are zero: the loss would ignore both outputs")]
     ZeroHeadWeights,
+    /// Head weights other than 1 were given with [`crate::HeadCombination::Concatenated`],
+    /// which computes one loss over both heads and so cannot weigh them.
+    #[error("head weights ({weight_out1}, {weight_out2}) cannot be used with concatenated heads: one loss is computed over both, set both weights to 1 or use the weighted sum")]
+    WeightsWithConcatenation {
+        /// Weight given for output 1.
+        weight_out1: f64,
+        /// Weight given for output 2.
+        weight_out2: f64,
+    },
     /// The probabilities or the target do not have the layout N×C×spatial….
     #[error("{what} must be a tensor N×C×H×W (rank ≥ 2), got shape {shape:?}")]
     BadRank {

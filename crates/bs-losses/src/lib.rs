@@ -48,7 +48,9 @@ pub use classes::ClassSelection;
 pub use errors::{LossError, Result};
 pub use loss::choice::{Loss, LossConfig};
 pub use loss::dice::{DiceLoss, DiceLossConfig, DICE_REFERENCE_SMOOTH};
-pub use loss::double_head::{DoubleHeadLoss, DoubleHeadLossConfig, DoubleHeadLossOutput};
+pub use loss::double_head::{
+    DoubleHeadLoss, DoubleHeadLossConfig, DoubleHeadLossOutput, HeadCombination,
+};
 pub use loss::focal_tversky::{
     FocalTverskyLoss, FocalTverskyLossConfig, FOCAL_TVERSKY_FLOOR, FOCAL_TVERSKY_REFERENCE_SMOOTH,
 };

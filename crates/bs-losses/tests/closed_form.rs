@@ -4,7 +4,7 @@
 use approx::assert_relative_eq;
 use bs_losses::{
     one_hot, BatchReduction, ClassReduction, DiceLossConfig, DoubleHeadLossConfig,
-    FocalTverskyLossConfig, LossConfig, LossError,
+    FocalTverskyLossConfig, HeadCombination, LossConfig, LossError,
 };
 use tch::{Device, Kind, Tensor};
 
@@ -377,4 +377,46 @@ fn configurations_round_trip_through_json_with_a_kind_tag() {
         FocalTverskyLossConfig::three_class().with_gamma(1.0)
     );
     assert!(serde_json::from_str::<DiceLossConfig>(r#"{"smoth": 1.0}"#).is_err());
+}
+
+/// The Keras Double U-Net concatenates both outputs and computes one loss on them.
+#[test]
+fn concatenated_heads_form_one_ratio_like_the_keras_reference() {
+    let (p1, y) = binary_case(); // TP 1.5, FP 0.2, FN 0.5
+    let p2 = t(&[0.5, 0.5, 0.5, 0.5], &[1, 1, 2, 2]); // TP 1, FP 1, FN 1
+    let dice = DiceLossConfig::binary().with_smooth(0.0);
+    let concat = DoubleHeadLossConfig::new(LossConfig::Dice(dice.clone()))
+        .with_combination(HeadCombination::Concatenated)
+        .init()
+        .unwrap();
+    let a = p1.detach().set_requires_grad(true);
+    let out = concat.try_forward(&a, &p2, &y).unwrap();
+    // One pooled ratio: 1 − 2·2.5 / (2·2.5 + 1.2 + 1.5).
+    assert_relative_eq!(v(&out.total), 1.0 - 5.0 / 7.7, epsilon = 1e-12);
+    assert_relative_eq!(v(&out.out1), 1.0 - 3.0 / 3.7, epsilon = 1e-12);
+    out.total.backward();
+    assert!(v(&a.grad().abs().sum(Kind::Double)) > 0.0);
+    // Per image, concatenation averages the per-head losses (each head holds one image here).
+    let per_image = DoubleHeadLossConfig::new(LossConfig::Dice(
+        dice.with_batch_reduction(BatchReduction::PerImage),
+    ))
+    .with_combination(HeadCombination::Concatenated)
+    .init()
+    .unwrap();
+    let out = per_image.try_forward(&p1, &p2, &y).unwrap();
+    assert_relative_eq!(
+        v(&out.total),
+        (v(&out.out1) + v(&out.out2)) / 2.0,
+        epsilon = 1e-12
+    );
+    // Weights cannot apply to a single loss over both heads.
+    let e = DoubleHeadLossConfig::default()
+        .with_combination(HeadCombination::Concatenated)
+        .with_weights(1.0, 0.5)
+        .init()
+        .unwrap_err();
+    assert!(
+        matches!(e, LossError::WeightsWithConcatenation { .. }),
+        "{e}"
+    );
 }

@@ -12,10 +12,14 @@ use tch::Tensor;
 /// L = w₁·loss(out1, y) + w₂·loss(out2, y)
 /// ```
 ///
-/// Both heads predict the same target. The Keras Double U-Net concatenates both outputs and
-/// applies one loss to the concatenation; with pooled sums that is one ratio over both heads,
-/// whereas this sum gives each head its own ratio and lets a head be weighted — the weights
-/// (default 1, 1) are configurable, as the issue asks.
+/// Both heads predict the same target. Two ways to combine them ([`HeadCombination`]):
+///
+/// * [`HeadCombination::WeightedSum`] (default) — the formula above: each head gets its own
+///   ratio, and a head can be weighted (default weights 1, 1);
+/// * [`HeadCombination::Concatenated`] — what the Keras Double U-Net does
+///   (`outputs = Concatenate()([outputs1, outputs2])` in `model.py`, one loss on that): the two
+///   heads are stacked and the loss is computed once, so with pooled sums there is a single
+///   ratio over the pixels of both heads. The weights must stay 1 in this mode.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DoubleHeadLossConfig {
@@ -25,6 +29,20 @@ pub struct DoubleHeadLossConfig {
     pub weight_out1: f64,
     /// Weight of output 2 (network 2), ≥ 0.
     pub weight_out2: f64,
+    /// How the two heads are combined.
+    pub combination: HeadCombination,
+}
+
+/// How [`DoubleHeadLoss`] combines the two Double U-Net outputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum HeadCombination {
+    /// `w₁·loss(out1) + w₂·loss(out2)`.
+    #[default]
+    WeightedSum,
+    /// `loss(out1 ‖ out2, y ‖ y)`, stacked along the batch axis (Keras reference).
+    Concatenated,
 }
 
 impl Default for DoubleHeadLossConfig {
@@ -40,6 +58,7 @@ impl DoubleHeadLossConfig {
             loss,
             weight_out1: 1.0,
             weight_out2: 1.0,
+            combination: HeadCombination::WeightedSum,
         }
     }
 
@@ -50,16 +69,32 @@ impl DoubleHeadLossConfig {
         self
     }
 
-    /// Validates the weights (finite, ≥ 0, not both 0) and the per-head loss.
+    /// Sets how the heads are combined.
+    pub fn with_combination(mut self, combination: HeadCombination) -> Self {
+        self.combination = combination;
+        self
+    }
+
+    /// Validates the weights (finite, ≥ 0, not both 0; both 1 when concatenated) and the
+    /// per-head loss.
     pub fn init(&self) -> Result<DoubleHeadLoss> {
         check_non_negative("weight_out1", self.weight_out1)?;
         check_non_negative("weight_out2", self.weight_out2)?;
         if self.weight_out1 == 0.0 && self.weight_out2 == 0.0 {
             return Err(LossError::ZeroHeadWeights);
         }
+        if self.combination == HeadCombination::Concatenated
+            && (self.weight_out1, self.weight_out2) != (1.0, 1.0)
+        {
+            return Err(LossError::WeightsWithConcatenation {
+                weight_out1: self.weight_out1,
+                weight_out2: self.weight_out2,
+            });
+        }
         Ok(DoubleHeadLoss {
             loss: self.loss.init()?,
             weights: [self.weight_out1, self.weight_out2],
+            combination: self.combination,
         })
     }
 }
@@ -67,7 +102,8 @@ impl DoubleHeadLossConfig {
 /// The combined loss and its two per-head terms (unweighted), for logging.
 #[derive(Debug)]
 pub struct DoubleHeadLossOutput {
-    /// w₁·head1 + w₂·head2: call `backward()` on this.
+    /// The combined loss (w₁·out1 + w₂·out2, or the loss of the concatenation): call
+    /// `backward()` on this.
     pub total: Tensor,
     /// Loss of output 1.
     pub out1: Tensor,
@@ -80,6 +116,7 @@ pub struct DoubleHeadLossOutput {
 pub struct DoubleHeadLoss {
     loss: Loss,
     weights: [f64; 2],
+    combination: HeadCombination,
 }
 
 impl DoubleHeadLoss {
@@ -93,6 +130,11 @@ impl DoubleHeadLoss {
         self.weights
     }
 
+    /// How the heads are combined.
+    pub fn combination(&self) -> HeadCombination {
+        self.combination
+    }
+
     /// Loss of both heads' probabilities against the same one-hot target.
     pub fn try_forward(
         &self,
@@ -102,9 +144,16 @@ impl DoubleHeadLoss {
     ) -> Result<DoubleHeadLossOutput> {
         let l1 = self.loss.try_forward(out1, target)?;
         let l2 = self.loss.try_forward(out2, target)?;
-        let total = l1
-            .f_mul_scalar(self.weights[0])?
-            .f_add(&l2.f_mul_scalar(self.weights[1])?)?;
+        let total = match self.combination {
+            HeadCombination::WeightedSum => l1
+                .f_mul_scalar(self.weights[0])?
+                .f_add(&l2.f_mul_scalar(self.weights[1])?)?,
+            HeadCombination::Concatenated => {
+                let probs = Tensor::f_cat(&[out1, out2], 0)?;
+                let targets = Tensor::f_cat(&[target, target], 0)?;
+                self.loss.try_forward(&probs, &targets)?
+            }
+        };
         Ok(DoubleHeadLossOutput {
             total,
             out1: l1,
