@@ -232,9 +232,15 @@ fn view_of(p: &Probed) -> Option<ViewName> {
     }
 }
 
-/// Whether two single-view files can be the two views of one scan.
+/// Whether two single-view files can be the two views of one scan: at least one must be
+/// identified by a rule, and not both as the same view. Two unnamed single views are not
+/// paired (they may be the same view stored twice, as NM1_UNC and NM1_JPLL are).
 fn compatible(a: &Probed, b: &Probed) -> bool {
-    !matches!((view_of(a), view_of(b)), (Some(x), Some(y)) if x == y)
+    match (view_of(a), view_of(b)) {
+        (Some(x), Some(y)) => x != y,
+        (None, None) => false,
+        _ => true,
+    }
 }
 
 fn pair(a: Probed, b: Probed) -> ScanFiles {
@@ -253,8 +259,9 @@ fn pair(a: Probed, b: Probed) -> ScanFiles {
 
 /// Groups files into scans: 2-frame and side-by-side objects are scans of their own; single-view
 /// files pair within their series, then within their study (PNG/JPEG: same directory and file
-/// name apart from the view word); a single anterior (or unnamed) view is a scan without a
-/// posterior view; a single posterior view is skipped as unpaired.
+/// name apart from the view word) when at least one of the two is identified; a single anterior
+/// (or unnamed) view is a scan without a posterior view; a single posterior view is skipped as
+/// unpaired.
 pub fn group_files(paths: &[PathBuf], opts: &ReadOptions) -> DirectoryReport {
     let mut report = DirectoryReport::default();
     let mut seen: HashMap<String, PathBuf> = HashMap::new();

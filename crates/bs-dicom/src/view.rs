@@ -130,16 +130,28 @@ impl CountStats {
         let mut min = [f32::INFINITY; 8];
         let mut max = [f32::NEG_INFINITY; 8];
         let mut sum = [0.0f64; 8];
-        let mut lanes = |chunk: &[f32]| {
-            for (k, &v) in chunk.iter().enumerate() {
-                min[k] = min[k].min(v);
-                max[k] = max[k].max(v);
+        let (lanes, rest): (&[f32], Vec<f32>) = match pixels.as_slice() {
+            Some(slice) => (slice, Vec::new()),
+            None => (&[], pixels.iter().copied().collect()),
+        };
+        let all = if lanes.is_empty() {
+            rest.as_slice()
+        } else {
+            lanes
+        };
+        let mut chunks = all.chunks_exact(8);
+        for chunk in &mut chunks {
+            for k in 0..8 {
+                let v = chunk[k];
+                min[k] = if v < min[k] { v } else { min[k] };
+                max[k] = if v > max[k] { v } else { max[k] };
                 sum[k] += f64::from(v);
             }
-        };
-        match pixels.as_slice() {
-            Some(slice) => slice.chunks(8).for_each(&mut lanes),
-            None => pixels.iter().for_each(|&v| lanes(&[v])),
+        }
+        for &v in chunks.remainder() {
+            min[0] = if v < min[0] { v } else { min[0] };
+            max[0] = if v > max[0] { v } else { max[0] };
+            sum[0] += f64::from(v);
         }
         let sum: f64 = sum.iter().sum();
         let min = min.iter().copied().fold(f32::INFINITY, f32::min);
