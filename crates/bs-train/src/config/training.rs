@@ -137,7 +137,11 @@ impl TrainingConfig {
             }
         }
         if let Some(p) = &self.lr_plateau {
-            if p.patience == 0 || !(p.factor > 0.0 && p.factor < 1.0) || !(p.min_lr >= 0.0) {
+            if p.patience == 0
+                || !(p.factor > 0.0 && p.factor < 1.0)
+                || !p.min_lr.is_finite()
+                || p.min_lr < 0.0
+            {
                 return Err(bad(
                     "training.lr_plateau",
                     "needs patience ≥ 1, factor in (0, 1), min_lr ≥ 0".into(),

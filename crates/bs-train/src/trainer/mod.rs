@@ -304,7 +304,7 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
         adam.config.lr = state.lr;
         let order = epoch_order(train.len(), t.seed, spec.stream, epoch);
         let mut rng = BatchMaker::epoch_rng(t.seed, spec.stream, epoch);
-        let (mut sum, mut sum1, mut sum2, mut seen, mut batches) = (0.0, 0.0, 0.0, 0usize, 0usize);
+        let (mut sum, mut sum1, mut sum2, mut seen) = (0.0, 0.0, 0.0, 0usize);
         for (b, chunk) in order.chunks(t.batch_size).enumerate() {
             // A batch of one image would give batch norm a single value per channel in the
             // ASPP pooling branch; the shuffled order drops a different image each epoch.
@@ -356,7 +356,6 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
                 sum2 += l.out2.double_value(&[]) * chunk.len() as f64;
                 seen += chunk.len();
             }
-            batches += 1;
             bar.inc(1);
         }
         let train_seconds = started.elapsed().as_secs_f64();
