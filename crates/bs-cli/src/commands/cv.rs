@@ -51,7 +51,8 @@ pub struct Args {
 pub fn profile(arg: Option<&str>, config: &ExperimentConfig) -> Result<ProfileName, String> {
     match arg {
         None | Some("auto") => Ok(config.profile.unwrap_or_else(ProfileName::auto)),
-        Some(p) => ProfileName::parse(p).ok_or_else(|| format!("unknown profile {p:?} (paper, quick, tiny, auto)")),
+        Some(p) => ProfileName::parse(p)
+            .ok_or_else(|| format!("unknown profile {p:?} (paper, quick, tiny, auto)")),
     }
 }
 
@@ -69,8 +70,16 @@ pub fn run(args: &Args) -> CliResult {
     let config = ExperimentConfig::from_path(&args.config)?;
     config.check_data_dir(&args.data)?;
     let profile = profile(args.profile.as_deref(), &config)?;
-    if let Some(&k) = args.folds.iter().find(|&&k| k == 0 || k > config.training.folds) {
-        return Err(format!("--fold {k}: folds are numbered 1..={}", config.training.folds).into());
+    if let Some(&k) = args
+        .folds
+        .iter()
+        .find(|&&k| k == 0 || k > config.training.folds)
+    {
+        return Err(format!(
+            "--fold {k}: folds are numbered 1..={}",
+            config.training.folds
+        )
+        .into());
     }
     let cohort = Cohort::load_prepared(&args.data)?;
     let mut opts = RunOptions::new(&args.out, profile);

@@ -46,14 +46,22 @@ pub struct Args {
 }
 
 /// Runs every (experiment, fold) as a `bonescan cv` child process, `jobs` at a time.
-fn run_parallel(args: &Args, tasks: &[(PathBuf, String, usize)], profile: &[String], jobs: usize) -> CliResult {
+fn run_parallel(
+    args: &Args,
+    tasks: &[(PathBuf, String, usize)],
+    profile: &[String],
+    jobs: usize,
+) -> CliResult {
     let exe = std::env::current_exe()?;
-    let mut pending: std::collections::VecDeque<(usize, &(PathBuf, String, usize))> = tasks.iter().enumerate().collect();
+    let mut pending: std::collections::VecDeque<(usize, &(PathBuf, String, usize))> =
+        tasks.iter().enumerate().collect();
     let mut running: Vec<(std::process::Child, String)> = Vec::new();
     let mut failure: Option<String> = None;
     while failure.is_none() && (!pending.is_empty() || !running.is_empty()) {
         while running.len() < jobs && failure.is_none() {
-            let Some((i, (file, name, fold))) = pending.pop_front() else { break };
+            let Some((i, (file, name, fold))) = pending.pop_front() else {
+                break;
+            };
             let mut cmd = std::process::Command::new(&exe);
             cmd.arg("cv")
                 .arg("--config")
@@ -131,14 +139,24 @@ pub fn run(args: &Args) -> CliResult {
     let started = Instant::now();
     let mut run_dirs = Vec::new();
     let mut times = Vec::new();
-    let jobs = args.jobs.unwrap_or(if args.cpu || !tch::Cuda::is_available() { 2 } else { 1 });
+    let jobs = args
+        .jobs
+        .unwrap_or(if args.cpu || !tch::Cuda::is_available() {
+            2
+        } else {
+            1
+        });
     if jobs > 1 {
         let mut tasks = Vec::new();
         let mut profiles = Vec::new();
         for (file, config) in files.iter().zip(&configs_all) {
             let Some(config) = config else { continue };
             let profile = super::cv::profile(args.profile.as_deref(), config)?;
-            let folds: Vec<usize> = if args.folds.is_empty() { (1..=config.training.folds).collect() } else { args.folds.clone() };
+            let folds: Vec<usize> = if args.folds.is_empty() {
+                (1..=config.training.folds).collect()
+            } else {
+                args.folds.clone()
+            };
             for k in folds {
                 tasks.push((file.clone(), config.name.clone(), k));
                 profiles.push(profile.as_str().to_string());
@@ -159,7 +177,10 @@ pub fn run(args: &Args) -> CliResult {
         opts.progress = !args.quiet;
         opts.epochs = args.epochs;
         let t0 = Instant::now();
-        eprintln!("[experiments] {} ({}) profile {profile}", config.name, config.table);
+        eprintln!(
+            "[experiments] {} ({}) profile {profile}",
+            config.name, config.table
+        );
         super::cv::set_threads(None, profile, opts.device);
         run_experiment(config, &cohort, &opts)?;
         if bs_train::experiment::is_complete(config, &out) {
@@ -181,11 +202,21 @@ pub fn run(args: &Args) -> CliResult {
             .map(|(g, n)| format!("{g} {n}"))
             .collect::<Vec<_>>()
             .join(", "),
-        bs_train::experiment::device_name(if args.cpu { tch::Device::Cpu } else { tch::Device::cuda_if_available() }),
+        bs_train::experiment::device_name(if args.cpu {
+            tch::Device::Cpu
+        } else {
+            tch::Device::cuda_if_available()
+        }),
         total / 60.0,
-        times.iter().map(|(n, s)| format!("{n} {s:.0} s")).collect::<Vec<_>>().join(", ")
+        times
+            .iter()
+            .map(|(n, s)| format!("{n} {s:.0} s"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    preface.push_str("Each experiment's `report.md` says its profile, input size, epochs and device.\n");
+    preface.push_str(
+        "Each experiment's `report.md` says its profile, input size, epochs and device.\n",
+    );
     let path = bs_train::results::write_comparison(&run_dirs, &args.out, &preface)?;
     println!("{}", std::fs::read_to_string(&path).unwrap_or_default());
     eprintln!("[experiments] wrote {}", path.display());
