@@ -60,23 +60,24 @@ fn finite_range(values: &[f32]) -> Result<(f32, f32)> {
     const LANES: usize = 8;
     let mut mins = [f32::INFINITY; LANES];
     let mut maxs = [f32::NEG_INFINITY; LANES];
-    let mut all_finite = true;
+    // v · 0 is 0 for finite v and NaN for NaN or ±∞, so one NaN in `poison` flags them all.
+    let mut poison = [0f32; LANES];
     let chunks = values.chunks_exact(LANES);
     let tail = chunks.remainder();
     for chunk in chunks {
         for k in 0..LANES {
             let v = chunk[k];
-            all_finite &= v.abs() < f32::INFINITY;
+            poison[k] += v * 0.0;
             mins[k] = if v < mins[k] { v } else { mins[k] };
             maxs[k] = if v > maxs[k] { v } else { maxs[k] };
         }
     }
     for &v in tail {
-        all_finite &= v.abs() < f32::INFINITY;
+        poison[0] += v * 0.0;
         mins[0] = mins[0].min(v);
         maxs[0] = maxs[0].max(v);
     }
-    if !all_finite {
+    if poison.iter().any(|p| p.is_nan()) {
         let index = values.iter().position(|v| !v.is_finite()).unwrap_or(0);
         return Err(MaskError::NonFiniteValue { index });
     }
@@ -112,26 +113,46 @@ fn histogram_f32(
     let norm_denom = last - first;
     // numpy's index: ⌊(v − first) / (last − first) · n⌋, n → n − 1, then one step down when
     // below its lower edge and one step up when at or above its upper edge (not for the last
-    // bin, which includes `last`).
-    let bin = |v: f32| -> usize {
-        let f_index = ((v - first) / norm_denom) * n as f32;
-        let mut index = (f_index as usize).min(n - 1);
-        index -= usize::from(v < edges[index]);
-        index += usize::from(v >= edges[index + 1] && index != n - 1);
-        index
+    // bin, which includes `last`). When a bin spans many float32 steps, any first guess
+    // within one bin of the right one ends on the same bin after that correction, so the
+    // guess may use a multiplication (which vectorises) instead of numpy's division; narrow
+    // ranges keep numpy's exact guess.
+    let wide_bins = step > 64.0 * f32::EPSILON * first.abs().max(last.abs());
+    let scale = n as f32 / norm_denom;
+    // With a guess g within one bin, numpy's sequential correction equals
+    // g − [v < lower(g)] + [v ≥ upper(g)], where the last bin has no upper edge.
+    let lower: [f32; OTSU_BINS] = std::array::from_fn(|i| edges[i]);
+    let upper: [f32; OTSU_BINS] = std::array::from_fn(|i| {
+        if i == n - 1 {
+            f32::INFINITY
+        } else {
+            edges[i + 1]
+        }
+    });
+    let correct = |v: f32, f_index: f32| -> usize {
+        // the guess is already clamped to [0, n − 1]
+        let index = (f_index as u32 as usize).min(n - 1);
+        index - usize::from(v < lower[index]) + usize::from(v >= upper[index])
     };
-    // Four interleaved histograms so consecutive equal values do not serialise on one counter.
+    // Guesses for a block are computed first (a vectorisable loop), then corrected and
+    // counted into four interleaved histograms so equal neighbours do not serialise.
+    const BLOCK: usize = 256;
     let mut partial = [[0u64; OTSU_BINS]; 4];
-    let chunks = values.chunks_exact(4);
-    let tail = chunks.remainder();
-    for chunk in chunks {
-        partial[0][bin(chunk[0])] += 1;
-        partial[1][bin(chunk[1])] += 1;
-        partial[2][bin(chunk[2])] += 1;
-        partial[3][bin(chunk[3])] += 1;
-    }
-    for &v in tail {
-        partial[0][bin(v)] += 1;
+    let mut guesses = [0f32; BLOCK];
+    for block in values.chunks(BLOCK) {
+        let guesses = &mut guesses[..block.len()];
+        if wide_bins {
+            for (g, &v) in guesses.iter_mut().zip(block) {
+                *g = ((v - first) * scale).min(n as f32 - 1.0);
+            }
+        } else {
+            for (g, &v) in guesses.iter_mut().zip(block) {
+                *g = (((v - first) / norm_denom) * n as f32).min(n as f32 - 1.0);
+            }
+        }
+        for (k, (&v, &g)) in block.iter().zip(guesses.iter()).enumerate() {
+            partial[k & 3][correct(v, g)] += 1;
+        }
     }
     let mut counts = [0i64; OTSU_BINS];
     for (i, c) in counts.iter_mut().enumerate() {
