@@ -36,7 +36,7 @@ pub(crate) fn max_of(values: &[f32]) -> f32 {
 pub(crate) fn all_valid_counts(values: &[f32]) -> bool {
     values
         .iter()
-        .fold(true, |ok, &x| ok & (x >= 0.0) & (x <= f32::MAX))
+        .fold(true, |ok, &x| ok & (0.0..=f32::MAX).contains(&x))
 }
 
 /// The maximum when all values are integers in `0..=limit`; `None` otherwise (e.g. rescaled,
