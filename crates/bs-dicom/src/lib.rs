@@ -14,7 +14,7 @@
 //!   PNG/JPEG (8/16-bit) view pairs as public data sets ship them;
 //! - transfer syntaxes: implicit/explicit VR little endian, explicit big endian, deflated,
 //!   JPEG lossless (process 14 and SV1), RLE lossless, JPEG-LS (CharLS, built from source with
-//!   CMake), JPEG 2000 (a pure-Rust OpenJPEG port), JPEG baseline/extended; any other gives
+//!   CMake), JPEG 2000 (OpenJPEG, bundled C source), JPEG baseline/extended; any other gives
 //!   [`Error::UnsupportedTransferSyntax`] naming it;
 //! - pixel values: 8/16-bit, signed or unsigned, Rescale Slope/Intercept applied: counts
 //!   `c = v · slope + intercept`.
