@@ -39,10 +39,12 @@ pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     })
 }
 
-/// `file.ext` → `file.ext.tmp` in the same directory (same file system, so rename is atomic).
+/// `file.ext` → `file.ext.<pid>.tmp` in the same directory (same file system, so rename is
+/// atomic; the process id keeps parallel `bonescan cv --fold K` processes that write the same
+/// run-level file from renaming each other's temporary file away).
 pub fn tmp_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
+    name.push(format!(".{}.tmp", std::process::id()));
     path.with_file_name(name)
 }
 
