@@ -158,6 +158,13 @@ pub fn run(args: &Args) -> CliResult {
                 args.folds.clone()
             };
             for k in folds {
+                let out = args.out.join(&config.name);
+                let done = config.losses.iter().all(|&l| {
+                    bs_train::experiment::result_path(&out, l, k.saturating_sub(1)).exists()
+                });
+                if done {
+                    continue; // finished before: no process needed
+                }
                 tasks.push((file.clone(), config.name.clone(), k));
                 profiles.push(profile.as_str().to_string());
             }
