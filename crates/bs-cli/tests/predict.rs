@@ -126,8 +126,8 @@ for case in json.load(open(sys.argv[1])):
         im = Image.open(m); im.load()
         mask = np.asarray(im) > 0
         counts = src[i]
-        t = threshold_otsu(counts.astype(np.float32))
-        body = counts > t
+        logs = np.log1p(np.maximum(counts.astype(np.float32), 0))
+        body = logs > threshold_otsu(logs)
         views.append({
             "mode": im.mode, "size": list(im.size),
             "values": sorted(int(v) for v in np.unique(np.asarray(im))),

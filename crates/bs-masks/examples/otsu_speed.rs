@@ -20,7 +20,7 @@ view = pydicom.dcmread(sys.argv[1]).pixel_array.astype(np.float32).reshape(1024,
 big = np.fromfunction(lambda r, c: ((r * 7 + c * 13) % 97) * 0.37, (640, 512), dtype=np.float32).astype(np.float32)
 m = np.zeros(view.shape, bool); m[500:520, 100:140] = True
 def nm(img, m):
-    body = img > threshold_otsu(img)
+    lg = np.log1p(img); body = lg > threshold_otsu(lg)
     out = np.zeros(img.shape, np.uint8); out[body & ~m] = 1; out[m] = 2
     return out
 for name, f in [("otsu NM1", lambda: threshold_otsu(view)), ("otsu 640x512", lambda: threshold_otsu(big)),

@@ -2,6 +2,7 @@
 //! bins) on random and image-like data, including the real NEMA NM1 whole-body view read by
 //! pydicom. All arrays go to Python in one binary file; thresholds come back as float32.
 
+use bs_masks::nm::{body_mask, body_mask_in, BodyDomain};
 use bs_masks::otsu::{otsu_threshold, otsu_threshold_array};
 use bs_masks::MaskError;
 use ndarray::Array2;
@@ -35,6 +36,9 @@ with open(sys.argv[2], "wb") as out:
     out.write(np.asarray([view.shape[0], view.shape[1]], dtype="<u8").tobytes())
     out.write(view.astype("<f4").tobytes())
     out.write(np.asarray([threshold_otsu(view)], dtype="<f4").tobytes())
+    # The body (air vs body) mask: Otsu on ln(1 + x).
+    logs = np.log1p(view)
+    out.write((logs > threshold_otsu(logs)).astype(np.uint8).tobytes())
 print(count)
 "#;
 
@@ -168,6 +172,32 @@ fn otsu_equals_skimage_threshold_otsu() {
     // Non-contiguous views give the same answer as contiguous copies.
     let t = view.t();
     assert_eq!(otsu_threshold_array(&t).unwrap(), ours);
+
+    // The body mask (Otsu on ln(1 + x)) equals NumPy/scikit-image's, and it is the body, not
+    // the skeleton: far more pixels than the linear threshold keeps.
+    pos += 4;
+    let expected_body: Vec<bool> = back[pos..pos + rows * cols]
+        .iter()
+        .map(|&b| b == 1)
+        .collect();
+    let (body, _) = body_mask(view.view()).unwrap();
+    let differing = body
+        .iter()
+        .zip(&expected_body)
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(
+        differing, 0,
+        "NM1 body mask differs from skimage on {differing} pixels"
+    );
+    let (linear, _) = body_mask_in(view.view(), BodyDomain::Linear).unwrap();
+    let count = |m: &Array2<bool>| m.iter().filter(|&&b| b).count();
+    assert!(
+        2 * count(&body) > 3 * count(&linear) && count(&body) * 100 > 35 * rows * cols,
+        "log-domain body {} px vs linear {} px",
+        count(&body),
+        count(&linear)
+    );
 }
 
 #[test]

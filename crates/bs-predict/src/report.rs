@@ -202,11 +202,10 @@ pub fn view_report(
     geometry: &ViewGeometry,
     spacing: Option<[f64; 2]>,
 ) -> ViewReport {
-    let threshold = bs_masks::otsu::otsu_threshold_array(&counts).ok();
-    let body: Array2<bool> = match threshold {
-        Some(t) => counts.mapv(|v| v > t),
-        None => Array2::from_elem(counts.dim(), false),
-    };
+    // The body as training defines it for NM: Otsu's air/body threshold (bs-masks).
+    let body: Array2<bool> = bs_masks::nm::body_mask(counts)
+        .map(|(mask, _)| mask)
+        .unwrap_or_else(|_| Array2::from_elem(counts.dim(), false));
     let body_px = body.iter().filter(|&&b| b).count() as u64;
     let body_sum: f64 = counts
         .iter()

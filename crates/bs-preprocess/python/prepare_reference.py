@@ -75,6 +75,12 @@ def views_of(path):
     return px[0], px[1]  # frame order: the writer puts anterior first
 
 
+def body_of(image):
+    """Air vs body: Otsu's threshold on ln(1 + x), as bs_masks::nm::body_mask."""
+    logs = np.log1p(np.maximum(image, 0))
+    return logs > threshold_otsu(logs)
+
+
 def prepare_scan(path):
     ant, post = views_of(path)
     a, ga, geo_a = prepare_view(ant)
@@ -84,8 +90,7 @@ def prepare_scan(path):
     if post is not None:
         p, gp, geo_p = prepare_view(post)
         image[:, CUT_COLS:] = p
-    t = threshold_otsu(image)
-    three = (image > t).astype(np.uint8)  # NM = body (no lesions in the benchmark)
+    three = body_of(image).astype(np.uint8)  # NM = body (no lesions in the benchmark)
     return image, three, ga, gp, geo_a, geo_p
 
 
@@ -119,7 +124,7 @@ def main():
                 if post is not None:
                     image[:, CUT_COLS:] = prepare_view(post)[0]
                 c = time.perf_counter()
-                (image > threshold_otsu(image)).astype(np.uint8)
+                body_of(image).astype(np.uint8)
                 d = time.perf_counter()
                 t_read, t_prep, t_otsu = t_read + b - a, t_prep + c - b, t_otsu + d - c
         print(json.dumps({"seconds_per_scan": dt / n, "read": t_read / n, "prepare": t_prep / n,

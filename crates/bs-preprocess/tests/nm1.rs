@@ -84,7 +84,7 @@ fn nm1_prepares_like_the_numpy_reference_and_reports_missing_posterior() {
         "prepared image differs from the NumPy reference"
     );
 
-    // Otsu three-class mask (no lesions): NM = image > threshold_otsu(image)
+    // Otsu three-class mask (no lesions): NM = log1p(image) > threshold_otsu(log1p(image))
     let (_, ref_nm) = read_npy::<u8>(&out.join("nm.npy")).unwrap();
     let three = otsu_three_class(
         prepared.image.view(),

@@ -10,8 +10,10 @@ use crate::config::PrepareConfig;
 use crate::error::{PrepareError, Result};
 use crate::geometry::ScanGeometry;
 
-/// Value of [`Manifest::format`] this version writes and reads.
-pub const FORMAT: &str = "bonescan-prepared/1";
+/// Value of [`Manifest::format`] this version writes and reads. Version 2: `body.npy` is the
+/// air/body Otsu mask on `ln(1 + x)` (version 1 thresholded linear intensities, which kept
+/// mostly bone); the bump makes an incremental run redo version-1 data sets.
+pub const FORMAT: &str = "bonescan-prepared/2";
 
 /// How NM pixels are derived when the data set is consumed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
