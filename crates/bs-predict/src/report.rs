@@ -203,9 +203,10 @@ pub fn view_report(
     spacing: Option<[f64; 2]>,
 ) -> ViewReport {
     // The body as training defines it for NM: Otsu's air/body threshold (bs-masks).
-    let body: Array2<bool> = bs_masks::nm::body_mask(counts)
-        .map(|(mask, _)| mask)
-        .unwrap_or_else(|_| Array2::from_elem(counts.dim(), false));
+    let (body, threshold): (Array2<bool>, Option<f32>) = match bs_masks::nm::body_mask(counts) {
+        Ok((mask, t)) => (mask, Some(t)),
+        Err(_) => (Array2::from_elem(counts.dim(), false), None),
+    };
     let body_px = body.iter().filter(|&&b| b).count() as u64;
     let body_sum: f64 = counts
         .iter()
