@@ -90,6 +90,13 @@ fn sigkill_mid_fold_then_resume_gives_identical_results() {
     run_experiment(&config, &cohort, &options(&full)).unwrap();
     let results = bonescan::train::results::aggregate(&full).unwrap();
     assert_eq!(results.arms.len(), 2);
+    // the run records its preprocessing (what `bonescan predict` applies to new scans)
+    let read = |p: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    };
+    let recorded = read(&full.join("prepare.json"));
+    assert_eq!(recorded, read(&data.join("manifest.json"))["config"]);
+    let _: bonescan::preprocess::PrepareConfig = serde_json::from_value(recorded).unwrap();
     assert!(results.arms.iter().all(|a| a.folds.len() == 3));
     for f in [
         "results.json",

@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! RUN_DIR/
-//!   experiment.toml  run.json  splits.json
+//!   experiment.toml  run.json  prepare.json  splits.json
 //!   stage1/fold_K/               negative mining stage 1 (binary, positives only)
 //!   <loss>/pretrain_fold_K/      transfer learning: pre-training on the pre-train groups
 //!   <loss>/fold_K/               state.json, log.jsonl, checkpoints, model.safetensors, result.json
@@ -237,6 +237,14 @@ pub fn run_experiment(
         version: env!("CARGO_PKG_VERSION").into(),
     };
     write_json_atomic(&opts.out.join("run.json"), &info)?;
+    // The preprocessing of the training images travels with the run, so a run directory moved
+    // to another machine still tells `bonescan predict` how to prepare new scans. In-memory
+    // cohorts (tests, library users) have no prepared data set and so nothing to record.
+    let manifest_path = cohort.source().join("manifest.json");
+    if manifest_path.is_file() {
+        let manifest: serde_json::Value = crate::io::read_json(&manifest_path)?;
+        write_json_atomic(&opts.out.join("prepare.json"), &manifest["config"])?;
+    }
     let splits_path = opts
         .splits
         .clone()
