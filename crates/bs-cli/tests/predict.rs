@@ -216,7 +216,7 @@ fn predicts_held_back_synthetic_scans_and_the_real_nm1_scan() {
         assert!(report["model"]["preprocessing_source"]
             .as_str()
             .unwrap()
-            .ends_with("manifest.json"));
+            .ends_with("prepare.json"));
         // de-identified by default
         assert_eq!(report["scan"]["deidentified"], true);
         let patient = report["scan"]["patient"].as_str().unwrap();
@@ -405,7 +405,7 @@ fn one_fold_a_checkpoint_and_bad_model_directories() {
     assert!(r["model"]["preprocessing_source"]
         .as_str()
         .unwrap()
-        .ends_with("manifest.json"));
+        .ends_with("prepare.json"));
 
     // a fold that does not exist, a missing fold, another version: clear errors, exit 1
     let fail = |model: &Path, extra: &[&str]| {
