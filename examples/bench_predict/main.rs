@@ -160,7 +160,8 @@ fn main() -> Result<(), BoxError> {
         }
     }
     let network = t.elapsed().as_secs_f64() / inputs.len() as f64;
-    let summary = batch::predict_all(&predictor, &inputs, &dir.join("out"), &|_, _| {})?;
+    let scans: Vec<batch::ScanInput> = inputs.iter().map(batch::ScanInput::single).collect();
+    let summary = batch::predict_all(&predictor, &scans, &dir.join("out"), &|_, _| {})?;
     let end_to_end = summary.seconds / inputs.len() as f64;
     println!(
         "bench_predict: {} scans, {} fold(s), input {}x{}, width {}, device {:?}, {} libtorch threads",

@@ -158,6 +158,15 @@ pub enum PredictError {
         /// What failed.
         detail: String,
     },
+    /// The directory scanner set the file aside (a duplicate, a posterior view without its
+    /// anterior view), so it is not predicted.
+    #[error("{path}: skipped, {reason}")]
+    Skipped {
+        /// The file.
+        path: PathBuf,
+        /// Why (bs-dicom's scanner).
+        reason: String,
+    },
     /// No input file was found.
     #[error("no DICOM file found in {paths:?}")]
     NoInputs {

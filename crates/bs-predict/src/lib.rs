@@ -17,7 +17,7 @@
 //! | lesions, areas, hotspots, body fraction, regions | [`report`], [`regions`] |
 //! | overlay and mask PNGs | [`render`] |
 //! | DICOM SEG | [`seg`] |
-//! | directories of scans, parallel decoding, per-file errors | [`batch`] |
+//! | directories of scans (views in separate files paired), overlapped decoding, network and writing, per-file errors | [`batch`] |
 //!
 //! # Example
 //!
@@ -29,8 +29,8 @@
 //! // all folds of the first arm of a bs-train run directory, averaged
 //! let spec = model::resolve(&model::ModelRequest::new("runs/table3"))?;
 //! let predictor = Predictor::new(&spec, PredictConfig::default())?;
-//! let inputs = batch::collect_inputs(&[PathBuf::from("new_scans/")])?;
-//! let summary = batch::predict_all(&predictor, &inputs, Path::new("predictions"), &|_, _| {})?;
+//! let scans = batch::collect_scans(&[PathBuf::from("new_scans/")])?;
+//! let summary = batch::predict_all(&predictor, &scans, Path::new("predictions"), &|_, _| {})?;
 //! println!("{} scans done, {} failed", summary.succeeded, summary.failed);
 //! # Ok(())
 //! # }

@@ -17,8 +17,11 @@ use crate::model::{Ensemble, ModelSpec};
 /// A scan read and prepared, ready for the network.
 #[derive(Debug, Clone)]
 pub struct PreparedInput {
-    /// The file.
+    /// The file of the anterior view (the first of [`Self::files`]); errors and reports name it.
     pub path: PathBuf,
+    /// Every file of the scan: one 2-frame object, or one single-view object per view
+    /// (storage layout (b)), anterior first.
+    pub files: Vec<PathBuf>,
     /// The scan as read (original counts and metadata).
     pub scan: WholeBodyScan,
     /// The prepared 640×512 image and its geometry.
@@ -101,6 +104,11 @@ impl Predictor {
         self.preparer.read_and_prepare(path)
     }
 
+    /// [`ScanPreparer::read_and_prepare_files`].
+    pub fn read_and_prepare_files(&self, files: &[PathBuf]) -> Result<PreparedInput> {
+        self.preparer.read_and_prepare_files(files)
+    }
+
     /// The M decision of probabilities N×C×H×W (see [`PredictConfig::threshold`]), N×H×W bool.
     pub fn decide(&self, probabilities: &Tensor) -> Tensor {
         let m_channel = match self.ensemble.variant() {
@@ -169,19 +177,35 @@ impl ScanPreparer {
     /// Reads a scan with bs-dicom (identifiers as stored: `report.json` de-identifies them,
     /// `seg.dcm` must carry them to be filed with its study).
     pub fn read(&self, path: &Path) -> Result<WholeBodyScan> {
-        bs_dicom::read_scan(path, &ReadOptions::default()).map_err(|source| PredictError::Read {
-            path: path.to_path_buf(),
-            source,
+        self.read_files(&[path.to_path_buf()])
+    }
+
+    /// Reads one scan stored in several files (one single-view object per view, as the
+    /// directory scanner pairs them), or in one when `files` has one entry.
+    pub fn read_files(&self, files: &[PathBuf]) -> Result<WholeBodyScan> {
+        bs_dicom::read_scan_files(files, &ReadOptions::default()).map_err(|source| {
+            PredictError::Read {
+                path: files.first().cloned().unwrap_or_default(),
+                source,
+            }
         })
     }
 
-    /// Checks the view shape and applies the model's recorded preprocessing.
+    /// Checks the view shape and applies the model's recorded preprocessing (`path`: the
+    /// scan's single file).
     pub fn prepare(&self, path: &Path, scan: WholeBodyScan) -> Result<PreparedInput> {
+        self.prepare_files(&[path.to_path_buf()], scan)
+    }
+
+    /// [`Self::prepare`] of a scan read from `files` (anterior first).
+    pub fn prepare_files(&self, files: &[PathBuf], scan: WholeBodyScan) -> Result<PreparedInput> {
+        // the file the reader took the anterior view from (the scanner lists it first too)
+        let path = scan.anterior.source.path.clone();
         if let Some(expected) = self.view_shape {
             for view in scan.views() {
                 if view.shape() != expected {
                     return Err(PredictError::Geometry {
-                        path: path.to_path_buf(),
+                        path: view.source.path.clone(),
                         detail: format!(
                             "view is {}×{} pixels; the model was trained on {}×{} whole-body views (the 950×256 cut does not rescale, so another matrix size changes the pixel size the network sees)",
                             view.shape().0,
@@ -197,19 +221,25 @@ impl ScanPreparer {
             self.preprocessor
                 .prepare_scan(&scan)
                 .map_err(|source| PredictError::Prepare {
-                    path: path.to_path_buf(),
+                    path: path.clone(),
                     source,
                 })?;
         Ok(PreparedInput {
-            path: path.to_path_buf(),
+            path,
+            files: files.to_vec(),
             scan,
             prepared,
         })
     }
 
-    /// [`Predictor::read`] then [`Predictor::prepare`].
+    /// [`Self::read`] then [`Self::prepare`].
     pub fn read_and_prepare(&self, path: &Path) -> Result<PreparedInput> {
-        let scan = self.read(path)?;
-        self.prepare(path, scan)
+        self.read_and_prepare_files(&[path.to_path_buf()])
+    }
+
+    /// [`Self::read_files`] then [`Self::prepare_files`].
+    pub fn read_and_prepare_files(&self, files: &[PathBuf]) -> Result<PreparedInput> {
+        let scan = self.read_files(files)?;
+        self.prepare_files(files, scan)
     }
 }

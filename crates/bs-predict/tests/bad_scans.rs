@@ -42,8 +42,14 @@ fn a_scan_of_another_view_size_is_reported_and_the_others_go_on() {
     bs_dicom::write::write_whole_body_nm(&small, half.view(), half.view(), &meta2).unwrap();
 
     let predictor = Predictor::new(&spec, PredictConfig::default()).unwrap();
-    let inputs = batch::collect_inputs(std::slice::from_ref(&scans)).unwrap();
-    assert_eq!(inputs, [good.clone(), small.clone()]);
+    let inputs = batch::collect_scans(std::slice::from_ref(&scans)).unwrap();
+    assert_eq!(
+        inputs,
+        [
+            batch::ScanInput::single(good.clone()),
+            batch::ScanInput::single(small.clone())
+        ]
+    );
     let out = tmp.path().join("out");
     let summary = batch::predict_all(&predictor, &inputs, &out, &|_, _| {}).unwrap();
     assert_eq!((summary.succeeded, summary.failed), (1, 1));

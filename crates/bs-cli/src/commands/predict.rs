@@ -8,7 +8,10 @@ use bs_predict::{batch, FoldSelection, ModelRequest, PredictConfig, Predictor};
 use super::CliResult;
 
 const AFTER_HELP: &str = "\
-Outputs, one directory OUT/<file stem>/ per scan:
+Scans: a 2-frame NM object is one scan; two single-view objects of one study/series (one
+anterior, one posterior file) are paired into one scan; a lone anterior view is a scan whose
+posterior is missing.
+Outputs, one directory OUT/<file stem>/ per scan (the anterior file's stem for a pair):
   overlay.png         both original views at original contrast (counts, 0 to 99.5th
                       percentile), metastasis (M) filled red and outlined amber, legend
   mask_anterior.png   M on the original anterior view (e.g. 1024x256), 255 = M
@@ -28,7 +31,8 @@ The output is for review by a physician; it is not a diagnosis.";
 #[derive(Debug, clap::Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
-    /// DICOM files and/or directories (searched recursively; one scan per file).
+    /// DICOM files and/or directories (searched recursively); files are grouped into scans by
+    /// Study/Series UID, pairing one-view-per-file objects.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// Trained model: a `bonescan cv` run directory (RUN_DIR, or RUN_DIR/<loss>) or one
@@ -76,7 +80,7 @@ pub fn run(args: &Args) -> CliResult {
         },
         ..PredictConfig::default()
     };
-    let inputs = batch::collect_inputs(&args.inputs)?;
+    let scans = batch::collect_scans(&args.inputs)?;
     let id = &spec.identity;
     eprintln!(
         "model: {} ({}, {} network(s), input {}x{}, preprocessing from {})",
@@ -88,13 +92,13 @@ pub fn run(args: &Args) -> CliResult {
         id.preprocessing_source
     );
     let predictor = Predictor::new(&spec, config)?;
-    let bar = indicatif::ProgressBar::new(inputs.len() as u64);
+    let bar = indicatif::ProgressBar::new(scans.len() as u64);
     if let Ok(style) =
         indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} scans ({elapsed})")
     {
         bar.set_style(style);
     }
-    let summary = batch::predict_all(&predictor, &inputs, &args.out, &|done, _| {
+    let summary = batch::predict_all(&predictor, &scans, &args.out, &|done, _| {
         bar.set_position(done as u64)
     })?;
     bar.finish_and_clear();
