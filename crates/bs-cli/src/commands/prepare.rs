@@ -1,11 +1,13 @@
 //! `bonescan prepare`: whole-body scans (and labels) → the 640×512 prepared data set (bs-preprocess).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
+use bs_dicom::SkipReason;
 use bs_masks::labelme::LabelMap;
 use bs_preprocess::dataset::{
-    build_dataset, discover_cohort, phantom_layout, read_cohort_manifest, BuildOptions, Freshness,
-    NmMode,
+    build_dataset, discover_cohort, phantom_layout, read_cohort_manifest, BuildOptions, CohortItem,
+    Freshness, NmMode,
 };
 use bs_preprocess::PrepareConfig;
 
@@ -32,7 +34,9 @@ pub enum FreshnessArg {
 /// Options of `bonescan prepare`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// DICOM files and/or directories of `*.dcm` files (one scan per file; id = file stem).
+    /// DICOM files and/or directories of `*.dcm` files. A 2-frame object is one scan; two
+    /// single-view objects of one study/series (one anterior, one posterior file) are paired
+    /// into one scan. Id = file stem (of the anterior file for a pair).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// Directory of label files `<id>.json` (Labelme) or `<id>.png` (class mask, non-zero = M),
@@ -80,6 +84,10 @@ pub fn run(args: &Args) -> CliResult {
         .map(read_cohort_manifest)
         .transpose()?;
     let items = discover_cohort(&args.inputs, labels_dir.as_deref(), cohort.as_ref())?;
+    let (items, notes) = pair_views(items, &bs_dicom::ReadOptions::default());
+    for note in &notes {
+        println!("{note}");
+    }
     let labelled = items.iter().filter(|i| i.labels.is_some()).count();
     let config = PrepareConfig {
         mirror_posterior: args.mirror_posterior,
@@ -139,4 +147,67 @@ pub fn run(args: &Args) -> CliResult {
         );
     }
     Ok(())
+}
+
+/// Groups the one-file-per-item cohort of `discover_cohort` into scans with bs-dicom's
+/// directory scanner: the two items of a pair of single-view files (one anterior, one
+/// posterior of the same study/series) become one item with both files, id, labels and patient
+/// facts taken from the anterior file's item (else the posterior's). A file with the SOP
+/// Instance UID of one already taken is dropped (the same image twice would leak between
+/// folds). Every other item stays as it was, so that `build_dataset` reports an unreadable
+/// file or a lone posterior view as dropped with the reader's error. Returns the items (in
+/// input order) and one note per pair or dropped duplicate.
+pub fn pair_views(
+    items: Vec<CohortItem>,
+    read: &bs_dicom::ReadOptions,
+) -> (Vec<CohortItem>, Vec<String>) {
+    let paths: Vec<PathBuf> = items.iter().flat_map(|i| i.dicom.clone()).collect();
+    let report = bs_dicom::group_files(&paths, read);
+    // the file each item is found by (items from discover_cohort hold one file)
+    let mut by_file: HashMap<PathBuf, usize> = HashMap::new();
+    for (k, item) in items.iter().enumerate() {
+        for f in &item.dicom {
+            by_file.insert(f.clone(), k);
+        }
+    }
+    let mut slots: Vec<Option<CohortItem>> = items.into_iter().map(Some).collect();
+    let mut notes = Vec::new();
+    for scan in report.scans.iter().filter(|s| s.files.len() == 2) {
+        let (Some(&a), Some(&b)) = (by_file.get(&scan.files[0]), by_file.get(&scan.files[1]))
+        else {
+            continue;
+        };
+        if a == b {
+            continue;
+        }
+        let (Some(first), Some(second)) = (slots[a].take(), slots[b].take()) else {
+            continue;
+        };
+        notes.push(format!(
+            "paired single-view files into scan {}: {} (anterior) + {} (posterior)",
+            first.id,
+            scan.files[0].display(),
+            scan.files[1].display()
+        ));
+        slots[a.min(b)] = Some(CohortItem {
+            dicom: scan.files.clone(),
+            labels: first.labels.or(second.labels),
+            patient: first.patient.or(second.patient),
+            id: first.id,
+        });
+    }
+    for skipped in &report.skipped {
+        if let SkipReason::Duplicate { of } = &skipped.reason {
+            if let Some(&k) = by_file.get(&skipped.path) {
+                if slots[k].take().is_some() {
+                    notes.push(format!(
+                        "dropped {}: same SOP Instance UID as {}",
+                        skipped.path.display(),
+                        of.display()
+                    ));
+                }
+            }
+        }
+    }
+    (slots.into_iter().flatten().collect(), notes)
 }
