@@ -23,6 +23,11 @@ pub struct PredictConfig {
     pub device: Device,
     /// Scans decoded and preprocessed ahead of the network (bounded queue).
     pub prefetch: usize,
+    /// Run the networks with channels-last (NHWC) weights and inputs. `None` (default): on
+    /// the CPU only, where oneDNN's NHWC convolutions were measured faster on the full-size
+    /// network (`examples/bench_predict` prints both); the results agree within float
+    /// rounding (tested to 1e-4).
+    pub channels_last: Option<bool>,
 }
 
 impl Default for PredictConfig {
@@ -34,6 +39,7 @@ impl Default for PredictConfig {
             view_shape: Some((1024, 256)),
             device: Device::Cpu,
             prefetch: 4,
+            channels_last: None,
         }
     }
 }
@@ -76,6 +82,12 @@ impl PredictConfig {
             }
         }
         Ok(())
+    }
+
+    /// Whether the networks run channels-last ([`Self::channels_last`] resolved for
+    /// [`Self::device`]).
+    pub fn uses_channels_last(&self) -> bool {
+        self.channels_last.unwrap_or(self.device == Device::Cpu)
     }
 
     /// Parses `cpu`, `cuda` or `cuda:N`.

@@ -68,7 +68,8 @@ impl Predictor {
                 path: spec.identity.path.clone(),
                 detail: e.to_string(),
             })?;
-        let ensemble = Ensemble::load(spec, config.device)?;
+        let ensemble =
+            Ensemble::load_with_layout(spec, config.device, config.uses_channels_last())?;
         Ok(Predictor {
             ensemble,
             preparer: ScanPreparer {

@@ -29,6 +29,7 @@ pub struct Ensemble {
     members: Vec<Checkpoint>,
     spec: ModelSpec,
     device: Device,
+    channels_last: bool,
 }
 
 /// Mean over non-overlapping `pr × pc` blocks (`pr`, `pc` divide the image):
@@ -45,8 +46,20 @@ pub fn block_mean(x: ArrayView2<'_, f32>, pr: usize, pc: usize) -> Array2<f32> {
 }
 
 impl Ensemble {
-    /// Loads every member of `spec` on `device` (checked against its sidecar).
+    /// Loads every member of `spec` on `device` (checked against its sidecar), in the standard
+    /// NCHW layout.
     pub fn load(spec: &ModelSpec, device: Device) -> Result<Ensemble> {
+        Self::load_with_layout(spec, device, false)
+    }
+
+    /// [`Self::load`]; with `channels_last` the weights get NHWC strides once here and every
+    /// input batch is converted, so that libtorch picks its NHWC convolution kernels (oneDNN
+    /// on the CPU). Values are unchanged; results differ only by float rounding.
+    pub fn load_with_layout(
+        spec: &ModelSpec,
+        device: Device,
+        channels_last: bool,
+    ) -> Result<Ensemble> {
         let mut members = Vec::with_capacity(spec.members().len());
         for m in spec.members() {
             let ckpt = bs_model::checkpoint::load(&m.weights, device).map_err(|source| {
@@ -61,12 +74,16 @@ impl Ensemble {
                     detail: "network configuration differs from the other members".into(),
                 });
             }
+            if channels_last {
+                bs_model::channels_last::convert_var_store(&ckpt.var_store);
+            }
             members.push(ckpt);
         }
         Ok(Ensemble {
             members,
             spec: spec.clone(),
             device,
+            channels_last,
         })
     }
 
@@ -88,6 +105,11 @@ impl Ensemble {
     /// True when no network is loaded (never, for an ensemble made by [`Ensemble::load`]).
     pub fn is_empty(&self) -> bool {
         self.members.is_empty()
+    }
+
+    /// Whether the networks run channels-last (NHWC).
+    pub fn channels_last(&self) -> bool {
+        self.channels_last
     }
 
     /// The device the networks run on.
@@ -125,6 +147,11 @@ impl Ensemble {
                 path: self.spec.identity.path.clone(),
                 source,
             })?;
+            let x = if self.channels_last {
+                bs_model::channels_last::to_channels_last(&x)
+            } else {
+                x
+            };
             let mean = tch::no_grad(|| -> Result<Tensor> {
                 let mut sum: Option<Tensor> = None;
                 for m in &self.members {
