@@ -20,6 +20,9 @@ pub(crate) struct DicomFile {
     pub obj: DefaultDicomObject,
     /// Transfer Syntax UID.
     pub transfer_syntax: String,
+    /// True when `obj` holds only the header and the native Pixel Data is read from the file
+    /// directly (the fast path, [`crate::native`]).
+    pub external_pixel_data: bool,
 }
 
 /// Reads the file at `path` into memory, refusing it when larger than the limit.
@@ -88,6 +91,7 @@ pub(crate) fn parse(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Dic
         path: path.to_path_buf(),
         obj,
         transfer_syntax: uid,
+        external_pixel_data: false,
     })
 }
 

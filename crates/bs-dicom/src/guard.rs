@@ -14,6 +14,8 @@ use dicom_dictionary_std::StandardDataDictionary;
 
 /// Implicit VR Little Endian.
 pub(crate) const IMPLICIT_VR_LE: &str = "1.2.840.10008.1.2";
+/// Explicit VR Little Endian.
+pub(crate) const EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1";
 /// Explicit VR Big Endian (retired).
 pub(crate) const EXPLICIT_VR_BE: &str = "1.2.840.10008.1.2.2";
 /// Deflated Explicit VR Little Endian.
@@ -78,6 +80,7 @@ pub(crate) fn check(bytes: &[u8], max_inflated: u64) -> Result<Layout, GuardErro
             bytes: &inflated,
             base: 0,
             big_endian: false,
+            stop_at_pixel_data: false,
         }
         .dataset(0, inflated.len(), Vr::Explicit, 0)?;
     } else {
@@ -90,6 +93,7 @@ pub(crate) fn check(bytes: &[u8], max_inflated: u64) -> Result<Layout, GuardErro
             bytes: rest,
             base: dataset_start,
             big_endian,
+            stop_at_pixel_data: false,
         }
         .dataset(0, rest.len(), vr, 0)?;
     }
@@ -97,6 +101,60 @@ pub(crate) fn check(bytes: &[u8], max_inflated: u64) -> Result<Layout, GuardErro
         magic_offset,
         transfer_syntax,
     })
+}
+
+/// Where uncompressed little-endian Pixel Data lies in a file, found by [`native_pixel_data`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NativePixelData {
+    /// Offset of the Pixel Data element's tag: everything before it is the header.
+    pub element_start: usize,
+    /// Offset of its first value byte.
+    pub value_start: usize,
+    /// Its declared (even, defined) length; the value ends the file.
+    pub length: usize,
+}
+
+/// The Pixel Data of a file in (explicit or implicit VR) little endian when it is stored
+/// natively (OB/OW, defined even length) and is the file's last element, found from `head`,
+/// the first bytes of a file of `file_len` bytes. Every element before it is checked as
+/// [`check`] does, and must lie inside `head`. `None` for anything else (other syntaxes,
+/// encapsulated data, elements after the pixels, a header longer than `head`, any structural
+/// problem): such files take the general path, which reports problems.
+pub(crate) fn native_pixel_data(head: &[u8], file_len: usize) -> Option<NativePixelData> {
+    let magic_offset = if head.len() >= 132 && &head[128..132] == b"DICM" {
+        128
+    } else if head.len() >= 4 && &head[0..4] == b"DICM" {
+        0
+    } else {
+        return None;
+    };
+    let (ts, dataset_start) = walk_meta(head, magic_offset + 4).ok()?;
+    let vr_mode = match ts.as_str() {
+        IMPLICIT_VR_LE => Vr::Implicit,
+        EXPLICIT_VR_LE => Vr::Explicit,
+        _ => return None,
+    };
+    let walker = Walker {
+        bytes: head,
+        base: 0,
+        big_endian: false,
+        stop_at_pixel_data: true,
+    };
+    let pos = walker.dataset(dataset_start, head.len(), vr_mode, 0).ok()?;
+    if pos + 8 > head.len() || (walker.u16_at(pos), walker.u16_at(pos + 2)) != PIXEL_DATA {
+        return None;
+    }
+    let (vr, len, header) = walker
+        .element_header(pos, head.len(), PIXEL_DATA, vr_mode)
+        .ok()?;
+    let value_start = pos + header;
+    let native_vr = vr.is_none_or(|v| &v == b"OB" || &v == b"OW");
+    (native_vr && len != UNDEFINED && len % 2 == 0 && value_start + len as usize == file_len)
+        .then_some(NativePixelData {
+            element_start: pos,
+            value_start,
+            length: len as usize,
+        })
 }
 
 /// Walks the file meta group (always explicit VR little endian) and returns the transfer syntax
@@ -186,7 +244,11 @@ struct Walker<'a> {
     /// Offset of `bytes[0]` in the file, for messages.
     base: usize,
     big_endian: bool,
+    /// Stop the top-level walk at the Pixel Data element (returning its position).
+    stop_at_pixel_data: bool,
 }
+
+const PIXEL_DATA: (u16, u16) = (0x7FE0, 0x0010);
 
 const ITEM: (u16, u16) = (0xFFFE, 0xE000);
 const ITEM_END: (u16, u16) = (0xFFFE, 0xE00D);
@@ -227,6 +289,40 @@ impl Walker<'_> {
         ))
     }
 
+    /// VR (explicit only), declared length and header size of the element `tag` at `pos`
+    /// (its 8 bytes of tag and short header are known to be there).
+    fn element_header(
+        &self,
+        pos: usize,
+        end: usize,
+        tag: (u16, u16),
+        vr_mode: Vr,
+    ) -> Result<(Option<[u8; 2]>, u32, usize), GuardError> {
+        Ok(match vr_mode {
+            Vr::Explicit => {
+                let vr = [self.bytes[pos + 4], self.bytes[pos + 5]];
+                if !vr.iter().all(u8::is_ascii_uppercase) {
+                    return Err(self.err(
+                        pos,
+                        format!(
+                            "element ({:04X},{:04X}) has invalid VR bytes {:02X} {:02X}",
+                            tag.0, tag.1, vr[0], vr[1]
+                        ),
+                    ));
+                }
+                if long_length_vr(vr) {
+                    if pos + 12 > end {
+                        return Err(self.err(pos, "element header cut short"));
+                    }
+                    (Some(vr), self.u32_at(pos + 8), 12)
+                } else {
+                    (Some(vr), u32::from(self.u16_at(pos + 6)), 8)
+                }
+            }
+            Vr::Implicit => (None, self.u32_at(pos + 4), 8),
+        })
+    }
+
     /// Walks data set elements in `pos..end`. When `end` is the end of an undefined-length item,
     /// stops after its Item Delimitation; returns the position after the last byte consumed.
     fn dataset(
@@ -247,6 +343,15 @@ impl Walker<'_> {
                 ));
             }
             let tag = (self.u16_at(pos), self.u16_at(pos + 2));
+            if depth == 0 && self.stop_at_pixel_data {
+                if tag == PIXEL_DATA {
+                    return Ok(pos);
+                }
+                if tag == ITEM_END {
+                    // would end the top-level walk early: not a file for the fast path
+                    return Err(self.err(pos, "item delimiter outside an item"));
+                }
+            }
             if tag == ITEM_END {
                 return Ok(pos + 8);
             }
@@ -259,36 +364,14 @@ impl Walker<'_> {
                     ),
                 ));
             }
-            let (vr, len, header) = match vr_mode {
-                Vr::Explicit => {
-                    let vr = [self.bytes[pos + 4], self.bytes[pos + 5]];
-                    if !vr.iter().all(u8::is_ascii_uppercase) {
-                        return Err(self.err(
-                            pos,
-                            format!(
-                                "element ({:04X},{:04X}) has invalid VR bytes {:02X} {:02X}",
-                                tag.0, tag.1, vr[0], vr[1]
-                            ),
-                        ));
-                    }
-                    if long_length_vr(vr) {
-                        if pos + 12 > end {
-                            return Err(self.err(pos, "element header cut short"));
-                        }
-                        (Some(vr), self.u32_at(pos + 8), 12)
-                    } else {
-                        (Some(vr), u32::from(self.u16_at(pos + 6)), 8)
-                    }
-                }
-                Vr::Implicit => (None, self.u32_at(pos + 4), 8),
-            };
+            let (vr, len, header) = self.element_header(pos, end, tag, vr_mode)?;
             let value = pos + header;
             let is_sequence = match vr {
                 Some(vr) => &vr == b"SQ",
                 None => dictionary_vr_is_sq(tag),
             };
             if len == UNDEFINED {
-                if tag == (0x7FE0, 0x0010) && vr.is_none_or(|v| &v == b"OB" || &v == b"OW") {
+                if tag == PIXEL_DATA && vr.is_none_or(|v| &v == b"OB" || &v == b"OW") {
                     pos = self.fragments(value, end)?;
                 } else if is_sequence || vr.is_none() || vr == Some(*b"UN") {
                     // undefined-length UN holds an implicit VR little endian sequence

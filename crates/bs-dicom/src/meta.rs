@@ -1,4 +1,4 @@
-//! Extraction of [`ScanMeta`] fields from a DICOM object, and de-identification.
+//! [`ScanMeta`] of a scan: its fields read from a DICOM object, and de-identification.
 
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
@@ -7,22 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::dicom_file::{floats, items, text};
 use crate::options::ReadOptions;
-use crate::scan::PatientName;
-
-/// Identity, study and device fields of one object, before counts and files are known.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct ObjectMeta {
-    pub patient_id: Option<String>,
-    pub patient_name: Option<PatientName>,
-    pub study_instance_uid: Option<String>,
-    pub series_instance_uid: Option<String>,
-    pub study_date: Option<String>,
-    pub manufacturer: Option<String>,
-    pub model: Option<String>,
-    pub pixel_spacing_mm: Option<[f64; 2]>,
-    pub radionuclide: Option<String>,
-    pub radiopharmaceutical: Option<String>,
-}
+use crate::scan::{PatientName, ScanCounts, ScanMeta, SourceFile};
 
 /// GE Genie private "Radio Nuclide Name" (0011,xx0D) under creator `GEMS_GENIE_1`.
 fn ge_radionuclide(obj: &InMemDicomObject) -> Option<String> {
@@ -34,33 +19,57 @@ fn ge_radionuclide(obj: &InMemDicomObject) -> Option<String> {
     })
 }
 
-/// Reads the metadata of `obj`.
-pub(crate) fn object_meta(obj: &InMemDicomObject) -> ObjectMeta {
-    let radiopharm_items = items(obj, tags::RADIOPHARMACEUTICAL_INFORMATION_SEQUENCE);
+/// The metadata of a scan: identity, study and device fields read from `obj` (the object
+/// holding the anterior view; `None` for PNG/JPEG views, which have none), de-identified when
+/// [`ReadOptions::deidentify`] asks, with the scan's `counts` and `files`.
+pub(crate) fn scan_meta(
+    obj: Option<&InMemDicomObject>,
+    opts: &ReadOptions,
+    counts: ScanCounts,
+    files: Vec<SourceFile>,
+) -> ScanMeta {
+    let field = |tag: Tag| obj.and_then(|o| text(o, tag));
+    let radiopharm_items = obj.map_or(&[][..], |o| {
+        items(o, tags::RADIOPHARMACEUTICAL_INFORMATION_SEQUENCE)
+    });
     let radionuclide = radiopharm_items
         .iter()
         .find_map(|item| {
             let code = items(item, tags::RADIONUCLIDE_CODE_SEQUENCE).first()?;
             text(code, tags::CODE_MEANING).or_else(|| text(code, tags::CODE_VALUE))
         })
-        .or_else(|| ge_radionuclide(obj));
+        .or_else(|| obj.and_then(ge_radionuclide));
     let radiopharmaceutical = radiopharm_items
         .iter()
         .find_map(|item| text(item, tags::RADIOPHARMACEUTICAL))
-        .or_else(|| text(obj, tags::RADIOPHARMACEUTICAL));
-    let spacing = floats(obj, tags::PIXEL_SPACING);
-    ObjectMeta {
-        patient_id: text(obj, tags::PATIENT_ID),
-        patient_name: text(obj, tags::PATIENT_NAME).map(PatientName::new),
-        study_instance_uid: text(obj, tags::STUDY_INSTANCE_UID),
-        series_instance_uid: text(obj, tags::SERIES_INSTANCE_UID),
-        study_date: text(obj, tags::STUDY_DATE),
-        manufacturer: text(obj, tags::MANUFACTURER),
-        model: text(obj, tags::MANUFACTURER_MODEL_NAME),
+        .or_else(|| field(tags::RADIOPHARMACEUTICAL));
+    let spacing = obj
+        .map(|o| floats(o, tags::PIXEL_SPACING))
+        .unwrap_or_default();
+    let patient_id = field(tags::PATIENT_ID);
+    let (patient_id, patient_name) = if opts.deidentify {
+        (
+            patient_id.map(|id| pseudonym(&id, &opts.deidentify_salt)),
+            None,
+        )
+    } else {
+        (patient_id, field(tags::PATIENT_NAME).map(PatientName::new))
+    };
+    ScanMeta {
+        patient_id,
+        patient_name,
+        deidentified: opts.deidentify,
+        study_instance_uid: field(tags::STUDY_INSTANCE_UID),
+        series_instance_uid: field(tags::SERIES_INSTANCE_UID),
+        study_date: field(tags::STUDY_DATE),
+        manufacturer: field(tags::MANUFACTURER),
+        model: field(tags::MANUFACTURER_MODEL_NAME),
         pixel_spacing_mm: (spacing.len() == 2 && spacing.iter().all(|s| s.is_finite() && *s > 0.0))
             .then(|| [spacing[0], spacing[1]]),
         radionuclide,
         radiopharmaceutical,
+        counts,
+        files,
     }
 }
 
@@ -73,15 +82,4 @@ pub fn pseudonym(patient_id: &str, salt: &str) -> String {
     let digest = h.finalize();
     let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
     format!("anon-{hex}")
-}
-
-/// Applies [`ReadOptions::deidentify`]: ID → pseudonym, name dropped.
-pub(crate) fn deidentify(meta: &mut ObjectMeta, opts: &ReadOptions) {
-    if opts.deidentify {
-        meta.patient_id = meta
-            .patient_id
-            .as_deref()
-            .map(|id| pseudonym(id, &opts.deidentify_salt));
-        meta.patient_name = None;
-    }
 }

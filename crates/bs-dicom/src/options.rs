@@ -51,6 +51,10 @@ pub struct ReadOptions {
     /// Rows × Columns × Frames × bytes per sample above this is refused before decoding
     /// (default 256 MiB; a 2-frame 1024×256 16-bit scan is 1 MiB).
     pub max_image_bytes: u64,
+    /// Read uncompressed little-endian pixel data straight from the file into the views (on by
+    /// default). `false` sends every file through dicom-rs's general decoding; both give
+    /// identical scans and errors (tested) — the switch exists to compare them.
+    pub native_fast_path: bool,
 }
 
 impl Default for ReadOptions {
@@ -64,6 +68,7 @@ impl Default for ReadOptions {
             allow_any_modality: false,
             max_file_bytes: 512 << 20,
             max_image_bytes: 256 << 20,
+            native_fast_path: true,
         }
     }
 }

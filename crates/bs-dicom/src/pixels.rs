@@ -13,6 +13,7 @@ use ndarray::Array2;
 use crate::dicom_file::{floats, int, text, transfer_syntax_name, DicomFile};
 use crate::error::{Error, Result};
 use crate::options::ReadOptions;
+use crate::view::CountStats;
 
 /// Image geometry and sample format, validated before any decoding.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,7 +69,7 @@ pub(crate) fn frame_count(file: &DicomFile) -> Result<i64> {
 pub(crate) fn geometry(file: &DicomFile, opts: &ReadOptions) -> Result<Geometry> {
     let path = || file.path.clone();
     let obj: &InMemDicomObject = &file.obj;
-    if obj.get(tags::PIXEL_DATA).is_none() {
+    if !file.external_pixel_data && obj.get(tags::PIXEL_DATA).is_none() {
         return Err(Error::NoPixelData { path: path() });
     }
     let rows = required(file, tags::ROWS, "Rows (0028,0010)")?;
@@ -174,7 +175,7 @@ pub(crate) fn geometry(file: &DicomFile, opts: &ReadOptions) -> Result<Geometry>
 }
 
 /// Decodes all frames to counts: one rows × columns array per frame.
-pub(crate) fn decode(file: &DicomFile, geom: &Geometry) -> Result<Vec<Array2<f32>>> {
+pub(crate) fn decode(file: &DicomFile, geom: &Geometry) -> Result<Vec<Frame>> {
     let path = || file.path.clone();
     let ts = dicom_transfer_syntax_registry::TransferSyntaxRegistry;
     let ts = dicom_encoding::transfer_syntax::TransferSyntaxIndex::get(&ts, &file.transfer_syntax);
@@ -203,7 +204,7 @@ pub(crate) fn decode(file: &DicomFile, geom: &Geometry) -> Result<Vec<Array2<f32
                     return Err(size_error(words.len() * 2));
                 }
                 Ok(frames_from(geom, |f, dst| {
-                    convert(geom, words[f * pixels..].iter().copied(), dst)
+                    dst.extend(words[f * pixels..].iter().copied())
                 }))
             }
             (P::U8(bytes), 16) => {
@@ -211,11 +212,15 @@ pub(crate) fn decode(file: &DicomFile, geom: &Geometry) -> Result<Vec<Array2<f32
                     return Err(size_error(bytes.len()));
                 }
                 Ok(frames_from(geom, |f, dst| {
-                    let words = bytes[f * frame_bytes..(f + 1) * frame_bytes].chunks_exact(2);
+                    let frame = &bytes[f * frame_bytes..(f + 1) * frame_bytes];
                     if big_endian {
-                        convert(geom, words.map(|b| u16::from_be_bytes([b[0], b[1]])), dst)
+                        dst.extend(
+                            frame
+                                .chunks_exact(2)
+                                .map(|b| u16::from_be_bytes([b[0], b[1]])),
+                        )
                     } else {
-                        convert(geom, words.map(|b| u16::from_le_bytes([b[0], b[1]])), dst)
+                        dst.extend_le(frame, 16)
                     }
                 }))
             }
@@ -224,7 +229,7 @@ pub(crate) fn decode(file: &DicomFile, geom: &Geometry) -> Result<Vec<Array2<f32
                     return Err(size_error(bytes.len()));
                 }
                 Ok(frames_from(geom, |f, dst| {
-                    convert(geom, bytes[f * pixels..].iter().map(|&b| u16::from(b)), dst)
+                    dst.extend_le(&bytes[f * pixels..(f + 1) * pixels], 8)
                 }))
             }
             (P::U16(words), 8) => {
@@ -238,7 +243,7 @@ pub(crate) fn decode(file: &DicomFile, geom: &Geometry) -> Result<Vec<Array2<f32
                         .flat_map(|w| w.to_le_bytes())
                         .skip(f * pixels)
                         .map(u16::from);
-                    convert(geom, samples, dst)
+                    dst.extend(samples)
                 }))
             }
             (P::Empty, _) => Err(size_error(0)),
@@ -300,65 +305,246 @@ pub(crate) fn decode(file: &DicomFile, geom: &Geometry) -> Result<Vec<Array2<f32
         return Err(size_error(data.len()));
     }
     Ok(frames_from(geom, |f, dst| {
-        let frame = &data[f * frame_bytes..(f + 1) * frame_bytes];
-        match geom.bits_allocated {
-            16 => convert(
-                geom,
-                frame
-                    .chunks_exact(2)
-                    .map(|b| u16::from_le_bytes([b[0], b[1]])),
-                dst,
-            ),
-            _ => convert(geom, frame.iter().map(|&b| u16::from(b)), dst),
-        }
+        dst.extend_le(
+            &data[f * frame_bytes..(f + 1) * frame_bytes],
+            geom.bits_allocated,
+        )
     }))
 }
+/// One decoded frame: counts, and their statistics when they came for free (integer counts,
+/// computed while converting; [`CountStats::of`] gives the same values).
+#[derive(Debug)]
+pub(crate) struct Frame {
+    pub pixels: Array2<f32>,
+    pub stats: Option<CountStats>,
+}
 
-/// One array per frame, each filled by `fill(frame_index, destination)`.
-fn frames_from(geom: &Geometry, mut fill: impl FnMut(usize, &mut [f32])) -> Vec<Array2<f32>> {
+/// One frame per `geom.frames`, each filled by `fill(frame_index, builder)`.
+fn frames_from(geom: &Geometry, mut fill: impl FnMut(usize, &mut FrameBuilder)) -> Vec<Frame> {
     (0..geom.frames)
         .map(|f| {
-            let mut frame = Array2::<f32>::zeros((geom.rows, geom.columns));
-            fill(f, frame.as_slice_mut().expect("fresh array is contiguous"));
-            frame
+            let mut builder = FrameBuilder::new(geom);
+            fill(f, &mut builder);
+            builder.finish()
         })
         .collect()
 }
 
-/// Stored samples → counts into `dst` (stops when `dst` is full). The sample mapping is chosen
-/// once, outside the loop, so that the common case (unsigned 16-bit, no rescale) is a plain
-/// widening loop the compiler vectorises.
-fn convert(geom: &Geometry, samples: impl Iterator<Item = u16>, dst: &mut [f32]) {
-    let bits = u32::from(geom.bits_stored);
-    let mask: u32 = if bits >= 16 {
-        0xFFFF
-    } else {
-        (1u32 << bits) - 1
-    };
-    let identity = geom.slope == 1.0 && geom.intercept == 0.0;
-    let (slope, intercept) = (geom.slope, geom.intercept);
-    let stored = move |s: u16| -> i32 {
-        let v = u32::from(s) & mask;
-        if v & (1 << (bits - 1)) != 0 {
-            v as i32 - (1i32 << bits)
-        } else {
-            v as i32
+/// Samples are converted in blocks of this many, small enough to stay in L1.
+const BLOCK: usize = 2048;
+
+/// How stored samples become counts, chosen once per frame so that each block is a plain loop
+/// the compiler vectorises.
+#[derive(Debug, Clone, Copy)]
+enum Mapping {
+    /// Unsigned, no rescale: `v & mask` (the usual case; statistics are kept on the way).
+    Unsigned { mask: u16 },
+    /// Unsigned, rescaled: `(v & mask) · slope + intercept` in f64.
+    UnsignedRescaled {
+        mask: u16,
+        slope: f64,
+        intercept: f64,
+    },
+    /// Two's complement from `bits`, optionally rescaled.
+    Signed {
+        bits: u32,
+        slope: f64,
+        intercept: f64,
+        identity: bool,
+    },
+}
+
+/// Min, max and sum of unsigned integer counts; exact, so equal to the f32/f64 statistics of
+/// [`CountStats::of`] whatever the order of summation.
+#[derive(Debug, Clone, Copy)]
+struct IntStats {
+    min: f32,
+    max: f32,
+    sum: u64,
+}
+
+impl IntStats {
+    /// Adds a block of samples (`block`) already converted to `values`: min/max on the f32
+    /// values, the sum on the integers (eight lanes each, so the loop vectorises).
+    fn add(&mut self, block: &[u16], values: &[f32]) {
+        const LANES: usize = 8;
+        let mut min = [f32::INFINITY; LANES];
+        let mut max = [f32::NEG_INFINITY; LANES];
+        let chunks = values.chunks_exact(LANES);
+        for &v in chunks.remainder() {
+            min[0] = min[0].min(v);
+            max[0] = max[0].max(v);
         }
-    };
-    fn fill(samples: impl Iterator<Item = u16>, dst: &mut [f32], f: impl Fn(u16) -> f32) {
-        for (d, s) in dst.iter_mut().zip(samples) {
-            *d = f(s);
+        for c in chunks {
+            for k in 0..LANES {
+                min[k] = if c[k] < min[k] { c[k] } else { min[k] };
+                max[k] = if c[k] > max[k] { c[k] } else { max[k] };
+            }
+        }
+        // an integer sum (≤ BLOCK · 65535 < 2³²) is exact in any order: the compiler vectorises it
+        let sum: u32 = block.iter().map(|&v| u32::from(v)).sum();
+        self.min = min.iter().fold(self.min, |a, &b| a.min(b));
+        self.max = max.iter().fold(self.max, |a, &b| a.max(b));
+        self.sum += u64::from(sum);
+    }
+}
+
+/// Converts the stored samples of one frame to counts, block by block, without zero-filling
+/// the output first.
+pub(crate) struct FrameBuilder {
+    rows: usize,
+    columns: usize,
+    mapping: Mapping,
+    values: Vec<f32>,
+    stats: Option<IntStats>,
+}
+
+impl FrameBuilder {
+    pub(crate) fn new(geom: &Geometry) -> Self {
+        let bits = u32::from(geom.bits_stored);
+        let mask = if bits >= 16 {
+            0xFFFF
+        } else {
+            ((1u32 << bits) - 1) as u16
+        };
+        let identity = geom.slope == 1.0 && geom.intercept == 0.0;
+        let (slope, intercept) = (geom.slope, geom.intercept);
+        let mapping = match (geom.signed, identity) {
+            (false, true) => Mapping::Unsigned { mask },
+            (false, false) => Mapping::UnsignedRescaled {
+                mask,
+                slope,
+                intercept,
+            },
+            (true, _) => Mapping::Signed {
+                bits,
+                slope,
+                intercept,
+                identity,
+            },
+        };
+        let n = geom.rows * geom.columns;
+        FrameBuilder {
+            rows: geom.rows,
+            columns: geom.columns,
+            stats: matches!(mapping, Mapping::Unsigned { .. }).then_some(IntStats {
+                min: f32::INFINITY,
+                max: f32::NEG_INFINITY,
+                sum: 0,
+            }),
+            mapping,
+            values: Vec::with_capacity(n),
         }
     }
-    match (geom.signed, identity, mask == 0xFFFF) {
-        (false, true, true) => fill(samples, dst, f32::from),
-        (false, true, false) => fill(samples, dst, |s| (u32::from(s) & mask) as f32),
-        (false, false, _) => fill(samples, dst, |s| {
-            (f64::from(u32::from(s) & mask) * slope + intercept) as f32
-        }),
-        (true, true, _) => fill(samples, dst, |s| stored(s) as f32),
-        (true, false, _) => fill(samples, dst, |s| {
-            (f64::from(stored(s)) * slope + intercept) as f32
-        }),
+
+    /// Samples still missing from the frame.
+    pub(crate) fn missing(&self) -> usize {
+        self.rows * self.columns - self.values.len()
+    }
+
+    /// Appends samples (stops when the frame is full).
+    pub(crate) fn extend(&mut self, samples: impl Iterator<Item = u16>) {
+        let mut samples = samples.take(self.missing());
+        let mut block = [0u16; BLOCK];
+        loop {
+            let mut n = 0;
+            for (d, s) in block.iter_mut().zip(&mut samples) {
+                *d = s;
+                n += 1;
+            }
+            if n == 0 {
+                break;
+            }
+            self.push_block(&mut block[..n]);
+        }
+    }
+
+    /// Appends little-endian samples of `bits_allocated` (8 or 16) stored in `bytes` (stops
+    /// when the frame is full; a 16-bit frame takes whole samples only).
+    pub(crate) fn extend_le(&mut self, bytes: &[u8], bits_allocated: u16) {
+        let mut block = [0u16; BLOCK];
+        if bits_allocated == 16 {
+            let take = bytes.len().min(2 * self.missing()) & !1;
+            for chunk in bytes[..take].chunks(2 * BLOCK) {
+                let n = chunk.len() / 2;
+                for (d, b) in block.iter_mut().zip(chunk.chunks_exact(2)) {
+                    *d = u16::from_le_bytes([b[0], b[1]]);
+                }
+                self.push_block(&mut block[..n]);
+            }
+        } else {
+            let take = bytes.len().min(self.missing());
+            for chunk in bytes[..take].chunks(BLOCK) {
+                for (d, &b) in block.iter_mut().zip(chunk) {
+                    *d = u16::from(b);
+                }
+                self.push_block(&mut block[..chunk.len()]);
+            }
+        }
+    }
+
+    fn push_block(&mut self, block: &mut [u16]) {
+        match self.mapping {
+            Mapping::Unsigned { mask } => {
+                if mask != 0xFFFF {
+                    block.iter_mut().for_each(|v| *v &= mask);
+                }
+                let start = self.values.len();
+                self.values.extend(block.iter().map(|&v| f32::from(v)));
+                if let Some(stats) = &mut self.stats {
+                    stats.add(block, &self.values[start..]);
+                }
+            }
+            Mapping::UnsignedRescaled {
+                mask,
+                slope,
+                intercept,
+            } => self.values.extend(
+                block
+                    .iter()
+                    .map(|&v| (f64::from(v & mask) * slope + intercept) as f32),
+            ),
+            Mapping::Signed {
+                bits,
+                slope,
+                intercept,
+                identity,
+            } => {
+                let stored = move |s: u16| -> i32 {
+                    let v = u32::from(s) & ((1u32 << bits) - 1);
+                    if v & (1 << (bits - 1)) != 0 {
+                        v as i32 - (1i32 << bits)
+                    } else {
+                        v as i32
+                    }
+                };
+                if identity {
+                    self.values.extend(block.iter().map(|&s| stored(s) as f32));
+                } else {
+                    self.values.extend(
+                        block
+                            .iter()
+                            .map(|&s| (f64::from(stored(s)) * slope + intercept) as f32),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The frame (its samples must all have been given).
+    pub(crate) fn finish(self) -> Frame {
+        let n = self.values.len();
+        debug_assert_eq!(n, self.rows * self.columns, "frame filled completely");
+        let stats = self.stats.filter(|_| n > 0).map(|s| CountStats {
+            min: f64::from(s.min),
+            max: f64::from(s.max),
+            mean: s.sum as f64 / n as f64,
+            sum: s.sum as f64,
+        });
+        Frame {
+            pixels: Array2::from_shape_vec((self.rows, self.columns), self.values)
+                .expect("rows × columns values"),
+            stats,
+        }
     }
 }

@@ -8,12 +8,14 @@ use ndarray::{s, Array2};
 use crate::dicom_file::{self, text, transfer_syntax_name, DicomFile};
 use crate::error::{Error, Result};
 use crate::identify::{self, Decision};
-use crate::meta::{self, ObjectMeta};
+use crate::meta;
+use crate::native;
 use crate::options::{ReadOptions, SideBySide, ViewOrder};
-use crate::pixels::{self, Geometry};
+use crate::pixels::{self, Frame, Geometry};
 use crate::raster;
-use crate::scan::{ScanCounts, ScanMeta, SourceFile, SourceFormat, WholeBodyScan};
-use crate::view::{View, ViewName, ViewRule, ViewSource};
+use crate::scan::{ScanCounts, SourceFile, SourceFormat, WholeBodyScan};
+use crate::view::{CountStats, View, ViewName, ViewRule, ViewSource};
+use dicom_object::InMemDicomObject;
 
 /// Reads the whole-body scan held by one file: a 2-frame NM object (anterior and posterior),
 /// a single-frame object with one view (posterior then `None`) or both views side by side.
@@ -36,8 +38,14 @@ pub fn read_scan_files(paths: &[PathBuf], opts: &ReadOptions) -> Result<WholeBod
     }
     let mut sources = Vec::with_capacity(paths.len());
     for path in paths {
-        let bytes = dicom_file::read_bytes(path, opts)?;
-        sources.push(load(path, &bytes, opts)?);
+        let fast = opts
+            .native_fast_path
+            .then(|| native::load_path(path, opts))
+            .flatten();
+        sources.push(match fast {
+            Some(loaded) => loaded,
+            None => load(path, &dicom_file::read_bytes(path, opts)?, opts)?,
+        });
     }
     assemble(sources, opts)
 }
@@ -52,15 +60,25 @@ pub fn read_scan_bytes(name: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<
             limit: opts.max_file_bytes,
         });
     }
-    let source = load(name, bytes, opts)?;
+    let fast = opts
+        .native_fast_path
+        .then(|| native::load_bytes(name, bytes, opts))
+        .flatten();
+    let source = match fast {
+        Some(loaded) => loaded,
+        None => load(name, bytes, opts)?,
+    };
     assemble(vec![source], opts)
 }
 
 /// One file, decoded: frames × rows × columns counts and per-frame view decisions.
-struct Loaded {
+pub(crate) struct Loaded {
     file: SourceFile,
-    meta: Option<ObjectMeta>,
+    /// The DICOM data set without its pixel data (metadata is read from it); `None` for PNG/JPEG.
+    obj: Option<InMemDicomObject>,
     frames: Vec<Array2<f32>>,
+    /// Count statistics of each frame when the decoder computed them on the way.
+    stats: Vec<Option<CountStats>>,
     hints: Vec<Option<Decision>>,
 }
 
@@ -71,7 +89,12 @@ pub(crate) fn open_checked(
     bytes: &[u8],
     opts: &ReadOptions,
 ) -> Result<(DicomFile, Geometry)> {
-    let file = dicom_file::parse(path, bytes, opts)?;
+    check_opened(dicom_file::parse(path, bytes, opts)?, opts)
+}
+
+/// Checks modality, pixel data, frame count and declared size of a parsed DICOM file.
+pub(crate) fn check_opened(file: DicomFile, opts: &ReadOptions) -> Result<(DicomFile, Geometry)> {
+    let path = file.path.as_path();
     let modality = text(&file.obj, tags::MODALITY).unwrap_or_default();
     if modality != "NM" && !opts.allow_any_modality {
         return Err(Error::WrongModality {
@@ -121,20 +144,37 @@ fn load(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded> {
                 bits_allocated: view.bits,
                 signed: false,
             },
-            meta: None,
+            obj: None,
             frames,
+            stats: vec![None],
             hints: vec![identify::file_name_hint(path)],
         });
     }
-    let (file, geom) = open_checked(path, bytes, opts)?;
+    let (mut file, geom) = open_checked(path, bytes, opts)?;
     let frames = pixels::decode(&file, &geom)?;
+    // metadata is read later from the data set: the pixel data is not needed any more
+    file.obj.remove_element(tags::PIXEL_DATA);
+    Ok(dicom_loaded(file, &geom, frames))
+}
+
+#[cfg(test)]
+impl Loaded {
+    pub(crate) fn frames_len(&self) -> usize {
+        self.frames.len()
+    }
+}
+
+/// A decoded DICOM file (general or fast path) as one source of a scan.
+pub(crate) fn dicom_loaded(file: DicomFile, geom: &Geometry, frames: Vec<Frame>) -> Loaded {
     let hints = identify::dicom_frame_hints(&file.obj, geom.frames);
-    Ok(Loaded {
-        file: dicom_source_file(&file, &geom),
-        meta: Some(meta::object_meta(&file.obj)),
+    let (frames, stats) = frames.into_iter().map(|f| (f.pixels, f.stats)).unzip();
+    Loaded {
+        file: dicom_source_file(&file, geom),
+        obj: Some(file.obj.into_inner()),
         frames,
+        stats,
         hints,
-    })
+    }
 }
 
 /// One frame (or half frame) that may become a view.
@@ -293,13 +333,13 @@ fn assemble(mut sources: Vec<Loaded>, opts: &ReadOptions) -> Result<WholeBodySca
         let d = c.decision.as_ref().expect("assigned");
         let src = &mut sources[c.source];
         let frame = &mut src.frames[c.frame];
-        let mut pixels = if c.column_offset == 0 && c.width == frame.ncols() {
-            // a whole frame: take it, no copy (each frame is used by one candidate only)
-            std::mem::take(frame)
+        let (mut pixels, stats) = if c.column_offset == 0 && c.width == frame.ncols() {
+            // a whole frame: take it, no copy (each frame is used by one candidate only), with
+            // its statistics when the decoder made them (mirroring below does not change them)
+            (std::mem::take(frame), src.stats[c.frame].take())
         } else {
-            frame
-                .slice(s![.., c.column_offset..c.column_offset + c.width])
-                .to_owned()
+            let half = frame.slice(s![.., c.column_offset..c.column_offset + c.width]);
+            (half.to_owned(), None)
         };
         let mirrored = d.view == ViewName::Posterior && opts.mirror_posterior;
         if mirrored {
@@ -317,12 +357,13 @@ fn assemble(mut sources: Vec<Loaded>, opts: &ReadOptions) -> Result<WholeBodySca
                 mirrored,
             },
         };
+        let stats = stats.unwrap_or_else(|| view.stats());
         match d.view {
-            ViewName::Anterior => anterior = Some((c.source, view)),
-            ViewName::Posterior => posterior = Some(view),
+            ViewName::Anterior => anterior = Some((c.source, view, stats)),
+            ViewName::Posterior => posterior = Some((view, stats)),
         }
     }
-    let Some((anterior_source, anterior)) = anterior else {
+    let Some((anterior_source, anterior, anterior_stats)) = anterior else {
         return Err(Error::Views {
             path: first,
             detail: format!(
@@ -331,7 +372,7 @@ fn assemble(mut sources: Vec<Loaded>, opts: &ReadOptions) -> Result<WholeBodySca
             ),
         });
     };
-    if let Some(p) = &posterior {
+    if let Some((p, _)) = &posterior {
         if p.shape() != anterior.shape() {
             return Err(Error::Views {
                 path: first,
@@ -343,31 +384,18 @@ fn assemble(mut sources: Vec<Loaded>, opts: &ReadOptions) -> Result<WholeBodySca
             });
         }
     }
-    let mut object_meta = sources[anterior_source]
-        .meta
-        .clone()
-        .or_else(|| sources.iter().find_map(|s| s.meta.clone()))
-        .unwrap_or_default();
-    meta::deidentify(&mut object_meta, opts);
     let counts = ScanCounts {
-        anterior: anterior.stats(),
-        posterior: posterior.as_ref().map(View::stats),
+        anterior: anterior_stats,
+        posterior: posterior.as_ref().map(|(_, stats)| *stats),
     };
-    let meta = ScanMeta {
-        patient_id: object_meta.patient_id,
-        patient_name: object_meta.patient_name,
-        deidentified: opts.deidentify,
-        study_instance_uid: object_meta.study_instance_uid,
-        series_instance_uid: object_meta.series_instance_uid,
-        study_date: object_meta.study_date,
-        manufacturer: object_meta.manufacturer,
-        model: object_meta.model,
-        pixel_spacing_mm: object_meta.pixel_spacing_mm,
-        radionuclide: object_meta.radionuclide,
-        radiopharmaceutical: object_meta.radiopharmaceutical,
-        counts,
-        files: sources.into_iter().map(|s| s.file).collect(),
-    };
+    // metadata from the object holding the anterior view, else the first DICOM object
+    let obj = sources[anterior_source]
+        .obj
+        .take()
+        .or_else(|| sources.iter_mut().find_map(|s| s.obj.take()));
+    let files = sources.into_iter().map(|s| s.file).collect();
+    let meta = meta::scan_meta(obj.as_ref(), opts, counts, files);
+    let posterior = posterior.map(|(view, _)| view);
     Ok(WholeBodyScan {
         anterior,
         posterior,

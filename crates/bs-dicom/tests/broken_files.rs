@@ -28,17 +28,6 @@ fn written_sized(dir: &Path, rows: usize, columns: usize) -> PathBuf {
     path
 }
 
-/// A tiny deterministic generator (xorshift64*), so the corpus is the same on every run.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
-
 fn expect_err(name: &Path, bytes: &[u8]) -> Error {
     match read_scan_bytes(name, bytes, &ReadOptions::default()) {
         Ok(_) => panic!("{}: broken file was accepted", name.display()),
@@ -77,7 +66,7 @@ fn truncated_files_give_typed_errors() {
 #[test]
 fn garbage_and_flipped_bytes_never_panic() {
     let dir = tempfile::tempdir().unwrap();
-    let mut rng = Rng(0x5EED_0FB0_E5E5);
+    let mut rng = common::Rng(0x5EED_0FB0_E5E5);
     let garbage: Vec<u8> = (0..4096).map(|_| rng.next() as u8).collect();
     assert!(matches!(
         expect_err(Path::new("garbage.dcm"), &garbage),

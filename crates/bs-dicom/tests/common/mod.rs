@@ -58,3 +58,15 @@ pub fn py(script: &str, args: &[&Path]) -> String {
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     bs_testdata::run_python(script, &refs)
 }
+
+/// A tiny deterministic generator (xorshift64*), so corpora are the same on every run.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}

@@ -1,0 +1,131 @@
+//! The fast path of reading: uncompressed little-endian Pixel Data at the end of the file (what
+//! gamma cameras and [`crate::write`] produce).
+//!
+//! Why: the general path reads the whole file, lets dicom-rs copy Pixel Data into an element
+//! (zero-filled first), then converts it — three passes over the pixels before any count is
+//! made. Here the header (every byte before Pixel Data) goes through the same structural check
+//! and the same dicom-rs parse as in the general path, so metadata, geometry and view
+//! identification are the same code; the pixel bytes go from the file straight into the count
+//! matrices in 64 KiB blocks, the count statistics computed on the way.
+//!
+//! Anything else — another transfer syntax, encapsulated or short pixel data, elements after
+//! Pixel Data, a header over 64 KiB — and *any* problem gives `None`: the general path then
+//! reads the file and is the one that reports, so errors stay exactly what they were. The size
+//! caps are checked before anything is allocated, as there.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::dicom_file;
+use crate::guard;
+use crate::options::ReadOptions;
+use crate::pixels::{Frame, FrameBuilder, Geometry};
+use crate::read::{self, Loaded};
+
+/// Bytes read first: the header of a whole-body scan is a few KiB.
+const HEAD: usize = 64 << 10;
+/// Bytes of pixel data read at a time (even: 16-bit samples never straddle two reads).
+const CHUNK: usize = 64 << 10;
+
+/// Reads the DICOM file at `path` by the fast path; `None` when it does not apply.
+pub(crate) fn load_path(path: &Path, opts: &ReadOptions) -> Option<Loaded> {
+    let mut file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    if len > opts.max_file_bytes {
+        return None;
+    }
+    let len = usize::try_from(len).ok()?;
+    let mut head = Vec::with_capacity(HEAD.min(len));
+    (&mut file).take(HEAD as u64).read_to_end(&mut head).ok()?;
+    load(path, &head, len, file, opts)
+}
+
+/// The fast path on the bytes of a whole file.
+pub(crate) fn load_bytes(name: &Path, bytes: &[u8], opts: &ReadOptions) -> Option<Loaded> {
+    load(name, bytes, bytes.len(), std::io::empty(), opts)
+}
+
+/// `head`: the first bytes of a file of `file_len` bytes; `rest`: the bytes after `head`.
+fn load(
+    path: &Path,
+    head: &[u8],
+    file_len: usize,
+    rest: impl Read,
+    opts: &ReadOptions,
+) -> Option<Loaded> {
+    if crate::raster::sniff(head).is_some() {
+        return None;
+    }
+    let span = guard::native_pixel_data(head, file_len)?;
+    let mut file = dicom_file::parse(path, &head[..span.element_start], opts).ok()?;
+    file.external_pixel_data = true;
+    let (file, geom) = read::check_opened(file, opts).ok()?;
+    let frame_bytes = geom.frame_bytes();
+    if span.length < frame_bytes * geom.frames {
+        return None;
+    }
+    let in_head = &head[span.value_start..];
+    let frames = if in_head.len() >= frame_bytes * geom.frames {
+        (0..geom.frames)
+            .map(|f| {
+                let mut b = FrameBuilder::new(&geom);
+                b.extend_le(
+                    &in_head[f * frame_bytes..(f + 1) * frame_bytes],
+                    geom.bits_allocated,
+                );
+                b.finish()
+            })
+            .collect()
+    } else {
+        stream_frames(&geom, in_head.chain(rest))?
+    };
+    Some(read::dicom_loaded(file, &geom, frames))
+}
+
+/// Reads `geom.frames` frames of native little-endian samples from `pixels`.
+fn stream_frames(geom: &Geometry, mut pixels: impl Read) -> Option<Vec<Frame>> {
+    let mut buf = vec![0u8; CHUNK];
+    (0..geom.frames)
+        .map(|_| {
+            let mut builder = FrameBuilder::new(geom);
+            let mut remaining = geom.frame_bytes();
+            while remaining > 0 {
+                let n = remaining.min(CHUNK);
+                pixels.read_exact(&mut buf[..n]).ok()?;
+                builder.extend_le(&buf[..n], geom.bits_allocated);
+                remaining -= n;
+            }
+            Some(builder.finish())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::write::{write_whole_body_nm, NmWriteMeta};
+    use ndarray::Array2;
+
+    #[test]
+    fn applies_to_written_scans_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("wb.dcm");
+        let a = Array2::from_shape_fn((1024, 256), |(r, c)| ((r + c) % 300) as u16);
+        write_whole_body_nm(&path, a.view(), a.view(), &NmWriteMeta::synthetic("N", 1)).unwrap();
+        let opts = ReadOptions::default();
+        // by path: more than HEAD bytes, so the pixels are streamed
+        let loaded = load_path(&path, &opts).expect("fast path applies");
+        assert_eq!(loaded.frames_len(), 2);
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(load_bytes(&path, &bytes, &opts).is_some());
+        // encapsulated JPEG: the general path's job
+        let jpll = bs_testdata::nm1_jpll();
+        assert!(load_path(&jpll, &opts).is_none());
+        // a size cap applies before anything is read
+        let small = ReadOptions {
+            max_image_bytes: 1000,
+            ..ReadOptions::default()
+        };
+        assert!(load_path(&path, &small).is_none());
+    }
+}
