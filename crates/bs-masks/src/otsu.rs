@@ -86,6 +86,169 @@ fn finite_range(values: &[f32]) -> Result<(f32, f32)> {
     Ok((min, max))
 }
 
+/// Otsu's threshold of the multiset holding `values[i]` `counts[i]` times (values with count
+/// 0 are ignored; all values finite): the same threshold as [`otsu_threshold`] on the
+/// expanded list, from the same bins and arithmetic, at the cost of the distinct values only.
+/// Used for integer-valued images (8-bit exports), whose histogram is small.
+pub fn otsu_threshold_counted(values: &[f32], counts: &[u64]) -> Result<f32> {
+    let present = || {
+        values
+            .iter()
+            .zip(counts)
+            .filter(|(_, &c)| c > 0)
+            .map(|(&v, &c)| (v, c))
+    };
+    let (first, _) = present().next().ok_or(MaskError::EmptyImage)?;
+    if let Some(index) = values.iter().position(|v| !v.is_finite()) {
+        return Err(MaskError::NonFiniteValue { index });
+    }
+    let (min, max) = present().fold((first, first), |(lo, hi), (v, _)| (lo.min(v), hi.max(v)));
+    if min == max {
+        return Ok(first);
+    }
+    let bins = Bins::new(min, max).ok_or(MaskError::RangeTooNarrow {
+        min,
+        max,
+        bins: OTSU_BINS,
+    })?;
+    let mut hist = [0i64; OTSU_BINS];
+    for (v, c) in present() {
+        hist[bins.bin(v)] += c as i64;
+    }
+    let centres = bins.centres();
+    Ok(centres[best_split(&hist, &centres)])
+}
+
+/// Pixels per value `0..=max` when every value is an integer in `0..=limit` (8-bit exports,
+/// counts; `limit` at most 2²³); `None` otherwise (non-integers, negatives, NaN). With
+/// [`otsu_threshold_counted`] this gives Otsu's threshold of integer images at the cost of one
+/// counting pass.
+pub fn integer_histogram(values: &[f32], limit: u32) -> Option<Vec<u64>> {
+    let limit = limit.min(1 << 23) as f32;
+    // for 0 ≤ v < 2²³, adding and subtracting 2²³ rounds v to an integer in f32; NaN fails
+    // the comparisons. Branch-free, so the check vectorises.
+    const ROUNDER: f32 = 8_388_608.0;
+    let (all_integer, max) = values.iter().fold((true, 0f32), |(ok, max), &v| {
+        (
+            ok & (v >= 0.0) & (v <= limit) & ((v + ROUNDER) - ROUNDER == v),
+            if v > max { v } else { max },
+        )
+    });
+    if !all_integer {
+        return None;
+    }
+    // four interleaved histograms, so runs of equal values (air) do not serialise
+    let bins = max as usize + 1;
+    let mut partial = vec![0u32; 4 * bins];
+    let chunks = values.chunks_exact(4);
+    for &v in chunks.remainder() {
+        partial[v as usize] += 1;
+    }
+    for c in chunks {
+        for (k, &v) in c.iter().enumerate() {
+            partial[k * bins + v as usize] += 1;
+        }
+    }
+    Some(
+        (0..bins)
+            .map(|v| (0..4).map(|k| u64::from(partial[k * bins + v])).sum())
+            .collect(),
+    )
+}
+
+/// numpy's uniform 256-bin binning of float32 values in `[first, last]` (see the module doc).
+struct Bins {
+    first: f32,
+    norm_denom: f32,
+    scale: f32,
+    /// Whether a bin spans many float32 steps (the multiplied guess is then good enough).
+    wide: bool,
+    edges: [f32; OTSU_BINS + 1],
+    lower: [f32; OTSU_BINS],
+    upper: [f32; OTSU_BINS],
+}
+
+impl Bins {
+    /// The bins of `[first, last]`; `None` when the 257 float32 edges are not strictly
+    /// increasing (numpy raises then).
+    fn new(first: f32, last: f32) -> Option<Bins> {
+        let n = OTSU_BINS;
+        // np.linspace(first, last, n + 1, dtype=float32)
+        let delta = last - first;
+        let step = delta / n as f32;
+        let mut edges = [0f32; OTSU_BINS + 1];
+        for (i, e) in edges.iter_mut().enumerate() {
+            *e = if step == 0.0 {
+                (i as f32 / n as f32) * delta + first
+            } else {
+                i as f32 * step + first
+            };
+        }
+        edges[n] = last;
+        if edges.windows(2).any(|e| e[0] >= e[1]) {
+            return None;
+        }
+        let norm_denom = last - first;
+        // numpy's index: ⌊(v − first) / (last − first) · n⌋, n → n − 1, then one step down when
+        // below its lower edge and one step up when at or above its upper edge (not for the last
+        // bin, which includes `last`). When a bin spans many float32 steps, any first guess
+        // within one bin of the right one ends on the same bin after that correction, so the
+        // guess may use a multiplication (which vectorises) instead of numpy's division; narrow
+        // ranges keep numpy's exact guess.
+        Some(Bins {
+            first,
+            norm_denom,
+            scale: n as f32 / norm_denom,
+            wide: step > 64.0 * f32::EPSILON * first.abs().max(last.abs()),
+            edges,
+            lower: std::array::from_fn(|i| edges[i]),
+            upper: std::array::from_fn(|i| {
+                if i == n - 1 {
+                    f32::INFINITY
+                } else {
+                    edges[i + 1]
+                }
+            }),
+        })
+    }
+
+    /// First guess of the bin of `v` by multiplication (only when `wide`), clamped to the last bin.
+    #[inline]
+    fn guess_wide(&self, v: f32) -> f32 {
+        ((v - self.first) * self.scale).min(OTSU_BINS as f32 - 1.0)
+    }
+
+    /// numpy's own first guess, by division, clamped to the last bin.
+    #[inline]
+    fn guess_exact(&self, v: f32) -> f32 {
+        (((v - self.first) / self.norm_denom) * OTSU_BINS as f32).min(OTSU_BINS as f32 - 1.0)
+    }
+
+    /// The bin of `v` from a guess within one bin of it: with such a guess g, numpy's
+    /// sequential correction equals g − [v < lower(g)] + [v ≥ upper(g)], where the last bin has
+    /// no upper edge.
+    #[inline]
+    fn correct(&self, v: f32, guess: f32) -> usize {
+        let index = (guess as u32 as usize).min(OTSU_BINS - 1);
+        index - usize::from(v < self.lower[index]) + usize::from(v >= self.upper[index])
+    }
+
+    /// The bin of one value.
+    fn bin(&self, v: f32) -> usize {
+        let guess = if self.wide {
+            self.guess_wide(v)
+        } else {
+            self.guess_exact(v)
+        };
+        self.correct(v, guess)
+    }
+
+    /// Bin centres `(e_i + e_{i+1}) / 2`.
+    fn centres(&self) -> [f32; OTSU_BINS] {
+        std::array::from_fn(|i| (self.edges[i] + self.edges[i + 1]) / 2.0)
+    }
+}
+
 /// numpy's uniform-bin `histogram` in float32: counts and bin centres; `None` when the 257
 /// float32 edges are not strictly increasing (numpy raises then).
 fn histogram_f32(
@@ -93,47 +256,7 @@ fn histogram_f32(
     first: f32,
     last: f32,
 ) -> Option<([i64; OTSU_BINS], [f32; OTSU_BINS])> {
-    let n = OTSU_BINS;
-    // np.linspace(first, last, n + 1, dtype=float32)
-    let delta = last - first;
-    let step = delta / n as f32;
-    let mut edges = [0f32; OTSU_BINS + 1];
-    for (i, e) in edges.iter_mut().enumerate() {
-        *e = if step == 0.0 {
-            (i as f32 / n as f32) * delta + first
-        } else {
-            i as f32 * step + first
-        };
-    }
-    edges[n] = last;
-    if edges.windows(2).any(|e| e[0] >= e[1]) {
-        return None;
-    }
-
-    let norm_denom = last - first;
-    // numpy's index: ⌊(v − first) / (last − first) · n⌋, n → n − 1, then one step down when
-    // below its lower edge and one step up when at or above its upper edge (not for the last
-    // bin, which includes `last`). When a bin spans many float32 steps, any first guess
-    // within one bin of the right one ends on the same bin after that correction, so the
-    // guess may use a multiplication (which vectorises) instead of numpy's division; narrow
-    // ranges keep numpy's exact guess.
-    let wide_bins = step > 64.0 * f32::EPSILON * first.abs().max(last.abs());
-    let scale = n as f32 / norm_denom;
-    // With a guess g within one bin, numpy's sequential correction equals
-    // g − [v < lower(g)] + [v ≥ upper(g)], where the last bin has no upper edge.
-    let lower: [f32; OTSU_BINS] = std::array::from_fn(|i| edges[i]);
-    let upper: [f32; OTSU_BINS] = std::array::from_fn(|i| {
-        if i == n - 1 {
-            f32::INFINITY
-        } else {
-            edges[i + 1]
-        }
-    });
-    let correct = |v: f32, f_index: f32| -> usize {
-        // the guess is already clamped to [0, n − 1]
-        let index = (f_index as u32 as usize).min(n - 1);
-        index - usize::from(v < lower[index]) + usize::from(v >= upper[index])
-    };
+    let bins = Bins::new(first, last)?;
     // Guesses for a block are computed first (a vectorisable loop), then corrected and
     // counted into four interleaved histograms so equal neighbours do not serialise.
     const BLOCK: usize = 256;
@@ -141,28 +264,24 @@ fn histogram_f32(
     let mut guesses = [0f32; BLOCK];
     for block in values.chunks(BLOCK) {
         let guesses = &mut guesses[..block.len()];
-        if wide_bins {
+        if bins.wide {
             for (g, &v) in guesses.iter_mut().zip(block) {
-                *g = ((v - first) * scale).min(n as f32 - 1.0);
+                *g = bins.guess_wide(v);
             }
         } else {
             for (g, &v) in guesses.iter_mut().zip(block) {
-                *g = (((v - first) / norm_denom) * n as f32).min(n as f32 - 1.0);
+                *g = bins.guess_exact(v);
             }
         }
         for (k, (&v, &g)) in block.iter().zip(guesses.iter()).enumerate() {
-            partial[k & 3][correct(v, g)] += 1;
+            partial[k & 3][bins.correct(v, g)] += 1;
         }
     }
     let mut counts = [0i64; OTSU_BINS];
     for (i, c) in counts.iter_mut().enumerate() {
         *c = partial.iter().map(|p| p[i] as i64).sum();
     }
-    let mut centres = [0f32; OTSU_BINS];
-    for (i, c) in centres.iter_mut().enumerate() {
-        *c = (edges[i] + edges[i + 1]) / 2.0;
-    }
-    Some((counts, centres))
+    Some((counts, bins.centres()))
 }
 
 /// Index of the first bin maximising the between-class variance. scikit-image (0.26) turns
@@ -205,4 +324,44 @@ fn best_split(counts: &[i64; OTSU_BINS], centres: &[f32; OTSU_BINS]) -> usize {
         }
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    #[test]
+    fn counted_threshold_equals_the_expanded_list() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for case in 0..500 {
+            let distinct = rng.random_range(1..300);
+            let offset = [0.0f32, -7.25, 1000.0, 0.001][case % 4];
+            let scale = [1.0f32, 0.013, 37.0, 1e-6][case / 4 % 4];
+            let values: Vec<f32> = (0..distinct).map(|v| offset + v as f32 * scale).collect();
+            let counts: Vec<u64> = (0..distinct)
+                .map(|_| {
+                    if rng.random_bool(0.3) {
+                        0
+                    } else {
+                        rng.random_range(1..50)
+                    }
+                })
+                .collect();
+            let expanded: Vec<f32> = values
+                .iter()
+                .zip(&counts)
+                .flat_map(|(&v, &c)| std::iter::repeat_n(v, c as usize))
+                .collect();
+            let ours = otsu_threshold_counted(&values, &counts);
+            let list = otsu_threshold(&expanded);
+            match (ours, list) {
+                (Ok(a), Ok(b)) => assert_eq!(a.to_bits(), b.to_bits(), "case {case}"),
+                (a, b) => assert_eq!(a.is_err(), b.is_err(), "case {case}: {a:?} vs {b:?}"),
+            }
+        }
+        assert!(otsu_threshold_counted(&[1.0, 2.0], &[0, 0]).is_err());
+        assert_eq!(otsu_threshold_counted(&[3.0, 2.0], &[0, 5]).unwrap(), 2.0);
+    }
 }

@@ -45,8 +45,11 @@ pub fn apply_gain(x: f32, gain: f64, cfg: &BrightnessConfig) -> f32 {
 }
 
 /// The counted pixels; integer counts (the usual case) go through a lookup table of
-/// `max + 1` entries per gain trial instead of the per-pixel arithmetic.
+/// `max + 1` entries per gain trial instead of the per-pixel arithmetic, and with a quantised
+/// output through their histogram: every mean is then a sum of integers, exact in f64 in any
+/// order, so summing over the distinct values gives the per-pixel result to the bit.
 enum Counted<'a> {
+    Histogram { counts: Vec<u64>, pixels: usize },
     Integers(&'a [f32], u32),
     Pixels(&'a [f32]),
 }
@@ -56,15 +59,62 @@ fn lut(max: u32, gain: f64, cfg: &BrightnessConfig) -> Vec<f32> {
 }
 
 impl Counted<'_> {
-    fn mean_after(&self, gain: f64, cfg: &BrightnessConfig) -> f64 {
+    fn len(&self) -> usize {
         match self {
-            Counted::Integers(values, max) => {
-                let table = lut(*max, gain, cfg);
-                crate::fast::sum_by(values, |x| table[x as usize] as f64) / values.len() as f64
+            Counted::Histogram { pixels, .. } => *pixels,
+            Counted::Integers(values, _) | Counted::Pixels(values) => values.len(),
+        }
+    }
+
+    /// Σ f(x) over the counted pixels (exact for the histogram: integer x and f(x)).
+    fn sum(&self, f: impl Fn(f32) -> f64) -> f64 {
+        match self {
+            Counted::Histogram { counts, .. } => counts
+                .iter()
+                .enumerate()
+                .map(|(v, &c)| c as f64 * f(v as f32))
+                .sum(),
+            Counted::Integers(values, _) | Counted::Pixels(values) => {
+                crate::fast::sum_by(values, f)
             }
-            Counted::Pixels(values) => {
-                crate::fast::sum_by(values, |x| apply_gain(x, gain, cfg) as f64)
-                    / values.len() as f64
+        }
+    }
+
+    fn mean_after(&self, gain: f64, cfg: &BrightnessConfig) -> f64 {
+        let n = self.len() as f64;
+        match self {
+            Counted::Histogram { counts, .. } => {
+                let table = lut(counts.len() as u32 - 1, gain, cfg);
+                self.sum(|x| table[x as usize] as f64) / n
+            }
+            Counted::Integers(_, max) => {
+                let table = lut(*max, gain, cfg);
+                self.sum(|x| table[x as usize] as f64) / n
+            }
+            Counted::Pixels(_) => self.sum(|x| apply_gain(x, gain, cfg) as f64) / n,
+        }
+    }
+
+    fn max(&self) -> f32 {
+        match self {
+            Counted::Histogram { counts, .. } => {
+                counts.iter().rposition(|&c| c > 0).unwrap_or(0) as f32
+            }
+            Counted::Integers(values, _) | Counted::Pixels(values) => crate::fast::max_of(values),
+        }
+    }
+
+    /// Pixels with `x · gain ≥ limit`.
+    fn count_at_least(&self, gain: f64, limit: f64) -> usize {
+        match self {
+            Counted::Histogram { counts, .. } => counts
+                .iter()
+                .enumerate()
+                .filter(|(v, _)| *v as f32 as f64 * gain >= limit)
+                .map(|(_, &c)| c as usize)
+                .sum(),
+            Counted::Integers(values, _) | Counted::Pixels(values) => {
+                values.iter().filter(|&&x| x as f64 * gain >= limit).count()
             }
         }
     }
@@ -76,7 +126,18 @@ const LUT_LIMIT: u32 = 1 << 16;
 /// Applies `gain` to every value in place: through a lookup table when all values are integer
 /// counts up to 65536, pixel by pixel otherwise. Same result either way.
 pub fn apply_gain_in_place(values: &mut [f32], gain: f64, cfg: &BrightnessConfig) {
-    match crate::fast::integer_max(values, LUT_LIMIT) {
+    let max = crate::fast::integer_max(values, LUT_LIMIT);
+    apply_gain_known_max(values, gain, cfg, max);
+}
+
+/// [`apply_gain_in_place`] when [`crate::fast::integer_max`] of `values` is already known.
+pub(crate) fn apply_gain_known_max(
+    values: &mut [f32],
+    gain: f64,
+    cfg: &BrightnessConfig,
+    integer_max: Option<u32>,
+) {
+    match integer_max {
         Some(max) => {
             let table = lut(max, gain, cfg);
             for x in values.iter_mut() {
@@ -95,6 +156,16 @@ pub fn fit_gain(
     cfg: &BrightnessConfig,
     side: ViewSide,
 ) -> Result<BrightnessReport> {
+    fit_gain_with_max(values, cfg, side).map(|(report, _)| report)
+}
+
+/// [`fit_gain`], also giving [`crate::fast::integer_max`] of `values` (for
+/// [`apply_gain_known_max`]).
+pub(crate) fn fit_gain_with_max(
+    values: &[f32],
+    cfg: &BrightnessConfig,
+    side: ViewSide,
+) -> Result<(BrightnessReport, Option<u32>)> {
     let not_reached =
         |achieved: f64, iterations: usize, gain: f64| PrepareError::BrightnessNotReached {
             side,
@@ -107,11 +178,22 @@ pub fn fit_gain(
     if values.is_empty() {
         return Err(not_reached(0.0, 0, 0.0));
     }
-    let raw_mean = crate::fast::sum_by(values, |x| x as f64) / values.len() as f64;
-    let counted = match crate::fast::integer_max(values, LUT_LIMIT) {
+    let integer_max = crate::fast::integer_max(values, LUT_LIMIT);
+    let counted = match integer_max {
+        // a histogram pays when it is shorter than the pixel list
+        Some(max) if cfg.quantise && (max as usize) < values.len() => {
+            match bs_masks::otsu::integer_histogram(values, max) {
+                Some(counts) => Counted::Histogram {
+                    counts,
+                    pixels: values.len(),
+                },
+                None => Counted::Integers(values, max),
+            }
+        }
         Some(max) => Counted::Integers(values, max),
         None => Counted::Pixels(values),
     };
+    let raw_mean = counted.sum(|x| x as f64) / values.len() as f64;
     if !(raw_mean > 0.0 && raw_mean.is_finite()) {
         return Err(not_reached(0.0, 0, 0.0));
     }
@@ -122,7 +204,7 @@ pub fn fit_gain(
     while (mean - target).abs() > cfg.tolerance && iterations < cfg.max_iterations {
         if mean <= 0.0 {
             // rounding sent everything to 0: restart from a gain that lifts the largest count to 1
-            let max = crate::fast::max_of(values) as f64;
+            let max = counted.max() as f64;
             gain = gain.max(1.0 / max);
         } else {
             gain *= target / mean;
@@ -136,15 +218,17 @@ pub fn fit_gain(
     if !(mean > cfg.target_low && mean < cfg.target_high) {
         return Err(not_reached(mean, iterations, gain));
     }
-    let clip = cfg.clip_max as f64;
-    let clipped = values.iter().filter(|&&x| x as f64 * gain >= clip).count();
+    let clipped = counted.count_at_least(gain, cfg.clip_max as f64);
     debug_assert!(clipped <= values.len());
-    Ok(BrightnessReport {
-        gain,
-        iterations,
-        mean,
-        clipped_fraction: clipped as f64 / values.len() as f64,
-    })
+    Ok((
+        BrightnessReport {
+            gain,
+            iterations,
+            mean,
+            clipped_fraction: clipped as f64 / values.len() as f64,
+        },
+        integer_max,
+    ))
 }
 
 #[cfg(test)]
@@ -216,5 +300,44 @@ mod tests {
             matches!(e, PrepareError::BrightnessNotReached { .. }),
             "{e}"
         );
+    }
+}
+
+#[cfg(test)]
+mod histogram_tests {
+    use super::*;
+
+    #[test]
+    fn histogram_equals_the_pixel_by_pixel_sums() {
+        let cfg = BrightnessConfig::default();
+        let mut state = 0x1234_5678_u64;
+        for case in 0..50 {
+            let top = [3u32, 255, 300, 4000, 65_536][case % 5];
+            let values: Vec<f32> = (0..20_000 + case)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1);
+                    let r = (state >> 33) as u32;
+                    if r % 3 == 0 {
+                        0.0
+                    } else {
+                        (r % (top + 1)) as f32
+                    }
+                })
+                .collect();
+            let max = crate::fast::integer_max(&values, LUT_LIMIT).unwrap();
+            let h = Counted::Histogram {
+                counts: bs_masks::otsu::integer_histogram(&values, max).unwrap(),
+                pixels: values.len(),
+            };
+            let p = Counted::Integers(&values, max);
+            assert_eq!(h.sum(|x| x as f64), p.sum(|x| x as f64), "case {case}");
+            assert_eq!(h.max(), p.max(), "case {case}");
+            for gain in [1e-4, 0.013, 0.77, 1.0, 3.3, 200.0] {
+                assert_eq!(h.mean_after(gain, &cfg), p.mean_after(gain, &cfg));
+                assert_eq!(h.count_at_least(gain, 255.0), p.count_at_least(gain, 255.0));
+            }
+        }
     }
 }

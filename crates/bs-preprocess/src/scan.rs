@@ -4,7 +4,10 @@
 use ndarray::{s, Array2, ArrayView2};
 
 use crate::body_range::{mean_and_max, profiles, range_from_profiles, threshold_from_stats};
-use crate::brightness::{apply_gain, apply_gain_in_place, fit_gain, BrightnessReport};
+use crate::brightness::{
+    apply_gain, apply_gain_in_place, apply_gain_known_max, fit_gain, fit_gain_with_max,
+    BrightnessReport,
+};
 use crate::config::{MeanRegion, PrepareConfig};
 use crate::cut::plan_view;
 use crate::error::{PrepareError, Result, ViewSide};
@@ -99,25 +102,32 @@ impl Preprocessor {
             MeanRegion::KeptRows | MeanRegion::BodyOfKeptRows => cfg.keep_rows,
         };
         let mut cut = geometry.cut(view, region_rows)?;
-        let brightness = match cfg.brightness.region {
+        // `integer_max` of the counted pixels, when they include every pixel of the image
+        let (brightness, integer_max) = match cfg.brightness.region {
             MeanRegion::BodyOfKeptRows => {
                 let body: Vec<f32> = cut.iter().copied().filter(|&v| v > threshold).collect();
-                fit_gain(&body, &cfg.brightness, side)?
+                (fit_gain(&body, &cfg.brightness, side)?, None)
             }
-            _ => fit_gain(
-                cut.as_slice().expect("fresh array is contiguous"),
-                &cfg.brightness,
-                side,
-            )?,
+            _ => {
+                let (report, max) = fit_gain_with_max(
+                    cut.as_slice().expect("fresh array is contiguous"),
+                    &cfg.brightness,
+                    side,
+                )?;
+                (report, Some(max))
+            }
         };
         let mut image = if region_rows == cfg.keep_rows {
             cut
         } else {
             cut.slice_mut(s![..cfg.keep_rows, ..]).to_owned()
         };
-        match image.as_slice_mut() {
-            Some(v) => apply_gain_in_place(v, brightness.gain, &cfg.brightness),
-            None => image.mapv_inplace(|x| apply_gain(x, brightness.gain, &cfg.brightness)),
+        match (image.as_slice_mut(), integer_max) {
+            // the image is the counted region or part of it: its values are integers up to
+            // the same maximum when those are, and the lookup table covers them
+            (Some(v), Some(max)) => apply_gain_known_max(v, brightness.gain, &cfg.brightness, max),
+            (Some(v), None) => apply_gain_in_place(v, brightness.gain, &cfg.brightness),
+            (None, _) => image.mapv_inplace(|x| apply_gain(x, brightness.gain, &cfg.brightness)),
         }
         Ok(PreparedView {
             image,

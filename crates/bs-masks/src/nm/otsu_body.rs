@@ -9,10 +9,10 @@
 //! the whole body outline). [`BodyDomain::Log1p`] is therefore the default; [`BodyDomain::Linear`]
 //! keeps the plain `image > threshold_otsu(image)` for comparison.
 
-use ndarray::{Array2, ArrayView2, Zip};
+use ndarray::{Array2, ArrayView2};
 
 use crate::error::Result;
-use crate::otsu::otsu_threshold_array;
+use crate::otsu::{integer_histogram, otsu_threshold_array, otsu_threshold_counted};
 use crate::three_class::{check_dims, ThreeClassMask};
 
 /// Which intensity scale Otsu's threshold is computed on when finding the body.
@@ -41,6 +41,9 @@ pub fn body_mask_in(image: ArrayView2<'_, f32>, domain: BodyDomain) -> Result<(A
             Ok((image.mapv(|v| v > threshold), threshold))
         }
         BodyDomain::Log1p => {
+            if let Some(counts) = image_histogram(&image) {
+                return log1p_body_of_integers(image, &counts);
+            }
             // Compare in the log domain (not `v > expm1(t)`) so the mask is exactly
             // `log1p(image) > threshold_otsu(log1p(image))`. Counts and normalised images are
             // never negative; a negative value (not produced by counting) is air, clamped to 0
@@ -52,11 +55,100 @@ pub fn body_mask_in(image: ArrayView2<'_, f32>, domain: BodyDomain) -> Result<(A
     }
 }
 
+/// Largest value for which an integer-valued image is handled through its histogram.
+const HISTOGRAM_LIMIT: u32 = 1 << 16;
+
+/// [`integer_histogram`] of an image of any layout.
+fn image_histogram(image: &ArrayView2<'_, f32>) -> Option<Vec<u64>> {
+    match image.as_slice_memory_order() {
+        Some(v) => integer_histogram(v, HISTOGRAM_LIMIT),
+        None => integer_histogram(
+            &image.iter().copied().collect::<Vec<f32>>(),
+            HISTOGRAM_LIMIT,
+        ),
+    }
+}
+
+/// [`body_mask_in`] with [`BodyDomain::Log1p`] for an image of integers with the given
+/// histogram: `ln(1 + x)` and the comparison with the threshold are made once per distinct
+/// value, so the result is exactly the per-pixel one.
+fn log1p_body_of_integers(
+    image: ArrayView2<'_, f32>,
+    counts: &[u64],
+) -> Result<(Array2<bool>, f32)> {
+    let logs: Vec<f32> = (0..counts.len()).map(|v| (v as f32).ln_1p()).collect();
+    let threshold = otsu_threshold_counted(&logs, counts)?;
+    let body: Vec<bool> = logs.iter().map(|&l| l > threshold).collect();
+    // ln(1 + x) does not decrease, so the body is normally x ≥ some integer `cut`: a
+    // comparison the compiler vectorises; otherwise look each pixel up
+    let cut = body.iter().position(|&b| b).unwrap_or(body.len());
+    let mask = if body[cut..].iter().all(|&b| b) {
+        let cut = cut as f32;
+        image.mapv(|v| v >= cut)
+    } else {
+        image.mapv(|v| body[v as usize])
+    };
+    Ok((mask, threshold.exp_m1()))
+}
+
 /// Three-class mask with NM = body ∖ M: M from the annotation (`m`, same size as `image`),
 /// body from [`body_mask`].
 pub fn otsu_nm(image: ArrayView2<'_, f32>, m: ArrayView2<'_, bool>) -> Result<ThreeClassMask> {
     check_dims("metastasis mask", image.dim(), m.dim())?;
     let (body, _) = body_mask(image)?;
-    let nm = Zip::from(&body).and(&m).map_collect(|&b, &is_m| b && !is_m);
-    ThreeClassMask::from_parts(m, nm.view())
+    // NM = body ∖ M, so NM never overlaps M by construction
+    ThreeClassMask::from_m_and_nm_candidates(m, body.view())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::otsu::otsu_threshold;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// The per-pixel definition: `log1p(max(x, 0)) > threshold_otsu(log1p(max(x, 0)))`.
+    fn per_pixel(image: ArrayView2<'_, f32>) -> (Array2<bool>, f32) {
+        let logs = image.mapv(|v| if v < 0.0 { 0.0 } else { v.ln_1p() });
+        let t = otsu_threshold(logs.as_slice().unwrap()).unwrap();
+        (logs.mapv(|v| v > t), t.exp_m1())
+    }
+
+    #[test]
+    fn histogram_path_equals_the_per_pixel_definition() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for case in 0..300 {
+            let (rows, cols) = (rng.random_range(1..40), rng.random_range(1..40));
+            // 8-bit images like the prepared ones, counts up to 65536, few distinct values
+            let top = [1u32, 2, 255, 300, 65_536][case % 5];
+            let air = rng.random_range(0.0..0.9);
+            let image = Array2::from_shape_fn((rows, cols), |_| {
+                if rng.random_bool(air) {
+                    0.0
+                } else {
+                    rng.random_range(0..=top) as f32
+                }
+            });
+            let counts = image_histogram(&image.view()).expect("integer image");
+            let fast = log1p_body_of_integers(image.view(), &counts);
+            let slow = otsu_threshold(image.mapv(|v| v.ln_1p()).as_slice().unwrap())
+                .map(|_| per_pixel(image.view()));
+            match (fast, slow) {
+                (Ok(f), Ok(s)) => assert_eq!(f, s, "case {case}"),
+                (f, s) => assert_eq!(f.is_err(), s.is_err(), "case {case}: {f:?} vs {s:?}"),
+            }
+            // and through the public entry point
+            if let Ok(s) = body_mask(image.view()) {
+                assert_eq!(s, per_pixel(image.view()), "case {case}");
+            }
+        }
+        // not integers, negative or NaN: the per-pixel path
+        let frac = Array2::from_shape_vec((1, 3), vec![0.0, 1.5, 3.0]).unwrap();
+        assert!(image_histogram(&frac.view()).is_none());
+        let neg = Array2::from_shape_vec((1, 3), vec![0.0, -1.0, 3.0]).unwrap();
+        assert!(image_histogram(&neg.view()).is_none());
+        let nan = Array2::from_shape_vec((1, 3), vec![0.0, f32::NAN, 3.0]).unwrap();
+        assert!(image_histogram(&nan.view()).is_none());
+        assert!(body_mask(nan.view()).is_err());
+    }
 }
