@@ -364,9 +364,10 @@ struct IntStats {
 }
 
 impl IntStats {
-    /// Adds a block of samples (`block`) already converted to `values`: min/max on the f32
-    /// values, the sum on the integers (eight lanes each, so the loop vectorises).
-    fn add(&mut self, block: &[u16], values: &[f32]) {
+    /// Adds a block of samples converted to `values`, whose integer `sum` the caller made (an
+    /// integer sum, ≤ BLOCK · 65535 < 2³², is exact in any order, so it vectorises); min/max on
+    /// the f32 values in eight lanes.
+    fn add(&mut self, values: &[f32], sum: u32) {
         const LANES: usize = 8;
         let mut min = [f32::INFINITY; LANES];
         let mut max = [f32::NEG_INFINITY; LANES];
@@ -381,8 +382,6 @@ impl IntStats {
                 max[k] = if c[k] > max[k] { c[k] } else { max[k] };
             }
         }
-        // an integer sum (≤ BLOCK · 65535 < 2³²) is exact in any order: the compiler vectorises it
-        let sum: u32 = block.iter().map(|&v| u32::from(v)).sum();
         self.min = min.iter().fold(self.min, |a, &b| a.min(b));
         self.max = max.iter().fold(self.max, |a, &b| a.max(b));
         self.sum += u64::from(sum);
@@ -463,7 +462,22 @@ impl FrameBuilder {
     /// when the frame is full; a 16-bit frame takes whole samples only).
     pub(crate) fn extend_le(&mut self, bytes: &[u8], bits_allocated: u16) {
         let mut block = [0u16; BLOCK];
-        if bits_allocated == 16 {
+        let missing = self.missing();
+        if let (16, Mapping::Unsigned { mask: 0xFFFF }, Some(stats)) =
+            (bits_allocated, self.mapping, self.stats.as_mut())
+        {
+            // the usual case: straight from the bytes, without the block of samples
+            let take = bytes.len().min(2 * missing) & !1;
+            let le = |b: &[u8]| u16::from_le_bytes([b[0], b[1]]);
+            for chunk in bytes[..take].chunks(2 * BLOCK) {
+                let start = self.values.len();
+                let samples = chunk.chunks_exact(2);
+                self.values
+                    .extend(samples.clone().map(|b| f32::from(le(b))));
+                let sum = samples.map(|b| u32::from(le(b))).sum();
+                stats.add(&self.values[start..], sum);
+            }
+        } else if bits_allocated == 16 {
             let take = bytes.len().min(2 * self.missing()) & !1;
             for chunk in bytes[..take].chunks(2 * BLOCK) {
                 let n = chunk.len() / 2;
@@ -492,7 +506,8 @@ impl FrameBuilder {
                 let start = self.values.len();
                 self.values.extend(block.iter().map(|&v| f32::from(v)));
                 if let Some(stats) = &mut self.stats {
-                    stats.add(block, &self.values[start..]);
+                    let sum = block.iter().map(|&v| u32::from(v)).sum();
+                    stats.add(&self.values[start..], sum);
                 }
             }
             Mapping::UnsignedRescaled {
