@@ -13,15 +13,24 @@
 //! Flags: `--scans N` (default 4), `--folds K` (networks averaged, default 1), `--width W`
 //! (channel multiplier, default 1), `--pool P` (prepared pixels per network pixel in each
 //! direction, default 1 = 640×512 input), `--device cpu|cuda`, `--threads T` (libtorch CPU
-//! threads).
+//! threads), `--layout nchw|nhwc|both` (network layouts timed, default both; the end-to-end
+//! run uses the given one, or `bonescan predict`'s default for `both`).
+//!
+//! It prints the network's convolution FLOPs (counted from the architecture), the network time
+//! per scan in each layout with the GFLOP/s it reaches, a plain 3×3 convolution's GFLOP/s in
+//! the same run (what the network could reach at best, so FLOPs / that rate is the floor of
+//! the network time on this machine), and seconds per scan end to end through the pipeline of
+//! `bonescan predict` (decode ∥ network ∥ write outputs). The load average before and after is
+//! printed too: on a shared machine, compare numbers of one run only.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use bs_model::channels_last::to_channels_last;
 use bs_model::{DoubleUNetConfig, Variant};
 use bs_predict::{batch, FoldSelection, ModelRequest, PredictConfig, Predictor};
 use tch::nn::VarStore;
-use tch::Device;
+use tch::{Device, Tensor};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -32,6 +41,8 @@ struct Settings {
     pool: usize,
     device: Device,
     threads: Option<i32>,
+    /// `Some(true)`: channels-last only, `Some(false)`: NCHW only, `None`: both.
+    layout: Option<bool>,
 }
 
 fn settings() -> Result<Settings, BoxError> {
@@ -42,6 +53,7 @@ fn settings() -> Result<Settings, BoxError> {
         pool: 1,
         device: Device::Cpu,
         threads: None,
+        layout: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -56,6 +68,14 @@ fn settings() -> Result<Settings, BoxError> {
             "--pool" => s.pool = value.parse()?,
             "--device" => s.device = PredictConfig::parse_device(value)?,
             "--threads" => s.threads = Some(value.parse()?),
+            "--layout" => {
+                s.layout = match value.as_str() {
+                    "nchw" => Some(false),
+                    "nhwc" | "channels-last" => Some(true),
+                    "both" => None,
+                    other => return Err(format!("--layout nchw|nhwc|both, got {other}").into()),
+                }
+            }
             other => return Err(format!("unknown flag {other}").into()),
         }
         i += 2;
@@ -120,51 +140,115 @@ fn write_scans(dir: &Path, n: usize) -> Result<Vec<PathBuf>, BoxError> {
     Ok(paths)
 }
 
+/// Multiply-adds of one forward pass of the Double U-Net of `cfg` (convolutions only, the
+/// layers of `bs_model::DoubleUNet`: VGG19, ASPP ×2, decoders 1 and 2, encoder 2, heads);
+/// everything else (BN, ReLU, SE, pooling, upsampling) is memory-bound and not counted.
+fn double_unet_macs(cfg: &DoubleUNetConfig) -> f64 {
+    let c = |n: i64| cfg.channels(n) as f64;
+    let (h, w) = (cfg.input_height as f64, cfg.input_width as f64);
+    let px = |level: i32| h * w / 4f64.powi(level);
+    let classes = cfg.variant.num_classes() as f64;
+    let mut macs = 0.0;
+    // VGG19: blocks at full, ½, ¼, ⅛, 1/16 size
+    let mut c_in = 3.0;
+    for (level, (ch, n)) in [(64, 2), (128, 2), (256, 4), (512, 4), (512, 4)]
+        .into_iter()
+        .enumerate()
+    {
+        for _ in 0..n {
+            macs += 9.0 * c_in * c(ch) * px(level as i32);
+            c_in = c(ch);
+        }
+    }
+    let f = c(cfg.aspp_filters);
+    let aspp = |c_in: f64| {
+        let p = px(4);
+        c_in * f + c_in * f * p + 3.0 * 9.0 * c_in * f * p + 5.0 * f * f * p
+    };
+    let block = |c_in: f64, c_out: f64, p: f64| 9.0 * c_in * c_out * p + 9.0 * c_out * c_out * p;
+    let dec = [256, 128, 64, 32];
+    let skip1 = [512, 256, 128, 64];
+    let skip2 = [256, 128, 64, 32];
+    // network 1
+    macs += aspp(c(512));
+    let mut c_in = f;
+    for i in 0..4 {
+        macs += block(c_in + c(skip1[i]), c(dec[i]), px(3 - i as i32));
+        c_in = c(dec[i]);
+    }
+    macs += c_in * classes * px(0);
+    // network 2
+    let mut c_in = 3.0;
+    for (i, ch) in [32, 64, 128, 256].into_iter().enumerate() {
+        macs += block(c_in, c(ch), px(i as i32));
+        c_in = c(ch);
+    }
+    macs += aspp(c_in);
+    let mut c_in = f;
+    for i in 0..4 {
+        macs += block(
+            c_in + c(skip1[i]) + c(skip2[i]),
+            c(dec[i]),
+            px(3 - i as i32),
+        );
+        c_in = c(dec[i]);
+    }
+    macs + c_in * classes * px(0)
+}
+
+/// GFLOP/s of a plain 3×3 convolution, 256 → 256 channels at 160×128 (a VGG19 block-3 layer
+/// of the full-size network), in `layout`, best of 3 after a warm-up.
+fn conv_gflops(device: Device, channels_last: bool) -> f64 {
+    let x = Tensor::rand([1, 256, 160, 128], (tch::Kind::Float, device));
+    let w = Tensor::randn([256, 256, 3, 3], (tch::Kind::Float, device)) * 0.02;
+    let (x, w) = if channels_last {
+        (to_channels_last(&x), to_channels_last(&w))
+    } else {
+        (x, w)
+    };
+    let run = || {
+        let y = tch::no_grad(|| x.conv2d(&w, None::<Tensor>, [1, 1], [1, 1], [1, 1], 1));
+        if device.is_cuda() {
+            tch::Cuda::synchronize(0);
+        }
+        drop(y);
+    };
+    run();
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let t = Instant::now();
+        run();
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    2.0 * 256.0 * 256.0 * 9.0 * 160.0 * 128.0 / best / 1e9
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 fn main() -> Result<(), BoxError> {
     let s = settings()?;
     if let Some(t) = s.threads {
         tch::set_num_threads(t);
     }
+    let load_before = load_average();
     let dir = std::env::temp_dir().join(format!("bench_predict_{}", std::process::id()));
     let run = write_model(&dir, &s)?;
     let inputs = write_scans(&dir.join("scans"), s.scans)?;
-    let t0 = Instant::now();
     let spec = bs_predict::resolve(&ModelRequest {
         path: run,
         folds: FoldSelection::All,
         arm: None,
     })?;
-    let predictor = Predictor::new(
-        &spec,
-        PredictConfig {
-            device: s.device,
-            ..PredictConfig::default()
-        },
-    )?;
-    let load = t0.elapsed().as_secs_f64();
-    // warm-up (libtorch allocations, oneDNN kernels) on the first scan
-    let first = predictor.read_and_prepare(&inputs[0])?;
-    predictor.segment(&[&first])?;
-
-    let t = Instant::now();
-    let mut prepared = Vec::new();
-    for p in &inputs {
-        prepared.push(predictor.read_and_prepare(p)?);
-    }
-    let read_prepare = t.elapsed().as_secs_f64() / inputs.len() as f64;
-    let t = Instant::now();
-    for p in &prepared {
-        predictor.segment(&[p])?;
-        if s.device.is_cuda() {
-            tch::Cuda::synchronize(0);
-        }
-    }
-    let network = t.elapsed().as_secs_f64() / inputs.len() as f64;
-    let scans: Vec<batch::ScanInput> = inputs.iter().map(batch::ScanInput::single).collect();
-    let summary = batch::predict_all(&predictor, &scans, &dir.join("out"), &|_, _| {})?;
-    let end_to_end = summary.seconds / inputs.len() as f64;
+    let cfg = DoubleUNetConfig::new(Variant::ThreeClass)
+        .with_width_multiplier(s.width)
+        .with_input_size((640 / s.pool) as i64, (512 / s.pool) as i64);
+    let gflop = 2.0 * double_unet_macs(&cfg) / 1e9 * s.folds as f64;
     println!(
-        "bench_predict: {} scans, {} fold(s), input {}x{}, width {}, device {:?}, {} libtorch threads",
+        "bench_predict: {} scans, {} fold(s), input {}x{}, width {}, device {:?}, {} libtorch threads; load average before: {load_before}",
         inputs.len(),
         s.folds,
         640 / s.pool,
@@ -173,17 +257,111 @@ fn main() -> Result<(), BoxError> {
         s.device,
         tch::get_num_threads()
     );
-    println!("  model load                 {load:8.3} s");
-    println!("  read + preprocess          {read_prepare:8.3} s/scan");
+    println!("  network: {gflop:.1} GFLOP per scan (convolutions, all folds)");
+
+    // the network alone, in both layouts (each loaded once, warmed up on the first scan)
+    let mut best_layout = (f64::INFINITY, false);
+    let mut prepared = Vec::new();
+    for channels_last in [false, true] {
+        if s.layout.is_some_and(|l| l != channels_last) {
+            continue;
+        }
+        let t0 = Instant::now();
+        let predictor = Predictor::new(
+            &spec,
+            PredictConfig {
+                device: s.device,
+                channels_last: Some(channels_last),
+                ..PredictConfig::default()
+            },
+        )?;
+        let load = t0.elapsed().as_secs_f64();
+        if prepared.is_empty() {
+            let t = Instant::now();
+            for p in &inputs {
+                prepared.push(predictor.read_and_prepare(p)?);
+            }
+            println!(
+                "  model load {load:.3} s; read + preprocess {:.3} s/scan (one thread)",
+                t.elapsed().as_secs_f64() / inputs.len() as f64
+            );
+        }
+        predictor.segment(&[&prepared[0]])?; // warm-up: allocations, oneDNN kernels
+        let t = Instant::now();
+        for p in &prepared {
+            predictor.segment(&[p])?;
+            if s.device.is_cuda() {
+                tch::Cuda::synchronize(0);
+            }
+        }
+        let network = t.elapsed().as_secs_f64() / inputs.len() as f64;
+        if channels_last {
+            // the writer thread's work per scan, alone
+            let mut segs = Vec::new();
+            for p in &prepared {
+                segs.extend(predictor.segment(&[p])?);
+            }
+            let t = Instant::now();
+            for (k, (p, seg)) in prepared.iter().zip(&segs).enumerate() {
+                bs_predict::outputs::write_scan_outputs(
+                    &dir.join(format!("outputs_{k}")),
+                    p,
+                    seg,
+                    &predictor.spec().identity,
+                    predictor.config(),
+                    true,
+                )?;
+            }
+            println!(
+                "  write outputs (overlay, masks, report, SEG) {:8.3} s/scan (one thread)",
+                t.elapsed().as_secs_f64() / inputs.len() as f64
+            );
+        }
+        println!(
+            "  network (+ map back), {:<13} {network:8.3} s/scan  {:7.2} scans/s  {:6.1} GFLOP/s",
+            if channels_last {
+                "channels-last"
+            } else {
+                "NCHW"
+            },
+            1.0 / network,
+            gflop / network
+        );
+        if network < best_layout.0 {
+            best_layout = (network, channels_last);
+        }
+    }
+    let conv = conv_gflops(s.device, best_layout.1);
     println!(
-        "  network (+ map back)       {network:8.3} s/scan   {:7.2} scans/s",
-        1.0 / network
+        "  plain 3x3 conv 256->256 @160x128 ({}): {conv:.1} GFLOP/s -> network floor at that rate {:.3} s/scan",
+        if best_layout.1 { "channels-last" } else { "NCHW" },
+        gflop / conv
     );
+
+    // end to end: `bonescan predict`'s pipeline (decode ∥ network ∥ write), default layout
+    let predictor = Predictor::new(
+        &spec,
+        PredictConfig {
+            device: s.device,
+            channels_last: s.layout,
+            ..PredictConfig::default()
+        },
+    )?;
+    predictor.segment(&[&prepared[0]])?;
+    let scans: Vec<batch::ScanInput> = inputs.iter().map(batch::ScanInput::single).collect();
+    let summary = batch::predict_all(&predictor, &scans, &dir.join("out"), &|_, _| {})?;
+    let end_to_end = summary.seconds / inputs.len() as f64;
     println!(
-        "  end to end, all outputs    {end_to_end:8.3} s/scan   {:7.2} scans/s  ({} failed)",
+        "  end to end, all outputs ({}) {end_to_end:8.3} s/scan  {:7.2} scans/s  ({} failed)",
+        if predictor.ensemble().channels_last() {
+            "channels-last"
+        } else {
+            "NCHW"
+        },
         1.0 / end_to_end,
         summary.failed
     );
+    println!("  load average after: {}", load_average());
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

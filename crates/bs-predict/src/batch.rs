@@ -266,7 +266,7 @@ pub fn predict_all(
                 let dir = out.join(&names[i]);
                 let result = segmented.and_then(|(input, seg)| {
                     let report =
-                        write_scan_outputs(&dir, &input, &seg, &identity, &config, three_class)?;
+                        write_scan_outputs(&dir, &input, &seg, identity, config, three_class)?;
                     Ok((report.total.lesion_count, seg.posterior.is_some()))
                 });
                 outcomes[i] = Some(match result {

@@ -24,9 +24,7 @@ fn channels_last_probabilities_equal_nchw_within_1e_4() {
         for (name, mut v) in vs.variables() {
             if name.ends_with("running_mean") {
                 v.copy_(&(Tensor::rand_like(&v) * 0.2 - 0.1));
-            } else if name.ends_with("running_var") {
-                v.copy_(&(Tensor::rand_like(&v) + 0.5));
-            } else if name.ends_with("bn.weight") {
+            } else if name.ends_with("running_var") || name.ends_with("bn.weight") {
                 v.copy_(&(Tensor::rand_like(&v) + 0.5));
             }
         }
