@@ -120,33 +120,47 @@ pub fn otsu_threshold_counted(values: &[f32], counts: &[u64]) -> Result<f32> {
 }
 
 /// Pixels per value `0..=max` when every value is an integer in `0..=limit` (8-bit exports,
-/// counts; `limit` at most 2²³); `None` otherwise (non-integers, negatives, NaN). With
+/// counts; `limit` below 2²³); `None` otherwise (non-integers, negatives, NaN). With
 /// [`otsu_threshold_counted`] this gives Otsu's threshold of integer images at the cost of one
 /// counting pass.
 pub fn integer_histogram(values: &[f32], limit: u32) -> Option<Vec<u64>> {
-    let limit = limit.min(1 << 23) as f32;
+    let limit = limit.min((1 << 23) - 1) as f32;
     // for 0 ≤ v < 2²³, adding and subtracting 2²³ rounds v to an integer in f32; NaN fails
     // the comparisons. Branch-free, so the check vectorises.
     const ROUNDER: f32 = 8_388_608.0;
-    let (all_integer, max) = values.iter().fold((true, 0f32), |(ok, max), &v| {
-        (
-            ok & (v >= 0.0) & (v <= limit) & ((v + ROUNDER) - ROUNDER == v),
-            if v > max { v } else { max },
-        )
-    });
-    if !all_integer {
-        return None;
-    }
-    // four interleaved histograms, so runs of equal values (air) do not serialise
-    let bins = max as usize + 1;
-    let mut partial = vec![0u32; 4 * bins];
-    let chunks = values.chunks_exact(4);
+    // eight independent lanes, so the loop vectorises
+    const LANES: usize = 8;
+    let integer = |v: f32| (v >= 0.0) & (v <= limit) & ((v + ROUNDER) - ROUNDER == v);
+    let mut ok = [true; LANES];
+    let mut maxs = [0f32; LANES];
+    let chunks = values.chunks_exact(LANES);
     for &v in chunks.remainder() {
-        partial[v as usize] += 1;
+        ok[0] &= integer(v);
+        maxs[0] = if v > maxs[0] { v } else { maxs[0] };
     }
     for c in chunks {
-        for (k, &v) in c.iter().enumerate() {
-            partial[k * bins + v as usize] += 1;
+        for k in 0..LANES {
+            ok[k] &= integer(c[k]);
+            maxs[k] = if c[k] > maxs[k] { c[k] } else { maxs[k] };
+        }
+    }
+    if !ok.iter().all(|&o| o) {
+        return None;
+    }
+    let max = maxs.iter().fold(0f32, |a, &b| a.max(b));
+    // four interleaved histograms, so runs of equal values (air) do not serialise; the
+    // indices of a block are made first, branch-free (for an integer 0 ≤ v < 2²³ the low 23
+    // bits of v + 2²³ are v), so that loop vectorises and the counting loop is plain
+    let bins = max as usize + 1;
+    let mut partial = vec![0u32; 4 * bins];
+    let mut index = [0u32; 256];
+    for block in values.chunks(256) {
+        let index = &mut index[..block.len()];
+        for (i, &v) in index.iter_mut().zip(block) {
+            *i = (v + ROUNDER).to_bits() & 0x7F_FFFF;
+        }
+        for (k, &i) in index.iter().enumerate() {
+            partial[(k & 3) * bins + i as usize] += 1;
         }
     }
     Some(

@@ -120,24 +120,16 @@ impl Counted<'_> {
     }
 }
 
+/// Largest count whose view goes through a histogram (4 × 4096 counters stay in L1/L2 cache).
+const HISTOGRAM_MAX: u32 = 4096;
+
 /// Counts above this are normalised pixel by pixel rather than through a lookup table.
 const LUT_LIMIT: u32 = 1 << 16;
 
 /// Applies `gain` to every value in place: through a lookup table when all values are integer
 /// counts up to 65536, pixel by pixel otherwise. Same result either way.
 pub fn apply_gain_in_place(values: &mut [f32], gain: f64, cfg: &BrightnessConfig) {
-    let max = crate::fast::integer_max(values, LUT_LIMIT);
-    apply_gain_known_max(values, gain, cfg, max);
-}
-
-/// [`apply_gain_in_place`] when [`crate::fast::integer_max`] of `values` is already known.
-pub(crate) fn apply_gain_known_max(
-    values: &mut [f32],
-    gain: f64,
-    cfg: &BrightnessConfig,
-    integer_max: Option<u32>,
-) {
-    match integer_max {
+    match crate::fast::integer_max(values, LUT_LIMIT) {
         Some(max) => {
             let table = lut(max, gain, cfg);
             for x in values.iter_mut() {
@@ -147,6 +139,40 @@ pub(crate) fn apply_gain_known_max(
         None => values
             .iter_mut()
             .for_each(|x| *x = apply_gain(*x, gain, cfg)),
+    }
+}
+
+/// `q(clamp(g·x, 0, clip_max))` for many pixels: through a lookup table when the pixels are
+/// known to be integers up to some maximum (the same values as [`apply_gain`]).
+pub(crate) enum GainMap<'a> {
+    Table(Vec<f32>),
+    Pixels(f64, &'a BrightnessConfig),
+}
+
+impl<'a> GainMap<'a> {
+    /// The map for pixels whose [`crate::fast::integer_max`] (of them or a superset) is
+    /// `integer_max`.
+    pub(crate) fn new(gain: f64, cfg: &'a BrightnessConfig, integer_max: Option<u32>) -> Self {
+        match integer_max {
+            Some(max) => GainMap::Table(lut(max, gain, cfg)),
+            None => GainMap::Pixels(gain, cfg),
+        }
+    }
+
+    /// `dst[i] = apply_gain(src[i])`.
+    pub(crate) fn apply(&self, src: &[f32], dst: &mut [f32]) {
+        match self {
+            GainMap::Table(table) => {
+                for (d, &x) in dst.iter_mut().zip(src) {
+                    *d = table[x as usize];
+                }
+            }
+            GainMap::Pixels(gain, cfg) => {
+                for (d, &x) in dst.iter_mut().zip(src) {
+                    *d = apply_gain(x, *gain, cfg);
+                }
+            }
+        }
     }
 }
 
@@ -180,8 +206,8 @@ pub(crate) fn fit_gain_with_max(
     }
     let integer_max = crate::fast::integer_max(values, LUT_LIMIT);
     let counted = match integer_max {
-        // a histogram pays when it is shorter than the pixel list
-        Some(max) if cfg.quantise && (max as usize) < values.len() => {
+        // a histogram pays when it is much shorter than the pixel list and stays in cache
+        Some(max) if cfg.quantise && max < HISTOGRAM_MAX && (max as usize) * 8 < values.len() => {
             match bs_masks::otsu::integer_histogram(values, max) {
                 Some(counts) => Counted::Histogram {
                     counts,

@@ -1,13 +1,11 @@
 //! The whole Section 3.3 pipeline: one view ([`Preprocessor::prepare_view`]) and a scan of two
 //! views merged AP‖PA ([`Preprocessor::prepare_views`]).
 
-use ndarray::{s, Array2, ArrayView2};
+use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 
 use crate::body_range::{mean_and_max, profiles, range_from_profiles, threshold_from_stats};
-use crate::brightness::{
-    apply_gain, apply_gain_in_place, apply_gain_known_max, fit_gain, fit_gain_with_max,
-    BrightnessReport,
-};
+use crate::brightness::{apply_gain, fit_gain, fit_gain_with_max, BrightnessReport, GainMap};
+use crate::config::BrightnessConfig;
 use crate::config::{MeanRegion, PrepareConfig};
 use crate::cut::plan_view;
 use crate::error::{PrepareError, Result, ViewSide};
@@ -46,6 +44,39 @@ pub struct Preprocessor {
     pub(crate) config: PrepareConfig,
 }
 
+/// A view cut and centred, with its gain found, before normalisation.
+struct FittedView {
+    /// The cut view (`keep_rows` or `cut_rows` rows: the counted region).
+    cut: Array2<f32>,
+    geometry: ViewGeometry,
+    brightness: BrightnessReport,
+    /// [`crate::fast::integer_max`] of `cut`, when known.
+    integer_max: Option<Option<u32>>,
+}
+
+impl FittedView {
+    /// Writes the normalised first `dst.nrows()` rows of the cut into `dst` (`keep_rows × cut_cols`).
+    fn apply(&self, mut dst: ArrayViewMut2<f32>, cfg: &BrightnessConfig) {
+        let gain = self.brightness.gain;
+        let src = self.cut.slice(s![..dst.nrows(), ..]);
+        // the kept rows are the counted region or part of it: their values are integers up to
+        // the same maximum when those are, and the lookup table covers them
+        let max = match self.integer_max {
+            Some(max) => max,
+            None => src
+                .as_slice()
+                .and_then(|v| crate::fast::integer_max(v, u32::from(u16::MAX) + 1)),
+        };
+        let map = GainMap::new(gain, cfg, max);
+        for (mut d, s) in dst.outer_iter_mut().zip(src.outer_iter()) {
+            match (d.as_slice_mut(), s.as_slice()) {
+                (Some(d), Some(s)) => map.apply(s, d),
+                _ => d.zip_mut_with(&s, |d, &s| *d = apply_gain(s, gain, cfg)),
+            }
+        }
+    }
+}
+
 fn check_counts(view: ArrayView2<f32>, side: ViewSide) -> Result<()> {
     let (rows, cols) = view.dim();
     if rows == 0 || cols == 0 {
@@ -81,6 +112,20 @@ impl Preprocessor {
     /// Prepares one view of raw counts: body range, cut and centre, brightness, rows < `keep_rows`.
     pub fn prepare_view(&self, view: ArrayView2<f32>, side: ViewSide) -> Result<PreparedView> {
         let cfg = &self.config;
+        let fitted = self.fit_view(view, side)?;
+        let mut image = Array2::<f32>::zeros((cfg.keep_rows, cfg.cut_cols));
+        fitted.apply(image.view_mut(), &cfg.brightness);
+        Ok(PreparedView {
+            image,
+            geometry: fitted.geometry,
+            brightness: fitted.brightness,
+        })
+    }
+
+    /// Everything of [`Preprocessor::prepare_view`] but writing the normalised pixels: body
+    /// range, cut and centre, and the gain.
+    fn fit_view(&self, view: ArrayView2<f32>, side: ViewSide) -> Result<FittedView> {
+        let cfg = &self.config;
         check_counts(view, side)?;
         let (mean, max) = mean_and_max(view);
         let threshold = threshold_from_stats(cfg.body.threshold, mean, max);
@@ -101,7 +146,7 @@ impl Preprocessor {
             MeanRegion::CutView => cfg.cut_rows,
             MeanRegion::KeptRows | MeanRegion::BodyOfKeptRows => cfg.keep_rows,
         };
-        let mut cut = geometry.cut(view, region_rows)?;
+        let cut = geometry.cut(view, region_rows)?;
         // `integer_max` of the counted pixels, when they include every pixel of the image
         let (brightness, integer_max) = match cfg.brightness.region {
             MeanRegion::BodyOfKeptRows => {
@@ -117,22 +162,11 @@ impl Preprocessor {
                 (report, Some(max))
             }
         };
-        let mut image = if region_rows == cfg.keep_rows {
-            cut
-        } else {
-            cut.slice_mut(s![..cfg.keep_rows, ..]).to_owned()
-        };
-        match (image.as_slice_mut(), integer_max) {
-            // the image is the counted region or part of it: its values are integers up to
-            // the same maximum when those are, and the lookup table covers them
-            (Some(v), Some(max)) => apply_gain_known_max(v, brightness.gain, &cfg.brightness, max),
-            (Some(v), None) => apply_gain_in_place(v, brightness.gain, &cfg.brightness),
-            (None, _) => image.mapv_inplace(|x| apply_gain(x, brightness.gain, &cfg.brightness)),
-        }
-        Ok(PreparedView {
-            image,
+        Ok(FittedView {
+            cut,
             geometry,
             brightness,
+            integer_max,
         })
     }
 
@@ -146,27 +180,31 @@ impl Preprocessor {
         posterior: Option<ArrayView2<f32>>,
     ) -> Result<PreparedScan> {
         let cfg = &self.config;
-        let ant = self.prepare_view(anterior, ViewSide::Anterior)?;
-        let post = posterior
-            .map(|p| self.prepare_view(p, ViewSide::Posterior))
-            .transpose()?;
         let (rows, cols) = cfg.prepared_shape();
         let mut image = Array2::<f32>::zeros((rows, cols));
-        image.slice_mut(s![.., ..cfg.cut_cols]).assign(&ant.image);
-        if let Some(p) = &post {
-            image.slice_mut(s![.., cfg.cut_cols..]).assign(&p.image);
-        }
+        // each view is normalised straight into its half; its cut is freed before the next
+        let ant = self.fit_view(anterior, ViewSide::Anterior)?;
+        ant.apply(image.slice_mut(s![.., ..cfg.cut_cols]), &cfg.brightness);
+        let ant = (ant.geometry, ant.brightness);
+        let post = match posterior {
+            Some(p) => {
+                let post = self.fit_view(p, ViewSide::Posterior)?;
+                post.apply(image.slice_mut(s![.., cfg.cut_cols..]), &cfg.brightness);
+                Some((post.geometry, post.brightness))
+            }
+            None => None,
+        };
         Ok(PreparedScan {
             image,
             geometry: ScanGeometry {
-                anterior: ant.geometry,
-                posterior: post.as_ref().map(|p| p.geometry),
+                anterior: ant.0,
+                posterior: post.map(|p| p.0),
                 prepared_rows: rows,
                 prepared_cols: cols,
             },
             posterior_missing: post.is_none(),
-            anterior_brightness: ant.brightness,
-            posterior_brightness: post.map(|p| p.brightness),
+            anterior_brightness: ant.1,
+            posterior_brightness: post.map(|p| p.1),
         })
     }
 }
