@@ -259,83 +259,88 @@ fn main() -> Result<(), BoxError> {
     );
     println!("  network: {gflop:.1} GFLOP per scan (convolutions, all folds)");
 
-    // the network alone, in both layouts (each loaded once, warmed up on the first scan)
-    let mut best_layout = (f64::INFINITY, false);
-    let mut prepared = Vec::new();
-    for channels_last in [false, true] {
-        if s.layout.is_some_and(|l| l != channels_last) {
-            continue;
-        }
-        let t0 = Instant::now();
-        let predictor = Predictor::new(
+    // the network alone, in each layout: both loaded once and warmed up, then timed scan by
+    // scan in alternation, so that load from other processes hits both alike; min and median
+    let layouts: Vec<bool> = [false, true]
+        .into_iter()
+        .filter(|cl| s.layout.is_none_or(|l| l == *cl))
+        .collect();
+    let t0 = Instant::now();
+    let mut predictors = Vec::new();
+    for &cl in &layouts {
+        predictors.push(Predictor::new(
             &spec,
             PredictConfig {
                 device: s.device,
-                channels_last: Some(channels_last),
+                channels_last: Some(cl),
                 ..PredictConfig::default()
             },
-        )?;
-        let load = t0.elapsed().as_secs_f64();
-        if prepared.is_empty() {
-            let t = Instant::now();
-            for p in &inputs {
-                prepared.push(predictor.read_and_prepare(p)?);
-            }
-            println!(
-                "  model load {load:.3} s; read + preprocess {:.3} s/scan (one thread)",
-                t.elapsed().as_secs_f64() / inputs.len() as f64
-            );
-        }
+        )?);
+    }
+    let load = t0.elapsed().as_secs_f64() / layouts.len() as f64;
+    let t = Instant::now();
+    let mut prepared = Vec::new();
+    for p in &inputs {
+        prepared.push(predictors[0].read_and_prepare(p)?);
+    }
+    println!(
+        "  model load {load:.3} s; read + preprocess {:.3} s/scan (one thread)",
+        t.elapsed().as_secs_f64() / inputs.len() as f64
+    );
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); layouts.len()];
+    for predictor in &predictors {
         predictor.segment(&[&prepared[0]])?; // warm-up: allocations, oneDNN kernels
-        let t = Instant::now();
-        for p in &prepared {
+    }
+    for p in &prepared {
+        for (k, predictor) in predictors.iter().enumerate() {
+            let t = Instant::now();
             predictor.segment(&[p])?;
             if s.device.is_cuda() {
                 tch::Cuda::synchronize(0);
             }
-        }
-        let network = t.elapsed().as_secs_f64() / inputs.len() as f64;
-        if channels_last {
-            // the writer thread's work per scan, alone
-            let mut segs = Vec::new();
-            for p in &prepared {
-                segs.extend(predictor.segment(&[p])?);
-            }
-            let t = Instant::now();
-            for (k, (p, seg)) in prepared.iter().zip(&segs).enumerate() {
-                bs_predict::outputs::write_scan_outputs(
-                    &dir.join(format!("outputs_{k}")),
-                    p,
-                    seg,
-                    &predictor.spec().identity,
-                    predictor.config(),
-                    true,
-                )?;
-            }
-            println!(
-                "  write outputs (overlay, masks, report, SEG) {:8.3} s/scan (one thread)",
-                t.elapsed().as_secs_f64() / inputs.len() as f64
-            );
-        }
-        println!(
-            "  network (+ map back), {:<13} {network:8.3} s/scan  {:7.2} scans/s  {:6.1} GFLOP/s",
-            if channels_last {
-                "channels-last"
-            } else {
-                "NCHW"
-            },
-            1.0 / network,
-            gflop / network
-        );
-        if network < best_layout.0 {
-            best_layout = (network, channels_last);
+            times[k].push(t.elapsed().as_secs_f64());
         }
     }
-    let conv = conv_gflops(s.device, best_layout.1);
+    for (k, &cl) in layouts.iter().enumerate() {
+        let mut v = times[k].clone();
+        v.sort_by(f64::total_cmp);
+        let (min, median) = (v[0], v[v.len() / 2]);
+        println!(
+            "  network (+ map back), {:<13} min {min:7.3} s/scan  median {median:7.3} s/scan  {:6.1} GFLOP/s at the min",
+            if cl { "channels-last" } else { "NCHW" },
+            gflop / min
+        );
+    }
+    // the writer thread's work per scan, alone
+    let mut segs = Vec::new();
+    for p in &prepared {
+        segs.extend(predictors[0].segment(&[p])?);
+    }
+    let t = Instant::now();
+    for (k, (p, seg)) in prepared.iter().zip(&segs).enumerate() {
+        bs_predict::outputs::write_scan_outputs(
+            &dir.join(format!("outputs_{k}")),
+            p,
+            seg,
+            &predictors[0].spec().identity,
+            predictors[0].config(),
+            true,
+        )?;
+    }
     println!(
-        "  plain 3x3 conv 256->256 @160x128 ({}): {conv:.1} GFLOP/s -> network floor at that rate {:.3} s/scan",
-        if best_layout.1 { "channels-last" } else { "NCHW" },
-        gflop / conv
+        "  write outputs (overlay, masks, report, SEG) {:.3} s/scan (one thread)",
+        t.elapsed().as_secs_f64() / inputs.len() as f64
+    );
+    drop(predictors);
+    let conv = layouts
+        .iter()
+        .map(|&cl| (conv_gflops(s.device, cl), cl))
+        .fold((0.0, false), |a, b| if b.0 > a.0 { b } else { a });
+    println!(
+        "  plain 3x3 conv 256->256 @160x128, best layout ({}): {:.1} GFLOP/s -> network floor at that rate {:.3} s/scan",
+        if conv.1 { "channels-last" } else { "NCHW" },
+        conv.0,
+        gflop / conv.0
     );
 
     // end to end: `bonescan predict`'s pipeline (decode ∥ network ∥ write), default layout
