@@ -359,10 +359,20 @@ fn main() -> Result<(), BoxError> {
     )?;
     predictor.segment(&[&prepared[0]])?;
     let scans: Vec<batch::ScanInput> = inputs.iter().map(batch::ScanInput::single).collect();
-    let summary = batch::predict_all(&predictor, &scans, &dir.join("out"), &|_, _| {})?;
+    // when each scan's outputs are written: the gaps are the steady-state time per scan
+    let done = std::sync::Mutex::new(vec![Instant::now()]);
+    let summary = batch::predict_all(&predictor, &scans, &dir.join("out"), &|_, _| {
+        done.lock().expect("not poisoned").push(Instant::now());
+    })?;
+    let done = done.into_inner().expect("not poisoned");
+    let min_gap = done
+        .windows(2)
+        .skip(1) // the first scan also waits for its decoding
+        .map(|w| (w[1] - w[0]).as_secs_f64())
+        .fold(f64::INFINITY, f64::min);
     let end_to_end = summary.seconds / inputs.len() as f64;
     println!(
-        "  end to end, all outputs ({}) {end_to_end:8.3} s/scan  {:7.2} scans/s  ({} failed)",
+        "  end to end, all outputs ({}) {end_to_end:8.3} s/scan  {:7.2} scans/s  (min gap between scans {min_gap:.3} s; {} failed)",
         if predictor.ensemble().channels_last() {
             "channels-last"
         } else {
