@@ -47,6 +47,14 @@ pub struct DoubleUNetConfig {
     /// initialisation. Requires width multiplier 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vgg19_weights: Option<PathBuf>,
+    /// Prior probability π of metastasis (M) that both heads start from, RetinaNet-style
+    /// (Lin et al. 2017, §4.1): the head biases are initialised so that every pixel starts at
+    /// P(M) = π instead of ½ (binary: `b = ln(π / (1 − π))`; three classes: BG and NM biases 0,
+    /// M bias `ln(2π / (1 − π))`). `None` (default, the Keras code) keeps zero biases. Only the
+    /// initialisation changes; with metastasis under 1 % of pixels a start near ½ spends the
+    /// first epochs unlearning false positives, which short schedules cannot afford.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_prior: Option<f64>,
 }
 
 impl DoubleUNetConfig {
@@ -62,6 +70,7 @@ impl DoubleUNetConfig {
             batch_norm_eps: 1e-3,
             batch_norm_momentum: 0.01,
             vgg19_weights: None,
+            head_prior: None,
         }
     }
 
@@ -75,6 +84,18 @@ impl DoubleUNetConfig {
     pub fn with_input_size(mut self, height: i64, width: i64) -> Self {
         self.input_height = height;
         self.input_width = width;
+        self
+    }
+
+    /// Sets the batch-norm momentum (PyTorch convention, see [`Self::batch_norm_momentum`]).
+    pub fn with_batch_norm_momentum(mut self, momentum: f64) -> Self {
+        self.batch_norm_momentum = momentum;
+        self
+    }
+
+    /// Sets the prior probability of metastasis the heads start from (see [`Self::head_prior`]).
+    pub fn with_head_prior(mut self, prior: f64) -> Self {
+        self.head_prior = Some(prior);
         self
     }
 
@@ -132,6 +153,14 @@ impl DoubleUNetConfig {
                 format!("must lie in (0, 1], got {m}"),
             ));
         }
+        if let Some(prior) = self.head_prior {
+            if !(prior.is_finite() && prior > 0.0 && prior < 1.0) {
+                return Err(ModelError::config(
+                    "head_prior",
+                    format!("must lie in (0, 1), got {prior}"),
+                ));
+            }
+        }
         if self.vgg19_weights.is_some() && self.channels(64) != 64 {
             return Err(ModelError::config(
                 "vgg19_weights",
@@ -165,6 +194,19 @@ impl DoubleUNetConfig {
             model.encoder1().load_torchvision_weights(weights)?;
         }
         Ok(model)
+    }
+
+    /// Initial bias of each head channel (BG, NM, M order; one channel for binary heads):
+    /// zeros, or the values that make every pixel start at P(M) = [`Self::head_prior`].
+    pub fn head_bias(&self) -> Vec<f64> {
+        let classes = self.variant.num_classes() as usize;
+        let mut bias = vec![0.0; classes];
+        if let Some(p) = self.head_prior {
+            // Binary: σ(b) = π. Softmax over (0, 0, b): e^b / (2 + e^b) = π.
+            let others = (classes.max(2) - 1) as f64;
+            bias[classes - 1] = (others * p / (1.0 - p)).ln();
+        }
+        bias
     }
 
     /// Batch-norm settings of every BN layer (γ initialised to 1, β to 0 as in Keras).

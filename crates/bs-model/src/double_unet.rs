@@ -5,7 +5,7 @@ use tch::{Kind, Tensor};
 
 use crate::config::DoubleUNetConfig;
 use crate::error::{ModelError, Result};
-use crate::init::conv2d_same;
+use crate::init::{conv2d_same, set_bias};
 use crate::layers::{upsample_bilinear_x2, Aspp, ConvBlock};
 use crate::vgg19::Vgg19Encoder;
 
@@ -85,7 +85,9 @@ impl DoubleUNet {
             ));
             c_in = c(f);
         }
+        let head_bias = config.head_bias();
         let head1 = conv2d_same(&(root / "head1"), c_in, classes, 1, 1, true);
+        set_bias(&head1, &head_bias);
 
         let mut encoder2 = Vec::with_capacity(4);
         let mut c_in = 3;
@@ -114,6 +116,7 @@ impl DoubleUNet {
             c_in = c(f);
         }
         let head2 = conv2d_same(&(root / "head2"), c_in, classes, 1, 1, true);
+        set_bias(&head2, &head_bias);
 
         DoubleUNet {
             config,

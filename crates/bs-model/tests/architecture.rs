@@ -171,6 +171,57 @@ fn bad_inputs_are_typed_errors() {
 }
 
 #[test]
+fn head_prior_starts_every_pixel_at_that_metastasis_probability() {
+    for (variant, prior) in [(Variant::Binary, 0.01), (Variant::ThreeClass, 0.02)] {
+        let config = DoubleUNetConfig::new(variant)
+            .with_width_multiplier(0.125)
+            .with_input_size(32, 32);
+        let build = |config: DoubleUNetConfig| {
+            tch::set_num_threads(1);
+            tch::manual_seed(5);
+            let vs = VarStore::new(Device::Cpu);
+            let model = config.init(&vs.root()).unwrap();
+            (vs, model)
+        };
+        let (plain_vs, _) = build(config.clone());
+        let (vs, model) = build(config.with_head_prior(prior));
+        // Only the head biases differ from the plain initialisation of the same seed.
+        let plain = plain_vs.variables();
+        for (name, t) in vs.variables() {
+            let same = t.equal(&plain[&name]);
+            assert_eq!(
+                same,
+                !name.ends_with("head1.bias") && !name.ends_with("head2.bias"),
+                "{name}"
+            );
+        }
+        // The heads' weights are random, so P(M) is π only up to the spread of w·x; with the
+        // input at zero every pixel sees exactly the bias.
+        let x = Tensor::zeros([1, 3, 32, 32], (Kind::Float, Device::Cpu));
+        let out = tch::no_grad(|| model.forward_t(&x, false));
+        let m = out.out2.size()[1] - 1;
+        let p_m = out.out2.narrow(1, m, 1);
+        let (lo, hi) = (
+            f64::try_from(p_m.min()).unwrap(),
+            f64::try_from(p_m.max()).unwrap(),
+        );
+        let head_bias = vs.variables()["head2.bias"].shallow_clone();
+        let with_bias_only = match variant {
+            Variant::Binary => head_bias.sigmoid(),
+            _ => head_bias.softmax(0, Kind::Float),
+        };
+        let from_bias = f64::try_from(with_bias_only.get(m)).unwrap();
+        assert!(
+            (from_bias - prior).abs() < 1e-6,
+            "{variant:?}: {from_bias} vs {prior}"
+        );
+        // Not all of the network's features vanish on a zero input (biases, BN shifts), so P(M)
+        // spreads around π; it stays far below the ½ of a zero bias.
+        assert!(lo > 0.0 && hi < 0.25, "{variant:?}: P(M) in {lo}..{hi}");
+    }
+}
+
+#[test]
 fn invalid_configurations_name_the_field() {
     let base = DoubleUNetConfig::new(Variant::Binary);
     let bad = [
@@ -187,6 +238,13 @@ fn invalid_configurations_name_the_field() {
                 .with_width_multiplier(0.5)
                 .with_vgg19_weights("vgg.safetensors"),
             "vgg19_weights",
+        ),
+        (base.clone().with_head_prior(0.0), "head_prior"),
+        (base.clone().with_head_prior(1.0), "head_prior"),
+        (base.clone().with_head_prior(f64::NAN), "head_prior"),
+        (
+            base.clone().with_batch_norm_momentum(0.0),
+            "batch_norm_momentum",
         ),
     ];
     for (config, field) in bad {
