@@ -97,3 +97,36 @@ fn profiles_give_network_compatible_sizes() {
         assert_eq!(ProfileName::parse(name.as_str()), Some(name));
     }
 }
+
+#[test]
+fn loss_class_reduction_parses_and_paper_profile_keeps_the_published_network() {
+    let c = parse(&format!(
+        "{TABLE4}\n[training]\nloss_class_reduction = \"mean\"\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        c.training.loss_class_reduction,
+        Some(bs_losses::ClassReduction::Mean)
+    );
+    assert_eq!(parse(TABLE4).unwrap().training.loss_class_reduction, None);
+    let err = parse(&format!(
+        "{TABLE4}\n[training]\nloss_class_reduction = \"max\"\n"
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("max"), "{err}");
+
+    let paper = ProfileName::Paper.profile();
+    let keras = bs_model::DoubleUNetConfig::new(bs_model::Variant::Binary);
+    assert_eq!(paper.batch_norm_momentum, keras.batch_norm_momentum);
+    assert_eq!(paper.head_prior, None);
+    assert_eq!(
+        paper.loss_class_reduction,
+        bs_losses::ClassReduction::Pooled
+    );
+    for reduced in [ProfileName::Quick, ProfileName::Tiny] {
+        let p = reduced.profile();
+        assert_eq!(p.loss_class_reduction, bs_losses::ClassReduction::Mean);
+        assert!(p.batch_norm_momentum > keras.batch_norm_momentum);
+        assert!(p.head_prior.is_some());
+    }
+}

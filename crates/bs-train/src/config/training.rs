@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use bs_losses::ClassReduction;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
@@ -61,6 +62,11 @@ pub struct TrainingConfig {
     pub intensity_augmentation: f64,
     /// Weight of head 1's loss (head 2 is weighted 1); the Keras Double U-Net trains both.
     pub head1_weight: f64,
+    /// How the three-class losses combine NM and M: `pooled` (one ratio over both channels, the
+    /// Keras loss on `y[..., 1:]`) or `mean` (one ratio per class, averaged). `None`: the
+    /// profile's choice (`paper` pooled; the reduced profiles mean, without which M, under 1 %
+    /// of the pixels, is not learned in their few epochs). No effect on binary experiments.
+    pub loss_class_reduction: Option<ClassReduction>,
 }
 
 impl Default for TrainingConfig {
@@ -78,6 +84,7 @@ impl Default for TrainingConfig {
             lr_plateau: None,
             intensity_augmentation: 0.0,
             head1_weight: 1.0,
+            loss_class_reduction: None,
         }
     }
 }

@@ -28,7 +28,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
-use bs_losses::{DiceLossConfig, DoubleHeadLossConfig, FocalTverskyLossConfig, LossConfig};
+use bs_losses::{
+    ClassReduction, DiceLossConfig, DoubleHeadLossConfig, FocalTverskyLossConfig, LossConfig,
+};
 use bs_model::{DoubleUNet, DoubleUNetConfig, Variant};
 
 use crate::config::{LossKind, TrainingConfig};
@@ -80,17 +82,25 @@ pub struct FoldOutcome {
     pub finished: bool,
 }
 
-/// The loss of an arm for a network variant (BG excluded for three classes, as in the paper).
-pub fn loss_config(loss: LossKind, variant: Variant, head1_weight: f64) -> DoubleHeadLossConfig {
+/// The loss of an arm for a network variant (BG excluded for three classes, as in the paper;
+/// `class_reduction` combines NM and M, see [`TrainingConfig::loss_class_reduction`]).
+pub fn loss_config(
+    loss: LossKind,
+    variant: Variant,
+    head1_weight: f64,
+    class_reduction: ClassReduction,
+) -> DoubleHeadLossConfig {
     let inner = match (loss, variant) {
         (LossKind::Dice, Variant::Binary) => LossConfig::Dice(DiceLossConfig::binary()),
-        (LossKind::Dice, _) => LossConfig::Dice(DiceLossConfig::three_class()),
+        (LossKind::Dice, _) => {
+            LossConfig::Dice(DiceLossConfig::three_class().with_class_reduction(class_reduction))
+        }
         (LossKind::FocalTversky, Variant::Binary) => {
             LossConfig::FocalTversky(FocalTverskyLossConfig::binary())
         }
-        (LossKind::FocalTversky, _) => {
-            LossConfig::FocalTversky(FocalTverskyLossConfig::three_class())
-        }
+        (LossKind::FocalTversky, _) => LossConfig::FocalTversky(
+            FocalTverskyLossConfig::three_class().with_class_reduction(class_reduction),
+        ),
     };
     DoubleHeadLossConfig::new(inner).with_weights(head1_weight, 1.0)
 }
@@ -263,7 +273,13 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
             });
         }
     }
-    let loss = loss_config(spec.loss, spec.model.variant, t.head1_weight).init()?;
+    let loss = loss_config(
+        spec.loss,
+        spec.model.variant,
+        t.head1_weight,
+        t.loss_class_reduction.unwrap_or_default(),
+    )
+    .init()?;
     let mut scaler = if cuda {
         Some(bs_model::LossScalerConfig::default().init()?)
     } else {
