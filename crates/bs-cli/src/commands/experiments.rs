@@ -1,6 +1,7 @@
 //! `bonescan experiments`: the main job — every experiment of the paper, then one report
 //! comparing them with the paper's numbers.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -46,16 +47,18 @@ pub struct Args {
 }
 
 /// Runs every (experiment, fold) as a `bonescan cv` child process, `jobs` at a time.
+/// Returns the seconds its fold processes ran, summed per experiment name.
 fn run_parallel(
     args: &Args,
     tasks: &[(PathBuf, String, usize)],
     profile: &[String],
     jobs: usize,
-) -> CliResult {
+) -> Result<HashMap<String, f64>, Box<dyn std::error::Error + Send + Sync>> {
+    let mut seconds: HashMap<String, f64> = HashMap::new();
     let exe = std::env::current_exe()?;
     let mut pending: std::collections::VecDeque<(usize, &(PathBuf, String, usize))> =
         tasks.iter().enumerate().collect();
-    let mut running: Vec<(std::process::Child, String)> = Vec::new();
+    let mut running: Vec<(std::process::Child, String, &str, Instant)> = Vec::new();
     let mut failure: Option<String> = None;
     while failure.is_none() && (!pending.is_empty() || !running.is_empty()) {
         while running.len() < jobs && failure.is_none() {
@@ -85,29 +88,37 @@ fn run_parallel(
                 cmd.arg("--cpu");
             }
             eprintln!("[experiments] start {name} fold {fold}");
-            running.push((cmd.spawn()?, format!("{name} fold {fold}")));
+            running.push((
+                cmd.spawn()?,
+                format!("{name} fold {fold}"),
+                name.as_str(),
+                Instant::now(),
+            ));
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
         let mut still = Vec::new();
-        for (mut child, label) in running.drain(..) {
+        for (mut child, label, name, t0) in running.drain(..) {
             match child.try_wait()? {
-                Some(status) if status.success() => eprintln!("[experiments] done {label}"),
+                Some(status) if status.success() => {
+                    eprintln!("[experiments] done {label}");
+                    *seconds.entry(name.to_string()).or_default() += t0.elapsed().as_secs_f64();
+                }
                 Some(status) => {
                     failure.get_or_insert(format!("{label} failed ({status}); rerun to resume"));
                 }
-                None => still.push((child, label)),
+                None => still.push((child, label, name, t0)),
             }
         }
         running = still;
     }
     if let Some(f) = failure {
-        for (mut child, _) in running {
+        for (mut child, ..) in running {
             let _ = child.kill();
             let _ = child.wait();
         }
         return Err(f.into());
     }
-    Ok(())
+    Ok(seconds)
 }
 
 /// Runs `bonescan experiments`.
@@ -139,6 +150,7 @@ pub fn run(args: &Args) -> CliResult {
     let started = Instant::now();
     let mut run_dirs = Vec::new();
     let mut times = Vec::new();
+    let mut fold_seconds = HashMap::new();
     let jobs = args
         .jobs
         .unwrap_or(if args.cpu || !tch::Cuda::is_available() {
@@ -169,7 +181,7 @@ pub fn run(args: &Args) -> CliResult {
                 profiles.push(profile.as_str().to_string());
             }
         }
-        run_parallel(args, &tasks, &profiles, jobs)?;
+        fold_seconds = run_parallel(args, &tasks, &profiles, jobs)?;
     }
     for config in &configs {
         let profile = super::cv::profile(args.profile.as_deref(), config)?;
@@ -193,14 +205,16 @@ pub fn run(args: &Args) -> CliResult {
         if bs_train::experiment::is_complete(config, &out) {
             bs_train::results::aggregate(&out)?;
         }
-        let secs = t0.elapsed().as_secs_f64();
+        // With parallel fold processes the time of an experiment is that of its processes
+        // (they overlap with other experiments' folds), plus this pass.
+        let secs = t0.elapsed().as_secs_f64() + fold_seconds.get(&config.name).unwrap_or(&0.0);
         eprintln!("[experiments] {} done in {secs:.0} s", config.name);
         times.push((config.name.clone(), secs));
         run_dirs.push(out);
     }
     let total = started.elapsed().as_secs_f64();
     let mut preface = format!(
-        "Data: `{}` ({} patients: {}). Device: {}. Wall time of the experiments: {:.1} min ({}).\n",
+        "Data: `{}` ({} patients: {}). Device: {}. Wall time of the experiments: {:.1} min ({}{}).\n",
         args.data.display(),
         cohort.images().len(),
         cohort
@@ -219,7 +233,15 @@ pub fn run(args: &Args) -> CliResult {
             .iter()
             .map(|(n, s)| format!("{n} {s:.0} s"))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
+        if jobs > 1 {
+            format!(
+                "; per experiment: seconds of its fold processes, {jobs} run at a time; folds \
+                 finished by an earlier run count 0"
+            )
+        } else {
+            String::new()
+        }
     );
     preface.push_str(
         "Each experiment's `report.md` says its profile, input size, epochs and device.\n",
