@@ -137,8 +137,8 @@ pub struct Profile {
     pub epochs: usize,
     /// Default pre-training epochs (transfer learning).
     pub pretrain_epochs: usize,
-    /// Multiplies the experiment's learning rate. 1 for `paper`; 10 for the reduced profiles,
-    /// whose few epochs at the paper's 1e-4 leave the network where it started.
+    /// Multiplies the experiment's learning rate. 1 for `paper`; 30 for `quick` and 10 for
+    /// `tiny`, whose few epochs at the paper's 1e-4 leave the network where it started.
     pub learning_rate_scale: f64,
     /// Batch-norm momentum (PyTorch convention). `paper`: Keras' 0.01 (its `momentum=0.99`);
     /// the reduced profiles 0.1, because a few hundred steps at 0.01 leave the running

@@ -215,6 +215,13 @@ fn report_markdown(
         "* **Training:** groups {:?}, NM source {:?}, Adam lr {}, batch {}, {} folds (8:1:1), seed {}, model selection on validation F1\n",
         e.groups, e.nm_source, e.training.learning_rate * r.run.profile.learning_rate_scale, e.training.batch_size, e.training.folds, e.training.seed
     ));
+    let p = &r.run.profile;
+    s.push_str(&format!(
+        "* **Network and loss:** batch-norm momentum {}, sigmoid head prior {}, three-class NM/M loss {:?}\n",
+        p.batch_norm_momentum,
+        p.head_prior.map_or("none".to_string(), |q| format!("P(M) = {q}")),
+        e.training.loss_class_reduction.unwrap_or(p.loss_class_reduction)
+    ));
     s.push_str("* Metrics are pixel metrics of the M class on the prepared 640×512 test images, pooled per fold; Mean-row F1 = F1 of mean P and mean S (as in the paper).\n\n");
     s.push_str("## Results\n\n");
     s.push_str(table);
