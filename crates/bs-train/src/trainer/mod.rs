@@ -105,12 +105,20 @@ pub fn loss_config(
     DoubleHeadLossConfig::new(inner).with_weights(head1_weight, 1.0)
 }
 
-/// Builds the network on `device`, seeded by `seed` (weights identical for identical seeds).
+/// Serialises seeding and initialisation: libtorch has one global generator, so two threads
+/// building networks at once (folds trained in parallel threads, or tests) would interleave
+/// their draws and break "same seed, same weights".
+static INIT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Builds the network on `device`, seeded by `seed` (weights identical for identical seeds,
+/// also when other threads build networks at the same time).
 pub fn build_model(
     config: &DoubleUNetConfig,
     device: Device,
     seed: i64,
 ) -> Result<(VarStore, DoubleUNet)> {
+    // A panic while holding the lock leaves nothing half-done that matters here.
+    let _guard = INIT_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     tch::manual_seed(seed);
     let vs = VarStore::new(device);
     let model = config.init(&vs.root())?;
