@@ -58,12 +58,9 @@ pub(crate) fn conv2d_same(
     nn::conv2d(path, c_in, c_out, kernel, config)
 }
 
-/// Overwrites a convolution's bias with `values` (one per output channel); no-op for zeros, so
-/// the seeded initialisation of a network without a head prior is unchanged.
+/// Overwrites a convolution's bias with `values` (one per output channel). Draws nothing from
+/// the generator, so the other weights of a seeded network do not depend on it.
 pub(crate) fn set_bias(conv: &nn::Conv2D, values: &[f64]) {
-    if values.iter().all(|&v| v == 0.0) {
-        return;
-    }
     if let Some(bias) = &conv.bs {
         tch::no_grad(|| {
             let mut target = bias.shallow_clone();

@@ -7,7 +7,7 @@ use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
 use bs_model::{DoubleUNetConfig, ModelError, Variant};
-use common::tiny;
+use common::{seeded, tiny};
 
 /// Shapes of torchvision's `vgg19().features` convolutions (index, c_out, c_in).
 const TORCHVISION_VGG19: [(usize, i64, i64); 16] = [
@@ -176,15 +176,8 @@ fn head_prior_starts_every_pixel_at_that_metastasis_probability() {
         let config = DoubleUNetConfig::new(variant)
             .with_width_multiplier(0.125)
             .with_input_size(32, 32);
-        let build = |config: DoubleUNetConfig| {
-            tch::set_num_threads(1);
-            tch::manual_seed(5);
-            let vs = VarStore::new(Device::Cpu);
-            let model = config.init(&vs.root()).unwrap();
-            (vs, model)
-        };
-        let (plain_vs, _) = build(config.clone());
-        let (vs, model) = build(config.with_head_prior(prior));
+        let (plain_vs, _) = seeded(&config, 5);
+        let (vs, model) = seeded(&config.with_head_prior(prior), 5);
         // Only the head biases differ from the plain initialisation of the same seed.
         let plain = plain_vs.variables();
         for (name, t) in vs.variables() {
@@ -195,8 +188,8 @@ fn head_prior_starts_every_pixel_at_that_metastasis_probability() {
                 "{name}"
             );
         }
-        // The heads' weights are random, so P(M) is π only up to the spread of w·x; with the
-        // input at zero every pixel sees exactly the bias.
+        // The bias alone gives P(M) = π exactly; the random head weights spread each pixel's
+        // P(M) around it.
         let x = Tensor::zeros([1, 3, 32, 32], (Kind::Float, Device::Cpu));
         let out = tch::no_grad(|| model.forward_t(&x, false));
         let m = out.out2.size()[1] - 1;

@@ -10,15 +10,20 @@ use bs_model::{DoubleUNet, DoubleUNetConfig, Variant};
 
 /// A tiny network on the CPU with a fixed seed.
 pub fn tiny(variant: Variant, width: f64, side: i64, seed: i64) -> (VarStore, DoubleUNet) {
+    let config = DoubleUNetConfig::new(variant)
+        .with_width_multiplier(width)
+        .with_input_size(side, side);
+    seeded(&config, seed)
+}
+
+/// The network of `config` on the CPU with a fixed seed.
+pub fn seeded(config: &DoubleUNetConfig, seed: i64) -> (VarStore, DoubleUNet) {
     // One intra-op thread: with two shared cores, libtorch's thread pool spins and slows the
     // tests tenfold.
     tch::set_num_threads(1);
     tch::manual_seed(seed);
     let vs = VarStore::new(Device::Cpu);
-    let config = DoubleUNetConfig::new(variant)
-        .with_width_multiplier(width)
-        .with_input_size(side, side);
-    let model = config.init(&vs.root()).expect("valid tiny config");
+    let model = config.init(&vs.root()).expect("valid test config");
     (vs, model)
 }
 

@@ -30,6 +30,7 @@
 //! the metastasis mask (a lesion smaller than a pooled pixel is not lost).
 
 use bs_losses::ClassReduction;
+use bs_model::{DoubleUNetConfig, Variant};
 use serde::{Deserialize, Serialize};
 
 /// Name of a profile (`auto` picks `paper` on CUDA, `quick` otherwise).
@@ -162,6 +163,26 @@ fn keras_batch_norm_momentum() -> f64 {
 }
 
 impl Profile {
+    /// The network this profile trains for `variant` at an input of `height × width`: its
+    /// width and batch-norm momentum, and its head prior for sigmoid heads only (the baseline,
+    /// stage 1 of negative mining) — under SoftMax the prior, measured, only delayed M.
+    pub fn network(&self, variant: Variant, height: usize, width: usize) -> DoubleUNetConfig {
+        let mut network = DoubleUNetConfig::new(variant)
+            .with_width_multiplier(self.width_multiplier)
+            .with_input_size(height as i64, width as i64)
+            .with_batch_norm_momentum(self.batch_norm_momentum);
+        if variant == Variant::Binary {
+            network.head_prior = self.head_prior;
+        }
+        network
+    }
+
+    /// The NM/M combination of the three-class losses: the experiment's `requested` one
+    /// ([`crate::TrainingConfig::loss_class_reduction`]), else this profile's.
+    pub fn class_reduction(&self, requested: Option<ClassReduction>) -> ClassReduction {
+        requested.unwrap_or(self.loss_class_reduction)
+    }
+
     /// Training size for a prepared image of `rows × cols`.
     pub fn input_size(&self, rows: usize, cols: usize) -> (usize, usize) {
         (rows / self.pool_rows, cols / self.pool_cols)

@@ -256,22 +256,10 @@ pub fn run_experiment(
         config.training.seed,
     )?;
     let (h, w) = info.input_size;
-    let mut model_cfg = DoubleUNetConfig::new(config.variant())
-        .with_width_multiplier(profile.width_multiplier)
-        .with_input_size(h as i64, w as i64)
-        .with_batch_norm_momentum(profile.batch_norm_momentum);
-    // The prior helps sigmoid heads (the baseline, stage 1 of negative mining) past their start
-    // at P(M) = ½; under SoftMax, measured, it only delays M.
-    if config.variant() == bs_model::Variant::Binary {
-        model_cfg.head_prior = profile.head_prior;
-    }
+    let model_cfg = profile.network(config.variant(), h, w);
     let mut training = config.training.clone();
     training.learning_rate *= profile.learning_rate_scale;
-    training.loss_class_reduction = Some(
-        training
-            .loss_class_reduction
-            .unwrap_or(profile.loss_class_reduction),
-    );
+    training.loss_class_reduction = Some(profile.class_reduction(training.loss_class_reduction));
     let folds: Vec<usize> = opts
         .folds
         .clone()
@@ -312,11 +300,7 @@ pub fn run_experiment(
                         format!("stage1 fold {}", fold + 1),
                         (fold as u64 + 1) * 100 + 90,
                         opts.out.join("stage1").join(format!("fold_{}", fold + 1)),
-                        DoubleUNetConfig {
-                            variant: bs_model::Variant::Binary,
-                            head_prior: profile.head_prior,
-                            ..model_cfg.clone()
-                        },
+                        profile.network(bs_model::Variant::Binary, h, w),
                         LossKind::Dice,
                         epochs,
                     );

@@ -220,7 +220,7 @@ fn report_markdown(
         "* **Network and loss:** batch-norm momentum {}, sigmoid head prior {}, three-class NM/M loss {:?}\n",
         p.batch_norm_momentum,
         p.head_prior.map_or("none".to_string(), |q| format!("P(M) = {q}")),
-        e.training.loss_class_reduction.unwrap_or(p.loss_class_reduction)
+        p.class_reduction(e.training.loss_class_reduction)
     ));
     s.push_str("* Metrics are pixel metrics of the M class on the prepared 640×512 test images, pooled per fold; Mean-row F1 = F1 of mean P and mean S (as in the paper).\n\n");
     s.push_str("## Results\n\n");
