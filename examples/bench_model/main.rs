@@ -193,7 +193,18 @@ fn time_rust(s: &Settings, run: Run) -> Result<f64, BoxError> {
 
 /// Images per second of the PyTorch reference for every configuration (one Python process).
 fn time_pytorch(s: &Settings, runs: &[Run], dir: &Path) -> Result<Vec<Option<f64>>, BoxError> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // A binary copied to another machine (the GPU host has PyTorch but no build tree) runs from
+    // a checkout there: fall back to the current directory and to the system's python3.
+    let built_in = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = if built_in.exists() {
+        built_in
+    } else {
+        std::env::current_dir()?
+    };
+    let python = std::env::var_os("BONESCAN_PYTHON")
+        .map(PathBuf::from)
+        .or_else(|| Some(root.join(".venv/bin/python")).filter(|p| p.exists()))
+        .unwrap_or_else(|| PathBuf::from("python3"));
     let spec = serde_json::json!({
         "device": if s.device.is_cuda() { "cuda" } else { "cpu" },
         "height": s.height,
@@ -206,7 +217,7 @@ fn time_pytorch(s: &Settings, runs: &[Run], dir: &Path) -> Result<Vec<Option<f64
     });
     let spec_path = dir.join("bench_spec.json");
     std::fs::write(&spec_path, spec.to_string())?;
-    let out = Command::new(root.join(".venv/bin/python"))
+    let out = Command::new(&python)
         .arg(root.join("python/reference/double_unet.py"))
         .arg("bench")
         .arg(&spec_path)
