@@ -14,7 +14,8 @@
 //! (channel multiplier, default 1), `--pool P` (prepared pixels per network pixel in each
 //! direction, default 1 = 640×512 input), `--device cpu|cuda`, `--threads T` (libtorch CPU
 //! threads), `--layout nchw|nhwc|both` (network layouts timed, default both; the end-to-end
-//! run uses the given one, or `bonescan predict`'s default for `both`).
+//! run uses the given one, or `bonescan predict`'s default for `both`), `--precision fp16|fp32`
+//! (default `bonescan predict`'s: fp16 autocast on CUDA, fp32 on the CPU).
 //!
 //! It prints the network's convolution FLOPs (counted from the architecture), the network time
 //! per scan in each layout with the GFLOP/s it reaches, a plain 3×3 convolution's GFLOP/s in
@@ -43,6 +44,8 @@ struct Settings {
     threads: Option<i32>,
     /// `Some(true)`: channels-last only, `Some(false)`: NCHW only, `None`: both.
     layout: Option<bool>,
+    /// `--precision fp32` on CUDA (default: `bonescan predict`'s, fp16 autocast there).
+    mixed_precision: Option<bool>,
 }
 
 fn settings() -> Result<Settings, BoxError> {
@@ -54,6 +57,7 @@ fn settings() -> Result<Settings, BoxError> {
         device: Device::Cpu,
         threads: None,
         layout: None,
+        mixed_precision: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -74,6 +78,13 @@ fn settings() -> Result<Settings, BoxError> {
                     "nhwc" | "channels-last" => Some(true),
                     "both" => None,
                     other => return Err(format!("--layout nchw|nhwc|both, got {other}").into()),
+                }
+            }
+            "--precision" => {
+                s.mixed_precision = match value.as_str() {
+                    "fp16" => Some(true),
+                    "fp32" => Some(false),
+                    other => return Err(format!("--precision fp16|fp32, got {other}").into()),
                 }
             }
             other => return Err(format!("unknown flag {other}").into()),
@@ -274,11 +285,20 @@ fn main() -> Result<(), BoxError> {
             PredictConfig {
                 device: s.device,
                 channels_last: Some(cl),
+                mixed_precision: s.mixed_precision,
                 ..PredictConfig::default()
             },
         )?);
     }
     let load = t0.elapsed().as_secs_f64() / layouts.len() as f64;
+    println!(
+        "  precision: {}",
+        if predictors[0].ensemble().mixed_precision() {
+            "fp16 autocast"
+        } else {
+            "fp32"
+        }
+    );
     let t = Instant::now();
     let mut prepared = Vec::new();
     for p in &inputs {

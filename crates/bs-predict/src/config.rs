@@ -23,11 +23,14 @@ pub struct PredictConfig {
     pub device: Device,
     /// Scans decoded and preprocessed ahead of the network (bounded queue).
     pub prefetch: usize,
-    /// Run the networks with channels-last (NHWC) weights and inputs. `None` (default): on
-    /// the CPU only, where oneDNN's NHWC convolutions were measured faster on the full-size
-    /// network (`examples/bench_predict` prints both); the results agree within float
-    /// rounding (tested to 1e-4).
+    /// Run the networks with channels-last (NHWC) weights and inputs. `None` (default): yes.
+    /// NHWC was measured faster on the full-size network with oneDNN on the CPU and with cuDNN
+    /// on an H200 (`examples/bench_predict`, `examples/bench_model` print both); the results
+    /// agree within float rounding (tested to 1e-4).
     pub channels_last: Option<bool>,
+    /// Run the networks under fp16 autocast (CUDA only). `None` (default): on CUDA, which is
+    /// how `bonescan cv` validated and selected the model; `Some(false)` for fp32.
+    pub mixed_precision: Option<bool>,
 }
 
 impl Default for PredictConfig {
@@ -40,6 +43,7 @@ impl Default for PredictConfig {
             device: Device::Cpu,
             prefetch: 4,
             channels_last: None,
+            mixed_precision: None,
         }
     }
 }
@@ -72,6 +76,13 @@ impl PredictConfig {
                 reason: "must be in 1..=256",
             });
         }
+        if self.mixed_precision == Some(true) && !self.device.is_cuda() {
+            return Err(PredictError::Config {
+                field: "mixed_precision",
+                value: "true".into(),
+                reason: "fp16 autocast needs a CUDA device",
+            });
+        }
         if let Device::Cuda(_) = self.device {
             if !tch::Cuda::is_available() {
                 return Err(PredictError::Config {
@@ -87,7 +98,13 @@ impl PredictConfig {
     /// Whether the networks run channels-last ([`Self::channels_last`] resolved for
     /// [`Self::device`]).
     pub fn uses_channels_last(&self) -> bool {
-        self.channels_last.unwrap_or(self.device == Device::Cpu)
+        self.channels_last.unwrap_or(true)
+    }
+
+    /// Whether the networks run under fp16 autocast ([`Self::mixed_precision`] resolved for
+    /// [`Self::device`]).
+    pub fn uses_mixed_precision(&self) -> bool {
+        self.mixed_precision.unwrap_or(self.device.is_cuda())
     }
 
     /// Parses `cpu`, `cuda` or `cuda:N`.

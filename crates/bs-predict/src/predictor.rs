@@ -69,7 +69,8 @@ impl Predictor {
                 detail: e.to_string(),
             })?;
         let ensemble =
-            Ensemble::load_with_layout(spec, config.device, config.uses_channels_last())?;
+            Ensemble::load_with_layout(spec, config.device, config.uses_channels_last())?
+                .with_mixed_precision(config.uses_mixed_precision());
         Ok(Predictor {
             ensemble,
             preparer: ScanPreparer {

@@ -1,6 +1,7 @@
-//! Channels-last (NHWC) inference, the CPU default of `bonescan predict` because oneDNN's NHWC
-//! convolutions are faster there: the probabilities agree with the standard NCHW layout within
-//! float rounding, on a network with trained-looking batch-norm statistics.
+//! Channels-last (NHWC) inference, the default of `bonescan predict` because oneDNN's and cuDNN's
+//! NHWC convolutions are faster: the probabilities agree with the standard NCHW layout within
+//! float rounding, on a network with trained-looking batch-norm statistics. Also the precision
+//! settings (fp16 autocast is CUDA-only).
 
 use bs_model::{DoubleUNetConfig, Variant};
 use bs_predict::model::Ensemble;
@@ -55,4 +56,33 @@ fn channels_last_probabilities_equal_nchw_within_1e_4() {
     // the classes still sum to one per pixel in both layouts
     let sums = b.sum_dim_intlist([1i64].as_slice(), false, Kind::Float);
     assert!((sums - 1.0).abs().max().double_value(&[]) < 1e-5);
+}
+
+#[test]
+fn mixed_precision_is_the_cuda_default_and_refused_on_the_cpu() {
+    let cpu = PredictConfig::default();
+    assert!(!cpu.uses_mixed_precision(), "fp32 on the CPU");
+    let cuda = PredictConfig {
+        device: Device::Cuda(0),
+        ..PredictConfig::default()
+    };
+    assert!(
+        cuda.uses_mixed_precision(),
+        "fp16 autocast on CUDA, as training validated"
+    );
+    assert!(cuda.uses_channels_last());
+    let fp32 = PredictConfig {
+        mixed_precision: Some(false),
+        ..cuda
+    };
+    assert!(!fp32.uses_mixed_precision());
+    let refused = PredictConfig {
+        mixed_precision: Some(true),
+        ..PredictConfig::default()
+    };
+    let err = refused.validate().unwrap_err().to_string();
+    assert!(
+        err.contains("mixed_precision") && err.contains("CUDA"),
+        "{err}"
+    );
 }

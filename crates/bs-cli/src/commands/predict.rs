@@ -60,6 +60,10 @@ pub struct Args {
     /// Accept views of any matrix size (default: the 1024x256 views the model was trained on).
     #[arg(long)]
     pub any_view_size: bool,
+    /// Run the networks in fp32 on CUDA (default there: fp16 autocast, as `bonescan cv`
+    /// validated the model).
+    #[arg(long)]
+    pub fp32: bool,
 }
 
 /// Runs `bonescan predict`.
@@ -73,6 +77,7 @@ pub fn run(args: &Args) -> CliResult {
         threshold: args.threshold,
         deidentify: !args.keep_identifiers,
         device: args.device,
+        mixed_precision: if args.fp32 { Some(false) } else { None },
         view_shape: if args.any_view_size {
             None
         } else {

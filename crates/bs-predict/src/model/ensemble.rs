@@ -30,6 +30,7 @@ pub struct Ensemble {
     spec: ModelSpec,
     device: Device,
     channels_last: bool,
+    mixed_precision: bool,
 }
 
 /// Mean over non-overlapping `pr × pc` blocks (`pr`, `pc` divide the image):
@@ -79,12 +80,29 @@ impl Ensemble {
             }
             members.push(ckpt);
         }
+        if device.is_cuda() {
+            // one input shape for every batch: let cuDNN time its algorithms once and keep the best
+            bs_model::set_cudnn_benchmark(true);
+        }
         Ok(Ensemble {
             members,
             spec: spec.clone(),
             device,
             channels_last,
+            mixed_precision: false,
         })
+    }
+
+    /// Runs the networks under fp16 autocast when `enabled` (CUDA only; on the CPU autocast does
+    /// nothing). Probabilities are returned in fp32 either way.
+    pub fn with_mixed_precision(mut self, enabled: bool) -> Ensemble {
+        self.mixed_precision = enabled && self.device.is_cuda();
+        self
+    }
+
+    /// Whether the networks run under fp16 autocast.
+    pub fn mixed_precision(&self) -> bool {
+        self.mixed_precision
     }
 
     /// The model this ensemble was loaded from.
@@ -155,13 +173,13 @@ impl Ensemble {
             let mean = tch::no_grad(|| -> Result<Tensor> {
                 let mut sum: Option<Tensor> = None;
                 for m in &self.members {
-                    let out =
-                        m.model
-                            .try_forward_t(&x, false)
-                            .map_err(|source| PredictError::Model {
-                                path: self.spec.identity.path.clone(),
-                                source,
-                            })?;
+                    let out = bs_model::with_mixed_precision(self.mixed_precision, || {
+                        m.model.try_forward_t(&x, false)
+                    })
+                    .map_err(|source| PredictError::Model {
+                        path: self.spec.identity.path.clone(),
+                        source,
+                    })?;
                     let p = out.out2.to_kind(Kind::Float);
                     sum = Some(match sum {
                         None => p,
