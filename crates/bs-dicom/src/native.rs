@@ -27,8 +27,13 @@ const HEAD: usize = 64 << 10;
 /// Bytes of pixel data read at a time (even: 16-bit samples never straddle two reads).
 const CHUNK: usize = 64 << 10;
 
-/// Reads the DICOM file at `path` by the fast path; `None` when it does not apply.
-pub(crate) fn load_path(path: &Path, opts: &ReadOptions) -> Option<Loaded> {
+/// Reads the DICOM file at `path` by the fast path; `None` when it does not apply. Frames are
+/// written into buffers taken from `spare` while it has any.
+pub(crate) fn load_path(
+    path: &Path,
+    opts: &ReadOptions,
+    spare: &mut Vec<Vec<f32>>,
+) -> Option<Loaded> {
     let mut file = std::fs::File::open(path).ok()?;
     let len = file.metadata().ok()?.len();
     if len > opts.max_file_bytes {
@@ -37,12 +42,19 @@ pub(crate) fn load_path(path: &Path, opts: &ReadOptions) -> Option<Loaded> {
     let len = usize::try_from(len).ok()?;
     let mut head = Vec::with_capacity(HEAD.min(len));
     (&mut file).take(HEAD as u64).read_to_end(&mut head).ok()?;
-    load(path, &head, len, file, opts)
+    load(path, &head, len, file, opts, spare)
 }
 
 /// The fast path on the bytes of a whole file.
 pub(crate) fn load_bytes(name: &Path, bytes: &[u8], opts: &ReadOptions) -> Option<Loaded> {
-    load(name, bytes, bytes.len(), std::io::empty(), opts)
+    load(
+        name,
+        bytes,
+        bytes.len(),
+        std::io::empty(),
+        opts,
+        &mut Vec::new(),
+    )
 }
 
 /// `head`: the first bytes of a file of `file_len` bytes; `rest`: the bytes after `head`.
@@ -52,6 +64,7 @@ fn load(
     file_len: usize,
     rest: impl Read,
     opts: &ReadOptions,
+    spare: &mut Vec<Vec<f32>>,
 ) -> Option<Loaded> {
     if crate::raster::sniff(head).is_some() {
         return None;
@@ -68,7 +81,7 @@ fn load(
     let frames = if in_head.len() >= frame_bytes * geom.frames {
         (0..geom.frames)
             .map(|f| {
-                let mut b = FrameBuilder::new(&geom);
+                let mut b = FrameBuilder::new_in(&geom, spare.pop().unwrap_or_default());
                 b.extend_le(
                     &in_head[f * frame_bytes..(f + 1) * frame_bytes],
                     geom.bits_allocated,
@@ -77,17 +90,45 @@ fn load(
             })
             .collect()
     } else {
-        stream_frames(&geom, in_head.chain(rest))?
+        stream_frames(&geom, in_head.chain(rest), spare)?
     };
     Some(read::dicom_loaded(file, &geom, frames))
 }
 
 /// Reads `geom.frames` frames of native little-endian samples from `pixels`.
-fn stream_frames(geom: &Geometry, mut pixels: impl Read) -> Option<Vec<Frame>> {
+fn stream_frames(
+    geom: &Geometry,
+    mut pixels: impl Read,
+    spare: &mut Vec<Vec<f32>>,
+) -> Option<Vec<Frame>> {
+    if geom.bits_allocated == 16 {
+        // straight into u16 samples: one copy less than bytes → samples (measured ≈ 10 % of a read)
+        let mut samples = vec![0u16; CHUNK / 2];
+        return (0..geom.frames)
+            .map(|_| {
+                let mut builder = FrameBuilder::new_in(geom, spare.pop().unwrap_or_default());
+                let mut remaining = geom.frame_bytes();
+                while remaining > 0 {
+                    let block = &mut samples[..remaining.min(CHUNK) / 2];
+                    if block.is_empty() {
+                        return None; // an odd byte count: not 16-bit samples after all
+                    }
+                    pixels
+                        .read_exact(bytemuck::cast_slice_mut(&mut *block))
+                        .ok()?;
+                    // the file is little-endian; a no-op on little-endian machines
+                    block.iter_mut().for_each(|v| *v = u16::from_le(*v));
+                    builder.extend_samples(block);
+                    remaining -= 2 * block.len();
+                }
+                Some(builder.finish())
+            })
+            .collect();
+    }
     let mut buf = vec![0u8; CHUNK];
     (0..geom.frames)
         .map(|_| {
-            let mut builder = FrameBuilder::new(geom);
+            let mut builder = FrameBuilder::new_in(geom, spare.pop().unwrap_or_default());
             let mut remaining = geom.frame_bytes();
             while remaining > 0 {
                 let n = remaining.min(CHUNK);
@@ -114,18 +155,18 @@ mod tests {
         write_whole_body_nm(&path, a.view(), a.view(), &NmWriteMeta::synthetic("N", 1)).unwrap();
         let opts = ReadOptions::default();
         // by path: more than HEAD bytes, so the pixels are streamed
-        let loaded = load_path(&path, &opts).expect("fast path applies");
+        let loaded = load_path(&path, &opts, &mut Vec::new()).expect("fast path applies");
         assert_eq!(loaded.frames_len(), 2);
         let bytes = std::fs::read(&path).unwrap();
         assert!(load_bytes(&path, &bytes, &opts).is_some());
         // encapsulated JPEG: the general path's job
         let jpll = bs_testdata::nm1_jpll();
-        assert!(load_path(&jpll, &opts).is_none());
+        assert!(load_path(&jpll, &opts, &mut Vec::new()).is_none());
         // a size cap applies before anything is read
         let small = ReadOptions {
             max_image_bytes: 1000,
             ..ReadOptions::default()
         };
-        assert!(load_path(&path, &small).is_none());
+        assert!(load_path(&path, &small, &mut Vec::new()).is_none());
     }
 }

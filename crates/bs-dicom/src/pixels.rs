@@ -364,26 +364,17 @@ struct IntStats {
 }
 
 impl IntStats {
-    /// Adds a block of samples converted to `values`, whose integer `sum` the caller made (an
-    /// integer sum, ≤ BLOCK · 65535 < 2³², is exact in any order, so it vectorises); min/max on
-    /// the f32 values in eight lanes.
-    fn add(&mut self, values: &[f32], sum: u32) {
-        const LANES: usize = 8;
-        let mut min = [f32::INFINITY; LANES];
-        let mut max = [f32::NEG_INFINITY; LANES];
-        let chunks = values.chunks_exact(LANES);
-        for &v in chunks.remainder() {
-            min[0] = min[0].min(v);
-            max[0] = max[0].max(v);
+    /// Adds a block of (at most [`BLOCK`]) samples. Integer min, max and sum are exact in any
+    /// order, so the loops vectorise (an f32 min/max or an f64 sum would not: NaN and rounding
+    /// rules fix their order); the sum of a block, ≤ BLOCK · 65535 < 2³², fits a u32.
+    fn add(&mut self, block: &[u16]) {
+        let lo = block.iter().copied().fold(u16::MAX, u16::min);
+        let hi = block.iter().copied().fold(0, u16::max);
+        let sum: u32 = block.iter().map(|&v| u32::from(v)).sum();
+        if !block.is_empty() {
+            self.min = self.min.min(f32::from(lo));
+            self.max = self.max.max(f32::from(hi));
         }
-        for c in chunks {
-            for k in 0..LANES {
-                min[k] = if c[k] < min[k] { c[k] } else { min[k] };
-                max[k] = if c[k] > max[k] { c[k] } else { max[k] };
-            }
-        }
-        self.min = min.iter().fold(self.min, |a, &b| a.min(b));
-        self.max = max.iter().fold(self.max, |a, &b| a.max(b));
         self.sum += u64::from(sum);
     }
 }
@@ -400,6 +391,12 @@ pub(crate) struct FrameBuilder {
 
 impl FrameBuilder {
     pub(crate) fn new(geom: &Geometry) -> Self {
+        Self::new_in(geom, Vec::new())
+    }
+
+    /// [`Self::new`] writing into `buffer` (cleared first): a recycled buffer keeps its
+    /// memory mapped, so the frame costs no page faults (see [`crate::ScanReader`]).
+    pub(crate) fn new_in(geom: &Geometry, mut buffer: Vec<f32>) -> Self {
         let bits = u32::from(geom.bits_stored);
         let mask = if bits >= 16 {
             0xFFFF
@@ -423,6 +420,8 @@ impl FrameBuilder {
             },
         };
         let n = geom.rows * geom.columns;
+        buffer.clear();
+        buffer.reserve_exact(n);
         FrameBuilder {
             rows: geom.rows,
             columns: geom.columns,
@@ -432,7 +431,7 @@ impl FrameBuilder {
                 sum: 0,
             }),
             mapping,
-            values: Vec::with_capacity(n),
+            values: buffer,
         }
     }
 
@@ -458,26 +457,20 @@ impl FrameBuilder {
         }
     }
 
+    /// Appends samples already in native byte order (stops when the frame is full); masks them
+    /// in place.
+    pub(crate) fn extend_samples(&mut self, samples: &mut [u16]) {
+        let n = samples.len().min(self.missing());
+        for block in samples[..n].chunks_mut(BLOCK) {
+            self.push_block(block);
+        }
+    }
+
     /// Appends little-endian samples of `bits_allocated` (8 or 16) stored in `bytes` (stops
     /// when the frame is full; a 16-bit frame takes whole samples only).
     pub(crate) fn extend_le(&mut self, bytes: &[u8], bits_allocated: u16) {
         let mut block = [0u16; BLOCK];
-        let missing = self.missing();
-        if let (16, Mapping::Unsigned { mask: 0xFFFF }, Some(stats)) =
-            (bits_allocated, self.mapping, self.stats.as_mut())
-        {
-            // the usual case: straight from the bytes, without the block of samples
-            let take = bytes.len().min(2 * missing) & !1;
-            let le = |b: &[u8]| u16::from_le_bytes([b[0], b[1]]);
-            for chunk in bytes[..take].chunks(2 * BLOCK) {
-                let start = self.values.len();
-                let samples = chunk.chunks_exact(2);
-                self.values
-                    .extend(samples.clone().map(|b| f32::from(le(b))));
-                let sum = samples.map(|b| u32::from(le(b))).sum();
-                stats.add(&self.values[start..], sum);
-            }
-        } else if bits_allocated == 16 {
+        if bits_allocated == 16 {
             let take = bytes.len().min(2 * self.missing()) & !1;
             for chunk in bytes[..take].chunks(2 * BLOCK) {
                 let n = chunk.len() / 2;
@@ -503,12 +496,11 @@ impl FrameBuilder {
                 if mask != 0xFFFF {
                     block.iter_mut().for_each(|v| *v &= mask);
                 }
-                let start = self.values.len();
-                self.values.extend(block.iter().map(|&v| f32::from(v)));
+                // statistics on the integers, in cache, before the block is widened to f32
                 if let Some(stats) = &mut self.stats {
-                    let sum = block.iter().map(|&v| u32::from(v)).sum();
-                    stats.add(&self.values[start..], sum);
+                    stats.add(block);
                 }
+                self.values.extend(block.iter().map(|&v| f32::from(v)));
             }
             Mapping::UnsignedRescaled {
                 mask,

@@ -33,6 +33,15 @@ pub fn read_scan(path: &Path, opts: &ReadOptions) -> Result<WholeBodyScan> {
 /// Reads one scan from several files: one DICOM object per view, or a PNG/JPEG pair
 /// (`*_ant.png` + `*_post.png`, or in the order given).
 pub fn read_scan_files(paths: &[PathBuf], opts: &ReadOptions) -> Result<WholeBodyScan> {
+    read_files_into(paths, opts, &mut Vec::new())
+}
+
+/// [`read_scan_files`], the fast path writing into buffers from `spare`.
+pub(crate) fn read_files_into(
+    paths: &[PathBuf],
+    opts: &ReadOptions,
+    spare: &mut Vec<Vec<f32>>,
+) -> Result<WholeBodyScan> {
     if paths.is_empty() {
         return Err(Error::NoFiles);
     }
@@ -40,7 +49,7 @@ pub fn read_scan_files(paths: &[PathBuf], opts: &ReadOptions) -> Result<WholeBod
     for path in paths {
         let fast = opts
             .native_fast_path
-            .then(|| native::load_path(path, opts))
+            .then(|| native::load_path(path, opts, spare))
             .flatten();
         sources.push(match fast {
             Some(loaded) => loaded,

@@ -1,7 +1,8 @@
 //! The fast path (native little-endian pixel data read straight from the file) against the
 //! general dicom-rs path (`ReadOptions::native_fast_path = false`): identical scans — pixels,
 //! views, metadata, count statistics — on every fixture and re-encoded variant, and identical
-//! errors (same variant, same message) on a broken-file corpus made from them.
+//! errors (same variant, same message) on a broken-file corpus made from them; and
+//! `ScanReader` with recycled buffers against `read_scan`.
 
 mod common;
 
@@ -135,6 +136,23 @@ fn fast_and_general_path_read_every_variant_identically() {
         "{read} of {}",
         files.len()
     );
+    // a ScanReader writing into the recycled buffers of earlier scans (2-frame, one-frame,
+    // 8-bit, side by side, errors in between) reads every file as read_scan does; twice round,
+    // so that buffers of every size meet every file
+    let mut reader = bs_dicom::ScanReader::new(ReadOptions::default());
+    let mut reused = 0;
+    for f in files.iter().chain(&files) {
+        let spare_before = reader.spare_buffers();
+        let got = reader.read(f);
+        let want = read_scan(f, &ReadOptions::default());
+        assert_eq!(format!("{got:?}"), format!("{want:?}"), "{}", f.display());
+        if let (Ok(got), Ok(want)) = (got, want) {
+            assert_eq!(got, want, "{}", f.display());
+            reused += spare_before - reader.spare_buffers();
+            reader.recycle(got);
+        }
+    }
+    assert!(reused >= 10, "recycled buffers were used {reused} times");
     // a pair of single-view files, one scan
     let opts = ReadOptions::default();
     let one = dir.path().join("one-frame.dcm");
