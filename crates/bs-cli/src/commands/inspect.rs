@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use bs_dicom::{group_files, read_scan_files, ReadOptions, ScanReport};
+use bs_dicom::{group_files, ReadOptions, ScanReader, ScanReport};
 
 use super::CliResult;
 
@@ -47,11 +47,14 @@ pub fn run(args: &Args) -> CliResult {
     }
     let grouped = group_files(&files, &opts);
     let mut read = 0usize;
+    // one scan at a time: each reuses the pixel memory of the one before
+    let mut reader = ScanReader::new(opts);
     for scan_files in &grouped.scans {
-        match read_scan_files(&scan_files.files, &opts) {
+        match reader.read_files(&scan_files.files) {
             Ok(scan) => {
                 read += 1;
                 let report = ScanReport::of(&scan);
+                reader.recycle(scan);
                 if args.json {
                     println!("{}", serde_json::to_string(&report)?);
                 } else {
