@@ -127,20 +127,46 @@ impl DynamicLossScaler {
     /// Divides the gradients of `vars` by `S` in place and reports whether all of them are
     /// finite (one device synchronisation for all tensors). Variables without a gradient are
     /// skipped.
+    ///
+    /// Each gradient goes through libtorch's fused `_amp_foreach_non_finite_check_and_unscale_`
+    /// (one kernel: multiply by 1/S and flag a non-finite value in a shared `found_inf`), the
+    /// kernel PyTorch's `GradScaler` uses; the plain form (multiply, isfinite, not, any per
+    /// gradient, then a stack) cost four kernels a gradient. Should the fused op fail (a libtorch
+    /// without it for this device or dtype), the plain form is used.
     pub fn unscale_gradients(&self, vars: &[Tensor]) -> bool {
         tch::no_grad(|| {
             let inv = 1.0 / self.scale;
-            let mut non_finite = Vec::new();
-            for var in vars {
-                let mut grad = var.grad();
-                if !grad.defined() {
-                    continue;
+            let grads: Vec<Tensor> = vars
+                .iter()
+                .map(Tensor::grad)
+                .filter(Tensor::defined)
+                .collect();
+            let Some(first) = grads.first() else {
+                return true;
+            };
+            let options = (Kind::Float, first.device());
+            let mut found_inf = Tensor::zeros([1], options);
+            let inv_scale = Tensor::full([1], inv, options);
+            let mut fused = 0;
+            for grad in &grads {
+                let mut grad = grad.shallow_clone();
+                if grad
+                    .f_internal_amp_non_finite_check_and_unscale(&mut found_inf, &inv_scale)
+                    .is_err()
+                {
+                    break;
                 }
+                fused += 1;
+            }
+            if fused == grads.len() {
+                return found_inf.double_value(&[0]) == 0.0;
+            }
+            // the plain form for the gradients the fused op did not take
+            let mut non_finite = vec![found_inf.gt(0.0).any()];
+            for grad in &grads[fused..] {
+                let mut grad = grad.shallow_clone();
                 let _ = grad.g_mul_scalar_(inv);
                 non_finite.push(grad.isfinite().logical_not().any());
-            }
-            if non_finite.is_empty() {
-                return true;
             }
             let any = Tensor::stack(&non_finite, 0).any();
             !bool::try_from(any).unwrap_or(true)

@@ -121,3 +121,28 @@ fn invalid_scaler_settings_are_rejected() {
         assert!(config.init().is_err(), "{config:?}");
     }
 }
+
+#[test]
+fn unscaling_covers_every_gradient_and_skips_variables_without_one() {
+    let vs = VarStore::new(Device::Cpu);
+    let a = vs.root().var("a", &[3], nn::Init::Const(2.0));
+    let b = vs.root().var("b", &[2, 2], nn::Init::Const(-1.0));
+    let unused = vs.root().var("unused", &[5], nn::Init::Const(0.0));
+    let scaler = config(100).init().unwrap();
+    // ∂/∂a of 3·Σa = 3, ∂/∂b of Σb² = 2b = −2; scaled by 1024 in the backward pass
+    let loss = (&a * 3.0).sum(Kind::Float) + (&b * &b).sum(Kind::Float);
+    scaler.scale_loss(&loss).backward();
+    let vars = vs.trainable_variables();
+    assert!(scaler.unscale_gradients(&vars));
+    let ones = |shape: &[i64]| Tensor::ones(shape, (Kind::Float, Device::Cpu));
+    assert!(a.grad().allclose(&(ones(&[3]) * 3.0), 1e-6, 1e-6, false));
+    assert!(b
+        .grad()
+        .allclose(&(ones(&[2, 2]) * -2.0), 1e-6, 1e-6, false));
+    assert!(!unused.grad().defined());
+    // a non-finite value in the second gradient only is still found
+    tch::no_grad(|| {
+        let _ = b.grad().get(1).get(0).fill_(f64::INFINITY);
+    });
+    assert!(!scaler.unscale_gradients(&vars));
+}
