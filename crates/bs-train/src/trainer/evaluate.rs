@@ -13,15 +13,29 @@ const EVAL_BATCH: i64 = 8;
 
 /// Head-2 probabilities of `images` (N×1×h×w, 0…255), N×C×h×w float on the CPU.
 pub fn predict(model: &DoubleUNet, images: &Tensor, amp: bool) -> Result<Tensor> {
+    Ok(predict_on_device(model, images, amp)?.to_device(Device::Cpu))
+}
+
+/// [`predict`], the probabilities left on the device of `images`: validation runs every epoch,
+/// and its decision, counts and loss are cheaper where the probabilities already are than
+/// after copying N×C×h×w floats to the host.
+fn predict_on_device(model: &DoubleUNet, images: &Tensor, amp: bool) -> Result<Tensor> {
     let n = images.size()[0];
+    let cuda = images.device().is_cuda();
     let mut outs = Vec::new();
     tch::no_grad(|| -> Result<()> {
         let mut start = 0;
         while start < n {
             let len = EVAL_BATCH.min(n - start);
             let x = bs_model::grayscale_to_input(&images.narrow(0, start, len))?;
+            // the trainer's weights are channels-last on CUDA: give the input the same layout
+            let x = if cuda {
+                bs_model::channels_last::to_channels_last(&x)
+            } else {
+                x
+            };
             let out = bs_model::with_mixed_precision(amp, || model.try_forward_t(&x, false))?;
-            outs.push(out.out2.to_kind(Kind::Float).to_device(Device::Cpu));
+            outs.push(out.out2.to_kind(Kind::Float));
             start += len;
         }
         Ok(())
@@ -53,14 +67,15 @@ pub fn confusion(pred: &Tensor, truth: &Tensor) -> ConfusionCounts {
     }
 }
 
-/// Validation scores of a model on a set (pooled over the set, training size).
+/// Validation scores of a model on a set (pooled over the set, training size), and the
+/// head-2 probabilities, on the device of the set.
 pub fn validation_scores(
     model: &DoubleUNet,
     set: &TrainingSet,
     amp: bool,
 ) -> Result<(PixelScores, Tensor)> {
-    let probs = predict(model, &set.images, amp)?;
+    let probs = predict_on_device(model, &set.images, amp)?;
     let pred = m_decision(model.config().variant, &probs);
-    let counts = confusion(&pred, &set.m.to_device(Device::Cpu));
+    let counts = confusion(&pred, &set.m);
     Ok((PixelScores::from_counts(&counts), probs))
 }

@@ -386,12 +386,9 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
         let (scores, val_loss) = {
             let (scores, probs) = validation_scores(&model, val, amp)?;
             let target = if val.num_classes == 1 {
-                val.labels
-                    .unsqueeze(1)
-                    .to_kind(Kind::Float)
-                    .to_device(Device::Cpu)
+                val.labels.unsqueeze(1).to_kind(Kind::Float)
             } else {
-                bs_losses::one_hot(&val.labels.to_device(Device::Cpu), val.num_classes as usize)?
+                bs_losses::one_hot(&val.labels, val.num_classes as usize)?
             };
             let vl = loss
                 .try_forward(&probs, &probs, &target)?
