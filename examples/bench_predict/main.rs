@@ -340,6 +340,33 @@ fn main() -> Result<(), BoxError> {
             gflop / min
         );
     }
+    // the network alone (head-2 probabilities on the host, no decision or mapping back), one
+    // scan per pass and four: what of the time above is the network, and what batching gives
+    let predictor = &predictors[layouts.len() - 1];
+    let views: Vec<_> = prepared.iter().map(|p| p.prepared.image.view()).collect();
+    for batch in [1, 4.min(views.len())] {
+        let mut v = Vec::new();
+        for chunk in views.chunks(batch).filter(|c| c.len() == batch) {
+            let t = Instant::now();
+            let _probabilities = predictor.ensemble().probabilities(chunk)?;
+            if s.device.is_cuda() {
+                tch::Cuda::synchronize(0);
+            }
+            v.push(t.elapsed().as_secs_f64() / batch as f64);
+        }
+        v.sort_by(f64::total_cmp);
+        println!(
+            "  network alone, {} scan(s) a pass, {:<13} min {:7.4} s/scan  median {:7.4} s/scan",
+            batch,
+            if predictor.ensemble().channels_last() {
+                "channels-last"
+            } else {
+                "NCHW"
+            },
+            v[0],
+            v[v.len() / 2]
+        );
+    }
     // the writer thread's work per scan, alone
     let mut segs = Vec::new();
     for p in &prepared {

@@ -41,6 +41,7 @@
 
 pub mod batch;
 mod config;
+pub mod decision;
 pub mod error;
 pub mod model;
 pub mod outputs;
@@ -51,6 +52,7 @@ pub mod report;
 pub mod seg;
 
 pub use config::PredictConfig;
+pub use decision::MDecision;
 pub use error::{PredictError, Result};
 pub use model::{resolve, Ensemble, FoldSelection, ModelIdentity, ModelRequest, ModelSpec};
 pub use predictor::{Predictor, PreparedInput, ScanPreparer, Segmentation};

@@ -7,10 +7,11 @@ use ndarray::{Array2, ArrayView2};
 use tch::{Kind, Tensor};
 
 use bs_dicom::{ReadOptions, WholeBodyScan};
-use bs_model::Variant;
+
 use bs_preprocess::{PreparedScan, Preprocessor};
 
 use crate::config::PredictConfig;
+use crate::decision::MDecision;
 use crate::error::{PredictError, Result};
 use crate::model::{Ensemble, ModelSpec};
 
@@ -113,15 +114,12 @@ impl Predictor {
 
     /// The M decision of probabilities N×C×H×W (see [`PredictConfig::threshold`]), N×H×W bool.
     pub fn decide(&self, probabilities: &Tensor) -> Tensor {
-        let m_channel = match self.ensemble.variant() {
-            Variant::Binary => 0,
-            _ => 2,
-        };
-        match (self.config.threshold, self.ensemble.variant()) {
-            (Some(t), _) => probabilities.select(1, m_channel).ge(t),
-            (None, Variant::Binary) => probabilities.select(1, 0).ge(0.5),
-            (None, _) => probabilities.argmax(1, false).eq(2),
-        }
+        self.decision().tensor(probabilities)
+    }
+
+    /// The M decision rule of this predictor's model and threshold.
+    pub fn decision(&self) -> MDecision {
+        MDecision::new(self.ensemble.variant(), self.config.threshold)
     }
 
     /// Segments prepared scans (one forward pass of every member per batch).
@@ -129,32 +127,27 @@ impl Predictor {
         let views: Vec<ArrayView2<'_, f32>> =
             inputs.iter().map(|i| i.prepared.image.view()).collect();
         let probs = self.ensemble.probabilities(&views)?;
-        let m_channel = match self.ensemble.variant() {
-            Variant::Binary => 0,
-            _ => 2,
-        };
-        let decision = self.decide(&probs);
+        let classes = probs.size()[1] as usize;
+        let all: Vec<f32> =
+            Vec::<f32>::try_from(probs.to_kind(Kind::Float).contiguous().flatten(0, -1))?;
+        let decision = self.decision();
+        let m_channel = decision.m_channel();
         let (rows, cols) = self.spec().prepare.prepared_shape();
-        let pm: Vec<f32> = Vec::<f32>::try_from(
-            probs
-                .select(1, m_channel)
-                .to_kind(Kind::Float)
-                .contiguous()
-                .flatten(0, -1),
-        )?;
-        let dm: Vec<u8> =
-            Vec::<u8>::try_from(decision.to_kind(Kind::Uint8).contiguous().flatten(0, -1))?;
         let plane = rows * cols;
         inputs
             .iter()
             .enumerate()
             .map(|(i, input)| {
+                let image = &all[i * classes * plane..(i + 1) * classes * plane];
                 let valid = input.prepared.geometry.valid_mask();
-                let prob =
-                    Array2::from_shape_vec((rows, cols), pm[i * plane..(i + 1) * plane].to_vec())
-                        .expect("plane has rows × cols values");
+                let prob = Array2::from_shape_vec(
+                    (rows, cols),
+                    image[m_channel * plane..(m_channel + 1) * plane].to_vec(),
+                )
+                .expect("plane has rows × cols values");
+                let is_m = decision.image(image, plane);
                 let mask = Array2::from_shape_fn((rows, cols), |(r, c)| {
-                    valid[[r, c]] && dm[i * plane + r * cols + c] != 0
+                    valid[[r, c]] && is_m[r * cols + c]
                 });
                 let (anterior, posterior) = input
                     .prepared
