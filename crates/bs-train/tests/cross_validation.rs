@@ -123,6 +123,70 @@ fn resumed_and_single_fold_runs_equal_the_uninterrupted_run() {
 }
 
 #[test]
+fn sparser_checkpoints_resume_from_the_last_one_to_the_same_result() {
+    tch::set_num_threads(1);
+    let cohort = common::cohort(&[(Group::D1, 6), (Group::D2, 2)]);
+    let text = OTSU.replace("epochs = 2", "epochs = 3\ncheckpoint_every = 2");
+    let c = config(&text);
+    assert_eq!(c.training.checkpoint_every, 2);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut o = opts(&tmp.path().join("full"));
+    o.folds = Some(vec![0]);
+    run_experiment(&c, &cohort, &o).unwrap();
+    let fold = |run: &str| tmp.path().join(run).join("dice/fold_1");
+    let state = |run: &str| -> TrainerState {
+        bs_train::io::read_json(&fold(run).join("state.json")).unwrap()
+    };
+    // checkpoints after epoch 2 and after the last (3); once the fold is evaluated only the
+    // best weights and the model remain, no superseded file left behind
+    let full = state("full");
+    assert_eq!(full.epochs_done, 3);
+    assert_eq!(full.checkpoint.as_deref(), Some("epoch-3.safetensors"));
+    let files = |run: &str| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(fold(run))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".safetensors"))
+            .collect();
+        v.sort();
+        v
+    };
+    let mut want = vec![
+        full.best_weights.clone().unwrap(),
+        "model.safetensors".to_string(),
+    ];
+    want.sort();
+    assert_eq!(files("full"), want);
+
+    // killed after epoch 1: no checkpoint yet, so the next process starts again at epoch 1;
+    // killed after epoch 2 of that one: it resumes from the checkpoint of epoch 2
+    let mut o = opts(&tmp.path().join("pieces"));
+    o.folds = Some(vec![0]);
+    o.stop_after_epochs = Some(1);
+    assert!(run_experiment(&c, &cohort, &o).unwrap().interrupted);
+    assert!(!fold("pieces").join("state.json").exists());
+    let log = std::fs::read_to_string(fold("pieces").join("log.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 1, "the log shows every epoch");
+    o.stop_after_epochs = Some(2);
+    assert!(run_experiment(&c, &cohort, &o).unwrap().interrupted);
+    assert_eq!(state("pieces").epochs_done, 2);
+    o.stop_after_epochs = None;
+    assert!(!run_experiment(&c, &cohort, &o).unwrap().interrupted);
+    let pieces = state("pieces");
+    assert_eq!(pieces.history.len(), 3);
+    for (a, b) in full.history.iter().zip(&pieces.history) {
+        assert_eq!(a.train_loss, b.train_loss, "epoch {}", a.epoch);
+        assert_eq!(a.val_f1, b.val_f1, "epoch {}", a.epoch);
+    }
+    assert_eq!(full.best_epoch, pieces.best_epoch);
+    assert_eq!(files("pieces"), want);
+
+    let zero = OTSU.replace("epochs = 2", "epochs = 2\ncheckpoint_every = 0");
+    let err = ExperimentConfig::from_toml_str(&zero, Path::new("t.toml")).unwrap_err();
+    assert!(err.to_string().contains("checkpoint_every"), "{err}");
+}
+
+#[test]
 fn negative_mining_and_transfer_run_per_fold() {
     tch::set_num_threads(1);
     let cohort = common::cohort(&[

@@ -13,6 +13,7 @@
 //! learning_rate = 1e-4
 //! folds = 10
 //! seed = 2024
+//! checkpoint_every = 1           # epochs between resumable checkpoints (always after the last)
 //! ```
 
 mod profile;

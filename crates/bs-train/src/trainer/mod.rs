@@ -312,6 +312,8 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
         ProgressBar::hidden()
     };
     let mut epochs_this_process = 0;
+    // files the in-memory state no longer refers to, deleted once a newer state is on disk
+    let mut superseded: Vec<String> = Vec::new();
     vs.unfreeze();
     while state.epochs_done < spec.epochs {
         if spec.stop_after_epochs == Some(epochs_this_process) {
@@ -451,20 +453,29 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
         state.seconds += seconds;
         state.history.push(log);
         state.finished = state.stopped_early || epoch >= spec.epochs;
-        let ckpt_name = format!("epoch-{epoch}.safetensors");
-        let mut tensors = model_tensors(&vs, "model.");
-        tensors.extend(adam.state_tensors());
-        write_tensors(&spec.dir.join(&ckpt_name), &tensors)?;
-        state.checkpoint = Some(ckpt_name);
-        write_json_atomic(&state_path, &state)?;
-        write_log(&spec.dir, &state.history)?;
-        // the new state is durable: older files are no longer referenced
-        for old in [old_ckpt, if improved { old_best } else { None }]
-            .into_iter()
-            .flatten()
-        {
-            let _ = std::fs::remove_file(spec.dir.join(old));
+        if improved {
+            superseded.extend(old_best);
         }
+        if state.finished || epoch % t.checkpoint_every == 0 {
+            let ckpt_name = format!("epoch-{epoch}.safetensors");
+            let mut tensors = model_tensors(&vs, "model.");
+            tensors.extend(adam.state_tensors());
+            write_tensors(&spec.dir.join(&ckpt_name), &tensors)?;
+            state.checkpoint = Some(ckpt_name);
+            superseded.extend(old_ckpt);
+            write_json_atomic(&state_path, &state)?;
+            // the new state is durable: the files it no longer names can go
+            for old in superseded.drain(..) {
+                if Some(&old) != state.checkpoint.as_ref()
+                    && Some(&old) != state.best_weights.as_ref()
+                {
+                    let _ = std::fs::remove_file(spec.dir.join(old));
+                }
+            }
+        }
+        // every epoch, also between checkpoints: progress is visible; a resumed run rewrites it
+        // from the state on disk
+        write_log(&spec.dir, &state.history)?;
         epochs_this_process += 1;
         if state.stopped_early {
             break;
