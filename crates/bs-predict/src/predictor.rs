@@ -7,7 +7,6 @@ use ndarray::{Array2, ArrayView2};
 use tch::{Kind, Tensor};
 
 use bs_dicom::{ReadOptions, WholeBodyScan};
-
 use bs_preprocess::{PreparedScan, Preprocessor};
 
 use crate::config::PredictConfig;
