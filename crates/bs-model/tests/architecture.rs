@@ -31,6 +31,7 @@ const TORCHVISION_VGG19: [(usize, i64, i64); 16] = [
 
 #[test]
 fn published_width_has_torchvision_vgg19_names_and_keras_channel_counts() {
+    let _rng = common::rng_lock();
     let vs = VarStore::new(Device::Cpu);
     DoubleUNetConfig::new(Variant::ThreeClass)
         .init(&vs.root())
@@ -103,6 +104,7 @@ fn published_width_has_torchvision_vgg19_names_and_keras_channel_counts() {
 
 #[test]
 fn both_variants_give_probabilities_of_the_right_shape() {
+    let _rng = common::rng_lock();
     for (variant, classes) in [(Variant::Binary, 1), (Variant::ThreeClass, 3)] {
         let (_vs, model) = tiny(variant, 0.125, 32, 3);
         let x = Tensor::rand([2, 3, 32, 48 - 16], (Kind::Float, Device::Cpu));
@@ -129,6 +131,7 @@ fn both_variants_give_probabilities_of_the_right_shape() {
 
 #[test]
 fn three_class_gate_is_one_minus_background_probability() {
+    let _rng = common::rng_lock();
     // One image, two pixels: BG (0.7, 0.1), NM (0.2, 0.3), M (0.1, 0.6).
     let p = Tensor::from_slice(&[0.7f32, 0.1, 0.2, 0.3, 0.1, 0.6]).view([1, 3, 1, 2]);
     let gate = Variant::ThreeClass.gate(&p);
@@ -141,6 +144,7 @@ fn three_class_gate_is_one_minus_background_probability() {
 
 #[test]
 fn bad_inputs_are_typed_errors() {
+    let _rng = common::rng_lock();
     let (_vs, model) = tiny(Variant::Binary, 0.125, 32, 4);
     let cases = [
         Tensor::zeros([1, 1, 32, 32], (Kind::Float, Device::Cpu)),
@@ -172,6 +176,7 @@ fn bad_inputs_are_typed_errors() {
 
 #[test]
 fn head_prior_starts_every_pixel_at_that_metastasis_probability() {
+    let _rng = common::rng_lock();
     for (variant, prior) in [(Variant::Binary, 0.01), (Variant::ThreeClass, 0.02)] {
         let config = DoubleUNetConfig::new(variant)
             .with_width_multiplier(0.125)
@@ -216,6 +221,7 @@ fn head_prior_starts_every_pixel_at_that_metastasis_probability() {
 
 #[test]
 fn invalid_configurations_name_the_field() {
+    let _rng = common::rng_lock();
     let base = DoubleUNetConfig::new(Variant::Binary);
     let bad = [
         (base.clone().with_width_multiplier(0.0), "width_multiplier"),
@@ -256,6 +262,7 @@ fn invalid_configurations_name_the_field() {
 
 #[test]
 fn grayscale_helper_scales_and_replicates() {
+    let _rng = common::rng_lock();
     let pixels: Vec<f32> = (0..32 * 16).map(|i| (i % 256) as f32).collect();
     let x = bs_model::input_from_pixels(&pixels, 32, 16).unwrap();
     assert_eq!(x.size(), [1, 3, 32, 16]);
@@ -280,6 +287,7 @@ fn grayscale_helper_scales_and_replicates() {
 /// variance, all counted in Keras' "Total params"), SE `Dense` 2·c·c/8 without bias.
 #[test]
 fn parameter_count_matches_the_keras_layer_formulas() {
+    let _rng = common::rng_lock();
     let conv = |k: i64, c_in: i64, c_out: i64, bias: bool| {
         k * k * c_in * c_out + if bias { c_out } else { 0 }
     };

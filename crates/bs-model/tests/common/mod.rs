@@ -8,6 +8,17 @@ use tch::{Device, Kind, Tensor};
 
 use bs_model::{DoubleUNet, DoubleUNetConfig, Variant};
 
+/// Serialises the tests of one test binary that draw from libtorch's random generator: it is
+/// process-wide, so a test comparing two initialisations of the same seed fails whenever a test
+/// on another thread draws in between (seen in CI: `head_prior_starts_every_pixel_…`). Hold it
+/// for the whole test.
+pub fn rng_lock() -> std::sync::MutexGuard<'static, ()> {
+    static RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    // a test that failed while holding it leaves nothing half-done for the next one
+    RNG.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// A tiny network on the CPU with a fixed seed.
 pub fn tiny(variant: Variant, width: f64, side: i64, seed: i64) -> (VarStore, DoubleUNet) {
     let config = DoubleUNetConfig::new(variant)
