@@ -367,6 +367,7 @@ impl IntStats {
     /// Adds a block of (at most [`BLOCK`]) samples. Integer min, max and sum are exact in any
     /// order, so the loops vectorise (an f32 min/max or an f64 sum would not: NaN and rounding
     /// rules fix their order); the sum of a block, ≤ BLOCK · 65535 < 2³², fits a u32.
+    #[inline(always)]
     fn add(&mut self, block: &[u16]) {
         let lo = block.iter().copied().fold(u16::MAX, u16::min);
         let hi = block.iter().copied().fold(0, u16::max);
@@ -377,6 +378,62 @@ impl IntStats {
         }
         self.sum += u64::from(sum);
     }
+}
+
+/// The usual case of [`FrameBuilder::push_block`]: masks `block` to the stored bits, adds it to
+/// `stats` and appends it to `values` as f32 counts.
+///
+/// On x86-64 CPUs with AVX2 the same loop runs compiled for AVX2 (chosen at run time, the
+/// check cached by the standard library): half the instructions for the widening and a native
+/// unsigned 16-bit min/max, where the SSE2 baseline has only the signed one — about a quarter
+/// of a file's read time. Integer work and exact u16 → f32 conversion, so both give identical
+/// results (tested).
+fn widen_unsigned(
+    block: &mut [u16],
+    mask: u16,
+    stats: Option<&mut IntStats>,
+    values: &mut Vec<f32>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        #[allow(unsafe_code)]
+        // SAFETY: the only requirement of a `target_feature` function is that the CPU has the
+        // feature, checked just above.
+        unsafe {
+            widen_unsigned_avx2(block, mask, stats, values)
+        };
+        return;
+    }
+    widen_unsigned_portable(block, mask, stats, values);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn widen_unsigned_avx2(
+    block: &mut [u16],
+    mask: u16,
+    stats: Option<&mut IntStats>,
+    values: &mut Vec<f32>,
+) {
+    widen_unsigned_portable(block, mask, stats, values);
+}
+
+/// [`widen_unsigned`] for any CPU; inlined into the AVX2 variant, which it then becomes.
+#[inline(always)]
+fn widen_unsigned_portable(
+    block: &mut [u16],
+    mask: u16,
+    stats: Option<&mut IntStats>,
+    values: &mut Vec<f32>,
+) {
+    if mask != 0xFFFF {
+        block.iter_mut().for_each(|v| *v &= mask);
+    }
+    // statistics on the integers, in cache, before the block is widened to f32
+    if let Some(stats) = stats {
+        stats.add(block);
+    }
+    values.extend(block.iter().map(|&v| f32::from(v)));
 }
 
 /// Converts the stored samples of one frame to counts, block by block, without zero-filling
@@ -493,14 +550,7 @@ impl FrameBuilder {
     fn push_block(&mut self, block: &mut [u16]) {
         match self.mapping {
             Mapping::Unsigned { mask } => {
-                if mask != 0xFFFF {
-                    block.iter_mut().for_each(|v| *v &= mask);
-                }
-                // statistics on the integers, in cache, before the block is widened to f32
-                if let Some(stats) = &mut self.stats {
-                    stats.add(block);
-                }
-                self.values.extend(block.iter().map(|&v| f32::from(v)));
+                widen_unsigned(block, mask, self.stats.as_mut(), &mut self.values);
             }
             Mapping::UnsignedRescaled {
                 mask,
@@ -552,6 +602,103 @@ impl FrameBuilder {
             pixels: Array2::from_shape_vec((self.rows, self.columns), self.values)
                 .expect("rows × columns values"),
             stats,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fresh_stats() -> IntStats {
+        IntStats {
+            min: f32::INFINITY,
+            max: f32::NEG_INFINITY,
+            sum: 0,
+        }
+    }
+
+    /// Plain scalar reference of [`widen_unsigned`].
+    fn reference(block: &[u16], mask: u16) -> (Vec<u16>, Vec<f32>, f32, f32, u64) {
+        let masked: Vec<u16> = block.iter().map(|&v| v & mask).collect();
+        let values = masked.iter().map(|&v| v as f32).collect();
+        let min = masked
+            .iter()
+            .map(|&v| v as f32)
+            .fold(f32::INFINITY, f32::min);
+        let max = masked
+            .iter()
+            .map(|&v| v as f32)
+            .fold(f32::NEG_INFINITY, f32::max);
+        let sum = masked.iter().map(|&v| u64::from(v)).sum();
+        (masked, values, min, max, sum)
+    }
+
+    type Widen = fn(&mut [u16], u16, Option<&mut IntStats>, &mut Vec<f32>);
+
+    /// The variants this CPU can run: the portable loop always, the AVX2 one where it exists.
+    fn variants() -> Vec<(&'static str, Widen)> {
+        let mut v: Vec<(&'static str, Widen)> = vec![
+            ("dispatched", widen_unsigned),
+            ("portable", |b, m, s, out| {
+                widen_unsigned_portable(b, m, s, out)
+            }),
+        ];
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            v.push(("avx2", |b, m, s, out| {
+                #[allow(unsafe_code)]
+                // SAFETY: AVX2 was detected just above.
+                unsafe {
+                    widen_unsigned_avx2(b, m, s, out)
+                }
+            }));
+        }
+        v
+    }
+
+    proptest! {
+        #[test]
+        fn every_variant_equals_the_scalar_reference(
+            block in proptest::collection::vec(any::<u16>(), 0..BLOCK),
+            bits in prop_oneof![Just(16u32), 1u32..16],
+            prefix in proptest::collection::vec(-1.0f32..1.0, 0..5),
+        ) {
+            let mask = if bits == 16 { 0xFFFF } else { ((1u32 << bits) - 1) as u16 };
+            let (masked, expected, min, max, sum) = reference(&block, mask);
+            for (name, widen) in variants() {
+                let mut samples = block.clone();
+                let mut stats = fresh_stats();
+                let mut out = prefix.clone();
+                widen(&mut samples, mask, Some(&mut stats), &mut out);
+                prop_assert_eq!(&samples, &masked, "{} masked in place", name);
+                prop_assert_eq!(&out[..prefix.len()], &prefix[..], "{} kept what was there", name);
+                prop_assert_eq!(&out[prefix.len()..], &expected[..], "{} counts", name);
+                prop_assert_eq!(stats.sum, sum, "{} sum", name);
+                if !block.is_empty() {
+                    prop_assert_eq!((stats.min, stats.max), (min, max), "{} min/max", name);
+                }
+                // without statistics: the same counts
+                let mut out = Vec::new();
+                widen(&mut block.clone(), mask, None, &mut out);
+                prop_assert_eq!(&out, &expected, "{} counts without statistics", name);
+            }
+        }
+    }
+
+    #[test]
+    fn extremes_of_the_sample_range() {
+        let block: Vec<u16> = (0..1000)
+            .map(|i| if i % 2 == 0 { 0 } else { u16::MAX })
+            .collect();
+        for (name, widen) in variants() {
+            let mut stats = fresh_stats();
+            let mut out = Vec::new();
+            widen(&mut block.clone(), 0xFFFF, Some(&mut stats), &mut out);
+            assert_eq!((stats.min, stats.max), (0.0, 65535.0), "{name}");
+            assert_eq!(stats.sum, 500 * 65535, "{name}");
+            assert_eq!(out[1], 65535.0, "{name}");
         }
     }
 }
