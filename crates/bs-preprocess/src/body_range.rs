@@ -120,6 +120,11 @@ pub fn profiles(view: ArrayView2<f32>, threshold: f32, max: f32) -> Profiles {
         at_max: 0,
     };
     let mut cols32 = vec![0u32; cols];
+    if let Some(values) = view.as_slice().filter(|_| cols > 0) {
+        (p.body_pixels, p.at_max) = row_profiles(values, threshold, max, &mut p.rows, &mut cols32);
+        p.cols = cols32.into_iter().map(|c| c as usize).collect();
+        return p;
+    }
     for (i, row) in view.outer_iter().enumerate() {
         let (mut n, mut at_max) = (0u32, 0u32);
         match row.as_slice() {
@@ -146,6 +151,33 @@ pub fn profiles(view: ArrayView2<f32>, threshold: f32, max: f32) -> Profiles {
     }
     p.cols = cols32.into_iter().map(|c| c as usize).collect();
     p
+}
+
+bs_simd::vectorised! {
+    /// [`profiles`] of a contiguous view of `rows.len()` rows of `cols.len()` columns: fills
+    /// `rows` and adds to `cols`; returns `(body_pixels, at_max)`.
+    fn row_profiles, row_profiles_baseline(
+        values: &[f32],
+        threshold: f32,
+        max: f32,
+        rows: &mut [usize],
+        cols: &mut [u32],
+    ) -> (usize, usize) {
+        let (mut body, mut saturated) = (0usize, 0usize);
+        for (row, n_out) in values.chunks_exact(cols.len()).zip(rows.iter_mut()) {
+            let (mut n, mut at_max) = (0u32, 0u32);
+            for (c, &v) in cols.iter_mut().zip(row) {
+                let on = (v > threshold) as u32;
+                n += on;
+                *c += on;
+                at_max += on & (v == max) as u32;
+            }
+            *n_out = n as usize;
+            body += n as usize;
+            saturated += at_max as usize;
+        }
+        (body, saturated)
+    }
 }
 
 /// The body range from profiles (see the module doc); [`PrepareError::BlankView`] when no row or

@@ -162,16 +162,29 @@ impl<'a> GainMap<'a> {
     /// `dst[i] = apply_gain(src[i])`.
     pub(crate) fn apply(&self, src: &[f32], dst: &mut [f32]) {
         match self {
-            GainMap::Table(table) => {
-                for (d, &x) in dst.iter_mut().zip(src) {
-                    *d = table[x as usize];
-                }
-            }
+            GainMap::Table(table) => apply_table(table, src, dst),
             GainMap::Pixels(gain, cfg) => {
                 for (d, &x) in dst.iter_mut().zip(src) {
                     *d = apply_gain(x, *gain, cfg);
                 }
             }
+        }
+    }
+}
+
+bs_simd::vectorised! {
+    /// `dst[i] = table[src[i]]` for integer pixels in `0..table.len()` (< 2²³).
+    fn apply_table, apply_table_baseline(table: &[f32], src: &[f32], dst: &mut [f32]) {
+        // the low 23 bits of x + 2²³ are x: vectorises where the saturating `x as usize` does
+        // not
+        const ROUNDER: f32 = 8_388_608.0;
+        let Some(last) = table.len().checked_sub(1) else {
+            return;
+        };
+        for (d, &x) in dst.iter_mut().zip(src) {
+            // `min` keeps the index provably in bounds (a no-op for the pixels the table is
+            // made for), so the lookup needs no per-pixel branch and vectorises as a gather
+            *d = table[(((x + ROUNDER).to_bits() & 0x7F_FFFF) as usize).min(last)];
         }
     }
 }
@@ -204,20 +217,26 @@ pub(crate) fn fit_gain_with_max(
     if values.is_empty() {
         return Err(not_reached(0.0, 0, 0.0));
     }
-    let integer_max = crate::fast::integer_max(values, LUT_LIMIT);
-    let counted = match integer_max {
-        // a histogram pays when it is much shorter than the pixel list and stays in cache
-        Some(max) if cfg.quantise && max < HISTOGRAM_MAX && (max as usize) * 8 < values.len() => {
-            match bs_masks::otsu::integer_histogram(values, max) {
-                Some(counts) => Counted::Histogram {
-                    counts,
-                    pixels: values.len(),
-                },
-                None => Counted::Integers(values, max),
-            }
+    // a histogram pays when it is much shorter than the pixel list and stays in cache; its
+    // pass also checks that every value is an integer up to the limit, so the usual case (a
+    // view of integer counts) costs one check and one counting pass
+    let histogram = match cfg.quantise && (HISTOGRAM_MAX as usize) * 8 < values.len() {
+        true => bs_masks::otsu::integer_histogram(values, HISTOGRAM_MAX - 1),
+        false => None,
+    };
+    let (counted, integer_max) = match histogram {
+        Some(counts) => {
+            let max = counts.len() as u32 - 1;
+            let counted = Counted::Histogram {
+                counts,
+                pixels: values.len(),
+            };
+            (counted, Some(max))
         }
-        Some(max) => Counted::Integers(values, max),
-        None => Counted::Pixels(values),
+        None => match crate::fast::integer_max(values, LUT_LIMIT) {
+            Some(max) => (Counted::Integers(values, max), Some(max)),
+            None => (Counted::Pixels(values), None),
+        },
     };
     let raw_mean = counted.sum(|x| x as f64) / values.len() as f64;
     if !(raw_mean > 0.0 && raw_mean.is_finite()) {

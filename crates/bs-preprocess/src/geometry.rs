@@ -200,9 +200,23 @@ impl ViewGeometry {
 
     /// Cuts a source-shaped array to the first `rows` rows of the cut view, padding with `T::default()`.
     pub fn cut<T: Copy + Default>(&self, source: ArrayView2<T>, rows: usize) -> Result<Array2<T>> {
+        self.cut_into(source, rows, Vec::new())
+    }
+
+    /// [`ViewGeometry::cut`] written into `buffer`'s memory (its contents are replaced): a
+    /// reused buffer costs no page faults.
+    pub fn cut_into<T: Copy + Default>(
+        &self,
+        source: ArrayView2<T>,
+        rows: usize,
+        mut buffer: Vec<T>,
+    ) -> Result<Array2<T>> {
         self.check_source_shape(source.dim(), "view")?;
         let rows = rows.min(self.cut_rows);
-        let mut out = Array2::from_elem((rows, self.cut_cols), T::default());
+        buffer.clear();
+        buffer.resize(rows * self.cut_cols, T::default());
+        let mut out =
+            Array2::from_shape_vec((rows, self.cut_cols), buffer).expect("length rows × cut_cols");
         if let Some(m) = self.mapped_rect(rows) {
             out.slice_mut(s![m.cut_rows.clone(), m.cut_cols.clone()])
                 .assign(&m.source_view(source));
