@@ -220,6 +220,14 @@ pub enum MaskError {
         /// Bins asked for.
         bins: usize,
     },
+    /// A histogram given for an image does not count its pixels.
+    #[error("histogram counts {counted} pixels, the image has {pixels}")]
+    HistogramMismatch {
+        /// Pixels of the image.
+        pixels: usize,
+        /// Sum of the histogram.
+        counted: u64,
+    },
     /// An image value is NaN or infinite.
     #[error("image value {index} (row-major) is not finite")]
     NonFiniteValue {

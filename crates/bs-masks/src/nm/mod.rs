@@ -11,4 +11,6 @@ mod negative_mining;
 mod otsu_body;
 
 pub use negative_mining::{negative_mining_nm, negative_mining_nm_from_probabilities};
-pub use otsu_body::{body_mask, body_mask_in, otsu_nm, BodyDomain};
+pub use otsu_body::{
+    body_mask, body_mask_counted, body_mask_in, otsu_nm, otsu_nm_counted, BodyDomain,
+};

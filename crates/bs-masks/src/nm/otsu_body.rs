@@ -55,6 +55,39 @@ pub fn body_mask_in(image: ArrayView2<'_, f32>, domain: BodyDomain) -> Result<(A
     }
 }
 
+/// [`body_mask`] of an integer-valued image whose histogram is already known — `counts[v]`
+/// pixels of value `v`, as [`integer_histogram`] gives it (bs-preprocess derives it from the
+/// brightness normalisation's own histograms) — without counting the pixels again. The same
+/// mask and threshold as [`body_mask`] for that image.
+///
+/// A histogram whose total is not the image's pixel count is refused
+/// ([`MaskError::HistogramMismatch`](crate::MaskError::HistogramMismatch)); a histogram of
+/// another image with the same size gives that image's threshold.
+pub fn body_mask_counted(
+    image: ArrayView2<'_, f32>,
+    counts: &[u64],
+) -> Result<(Array2<bool>, f32)> {
+    let counted: u64 = counts.iter().sum();
+    if counted != image.len() as u64 {
+        return Err(crate::MaskError::HistogramMismatch {
+            pixels: image.len(),
+            counted,
+        });
+    }
+    log1p_body_of_integers(image, counts)
+}
+
+/// [`otsu_nm`] with the image's histogram known (see [`body_mask_counted`]).
+pub fn otsu_nm_counted(
+    image: ArrayView2<'_, f32>,
+    m: ArrayView2<'_, bool>,
+    counts: &[u64],
+) -> Result<ThreeClassMask> {
+    check_dims("metastasis mask", image.dim(), m.dim())?;
+    let (body, _) = body_mask_counted(image, counts)?;
+    ThreeClassMask::from_m_and_nm_candidates(m, body.view())
+}
+
 /// Largest value for which an integer-valued image is handled through its histogram.
 const HISTOGRAM_LIMIT: u32 = 1 << 16;
 
@@ -86,7 +119,9 @@ fn log1p_body_of_integers(
         let cut = cut as f32;
         image.mapv(|v| v >= cut)
     } else {
-        image.mapv(|v| body[v as usize])
+        // a value the histogram does not cover (only with a histogram of another image) is
+        // not body rather than a panic
+        image.mapv(|v| body.get(v as usize).copied().unwrap_or(false))
     };
     Ok((mask, threshold.exp_m1()))
 }
@@ -137,9 +172,16 @@ mod tests {
                 (Ok(f), Ok(s)) => assert_eq!(f, s, "case {case}"),
                 (f, s) => assert_eq!(f.is_err(), s.is_err(), "case {case}: {f:?} vs {s:?}"),
             }
-            // and through the public entry point
+            // and through the public entry points
             if let Ok(s) = body_mask(image.view()) {
                 assert_eq!(s, per_pixel(image.view()), "case {case}");
+                assert_eq!(body_mask_counted(image.view(), &counts).unwrap(), s);
+                let m = image.mapv(|v| v == top as f32);
+                assert_eq!(
+                    otsu_nm_counted(image.view(), m.view(), &counts).unwrap(),
+                    otsu_nm(image.view(), m.view()).unwrap(),
+                    "case {case}"
+                );
             }
         }
         // not integers, negative or NaN: the per-pixel path
@@ -150,5 +192,32 @@ mod tests {
         let nan = Array2::from_shape_vec((1, 3), vec![0.0, f32::NAN, 3.0]).unwrap();
         assert!(image_histogram(&nan.view()).is_none());
         assert!(body_mask(nan.view()).is_err());
+    }
+
+    #[test]
+    fn a_histogram_of_the_wrong_size_is_refused() {
+        let image = Array2::from_shape_fn((4, 5), |(r, c)| ((r * 5 + c) % 7) as f32);
+        let counts = image_histogram(&image.view()).unwrap();
+        let mut short = counts.clone();
+        short[3] -= 1;
+        let e = body_mask_counted(image.view(), &short).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                crate::MaskError::HistogramMismatch {
+                    pixels: 20,
+                    counted: 19
+                }
+            ),
+            "{e}"
+        );
+        // another image's histogram of the same total (values 0 and 2 only): its threshold,
+        // applied without a panic to values the histogram does not cover
+        let spread = vec![10u64, 0, 10];
+        let (mask, _) = body_mask_counted(image.view(), &spread).unwrap();
+        assert!(image
+            .iter()
+            .zip(mask.iter())
+            .all(|(&v, &body)| v == 1.0 || body == (v >= 2.0)));
     }
 }
