@@ -195,16 +195,45 @@ pub fn fit_gain(
     cfg: &BrightnessConfig,
     side: ViewSide,
 ) -> Result<BrightnessReport> {
-    fit_gain_with_max(values, cfg, side).map(|(report, _)| report)
+    fit_gain_with_max(values, cfg, side).map(|fit| fit.report)
 }
 
-/// [`fit_gain`], also giving [`crate::fast::integer_max`] of `values` (for
-/// [`apply_gain_known_max`]).
+/// What [`fit_gain_with_max`] found besides the report.
+pub(crate) struct GainFit {
+    pub(crate) report: BrightnessReport,
+    /// [`crate::fast::integer_max`] of the values.
+    pub(crate) integer_max: Option<u32>,
+    /// Pixels per count `0..=max`, when the fit went through the histogram.
+    pub(crate) histogram: Option<Vec<u64>>,
+}
+
+/// Pixels per output intensity of pixels counted by `histogram` (pixels per count) once
+/// normalised with `gain`: the histogram of the normalised image without a pass over it.
+/// `None` unless the output is quantised (integer intensities).
+pub(crate) fn normalised_histogram(
+    histogram: &[u64],
+    gain: f64,
+    cfg: &BrightnessConfig,
+) -> Option<Vec<u64>> {
+    if !cfg.quantise || histogram.is_empty() {
+        return None;
+    }
+    let table = lut(histogram.len() as u32 - 1, gain, cfg);
+    let top = table.iter().copied().fold(0.0f32, f32::max) as usize;
+    let mut out = vec![0u64; top + 1];
+    for (&y, &n) in table.iter().zip(histogram) {
+        out[y as usize] += n;
+    }
+    Some(out)
+}
+
+/// [`fit_gain`], also giving [`crate::fast::integer_max`] of `values` and their histogram
+/// when it was made.
 pub(crate) fn fit_gain_with_max(
     values: &[f32],
     cfg: &BrightnessConfig,
     side: ViewSide,
-) -> Result<(BrightnessReport, Option<u32>)> {
+) -> Result<GainFit> {
     let not_reached =
         |achieved: f64, iterations: usize, gain: f64| PrepareError::BrightnessNotReached {
             side,
@@ -265,15 +294,19 @@ pub(crate) fn fit_gain_with_max(
     }
     let clipped = counted.count_at_least(gain, cfg.clip_max as f64);
     debug_assert!(clipped <= values.len());
-    Ok((
-        BrightnessReport {
+    Ok(GainFit {
+        report: BrightnessReport {
             gain,
             iterations,
             mean,
             clipped_fraction: clipped as f64 / values.len() as f64,
         },
         integer_max,
-    ))
+        histogram: match counted {
+            Counted::Histogram { counts, .. } => Some(counts),
+            _ => None,
+        },
+    })
 }
 
 #[cfg(test)]

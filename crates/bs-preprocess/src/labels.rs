@@ -100,8 +100,27 @@ pub fn labelme_to_prepared(
 /// The paper's Otsu three-class mask (Section 3.4): M = `lesion ≠ 0`, NM = (image > Otsu) ∖ M.
 pub fn otsu_three_class(image: ArrayView2<f32>, lesion: ArrayView2<u8>) -> Result<ThreeClassMask> {
     let m = lesion.mapv(|v| v != 0);
-    bs_masks::nm::otsu_nm(image, m.view()).map_err(|e| PrepareError::Labels {
+    bs_masks::nm::otsu_nm(image, m.view()).map_err(prepared_image_error)
+}
+
+/// [`otsu_three_class`] of a prepared scan's image, using its
+/// [`value_counts`](crate::PreparedScan::value_counts) when known (the same mask, without a
+/// counting pass over the image).
+pub fn prepared_otsu_three_class(
+    prepared: &crate::PreparedScan,
+    lesion: ArrayView2<u8>,
+) -> Result<ThreeClassMask> {
+    let Some(counts) = &prepared.value_counts else {
+        return otsu_three_class(prepared.image.view(), lesion);
+    };
+    let m = lesion.mapv(|v| v != 0);
+    bs_masks::nm::otsu_nm_counted(prepared.image.view(), m.view(), counts)
+        .map_err(prepared_image_error)
+}
+
+fn prepared_image_error(e: bs_masks::MaskError) -> PrepareError {
+    PrepareError::Labels {
         path: "<prepared image>".into(),
         source: Box::new(e),
-    })
+    }
 }

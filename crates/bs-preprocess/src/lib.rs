@@ -106,6 +106,8 @@ pub use config::{
 pub use cut::{centre_shift, plan_view};
 pub use error::{ConfigError, PrepareError, Result, ViewSide};
 pub use geometry::{MappedRect, ScanGeometry, ViewGeometry};
-pub use labels::{labelme_to_prepared, mask_to_prepared, otsu_three_class, LabelSpace};
+pub use labels::{
+    labelme_to_prepared, mask_to_prepared, otsu_three_class, prepared_otsu_three_class, LabelSpace,
+};
 pub use preview::write_preview;
 pub use scan::{prepare_scan, PreparedScan, PreparedView, Preprocessor};

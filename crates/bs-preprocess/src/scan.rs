@@ -4,7 +4,9 @@
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 
 use crate::body_range::{mean_and_max, profiles, range_from_profiles, threshold_from_stats};
-use crate::brightness::{apply_gain, fit_gain, fit_gain_with_max, BrightnessReport, GainMap};
+use crate::brightness::{
+    apply_gain, fit_gain, fit_gain_with_max, normalised_histogram, BrightnessReport, GainMap,
+};
 use crate::config::BrightnessConfig;
 use crate::config::{MeanRegion, PrepareConfig};
 use crate::cut::plan_view;
@@ -36,6 +38,12 @@ pub struct PreparedScan {
     pub anterior_brightness: BrightnessReport,
     /// Normalisation of the posterior view, if any.
     pub posterior_brightness: Option<BrightnessReport>,
+    /// Pixels of `image` per intensity `0, 1, 2, …` when the output is quantised (8-bit) and
+    /// the normalisation counted exactly the kept rows (the default
+    /// [`MeanRegion::KeptRows`](crate::MeanRegion)): derived from the views' histograms, so
+    /// Otsu's threshold needs no pass over the image ([`PreparedScan::body_mask`]). `None`
+    /// otherwise.
+    pub value_counts: Option<Vec<u64>>,
 }
 
 /// A validated [`PrepareConfig`] ready to prepare scans (made by [`PrepareConfig::init`]).
@@ -52,16 +60,15 @@ struct FittedView {
     brightness: BrightnessReport,
     /// [`crate::fast::integer_max`] of `cut`, when known.
     integer_max: Option<Option<u32>>,
+    /// Pixels per count of exactly the rows [`FittedView::apply`] writes, when known.
+    kept_histogram: Option<Vec<u64>>,
 }
 
 impl FittedView {
     /// Writes the normalised first `dst.nrows()` rows of the cut into `dst` (`keep_rows ×
-    /// cut_cols`); the cut's memory goes back to this thread's buffers.
-    fn apply(
-        self,
-        mut dst: ArrayViewMut2<f32>,
-        cfg: &BrightnessConfig,
-    ) -> (ViewGeometry, BrightnessReport) {
+    /// cut_cols`); the cut's memory goes back to this thread's buffers. Also gives the
+    /// histogram of what was written, when it is known without counting.
+    fn apply(self, mut dst: ArrayViewMut2<f32>, cfg: &BrightnessConfig) -> AppliedView {
         let gain = self.brightness.gain;
         let src = self.cut.slice(s![..dst.nrows(), ..]);
         // the kept rows are the counted region or part of it: their values are integers up to
@@ -80,8 +87,23 @@ impl FittedView {
             }
         }
         return_cut_buffer(self.cut);
-        (self.geometry, self.brightness)
+        AppliedView {
+            written_histogram: self
+                .kept_histogram
+                .filter(|h| h.iter().sum::<u64>() == dst.len() as u64)
+                .and_then(|h| normalised_histogram(&h, gain, cfg)),
+            geometry: self.geometry,
+            brightness: self.brightness,
+        }
     }
+}
+
+/// A view written into the prepared image.
+struct AppliedView {
+    geometry: ViewGeometry,
+    brightness: BrightnessReport,
+    /// Pixels per intensity of the written pixels, when known.
+    written_histogram: Option<Vec<u64>>,
 }
 
 thread_local! {
@@ -146,7 +168,11 @@ impl Preprocessor {
         let cfg = &self.config;
         let fitted = self.fit_view(view, side)?;
         let mut image = Array2::<f32>::zeros((cfg.keep_rows, cfg.cut_cols));
-        let (geometry, brightness) = fitted.apply(image.view_mut(), &cfg.brightness);
+        let AppliedView {
+            geometry,
+            brightness,
+            ..
+        } = fitted.apply(image.view_mut(), &cfg.brightness);
         Ok(PreparedView {
             image,
             geometry,
@@ -190,18 +216,19 @@ impl Preprocessor {
         };
         let cut = geometry.cut_into(view, region_rows, take_cut_buffer())?;
         // `integer_max` of the counted pixels, when they include every pixel of the image
-        let (brightness, integer_max) = match cfg.brightness.region {
+        let (brightness, integer_max, kept_histogram) = match cfg.brightness.region {
             MeanRegion::BodyOfKeptRows => {
                 let body: Vec<f32> = cut.iter().copied().filter(|&v| v > threshold).collect();
-                (fit_gain(&body, &cfg.brightness, side)?, None)
+                (fit_gain(&body, &cfg.brightness, side)?, None, None)
             }
             _ => {
-                let (report, max) = fit_gain_with_max(
+                let fit = fit_gain_with_max(
                     cut.as_slice().expect("fresh array is contiguous"),
                     &cfg.brightness,
                     side,
                 )?;
-                (report, Some(max))
+                // the counted rows are the kept ones (or more: `apply` checks the total)
+                (fit.report, Some(fit.integer_max), fit.histogram)
             }
         };
         Ok(FittedView {
@@ -209,6 +236,7 @@ impl Preprocessor {
             geometry,
             brightness,
             integer_max,
+            kept_histogram,
         })
     }
 
@@ -235,18 +263,51 @@ impl Preprocessor {
             ),
             None => None,
         };
+        // the image's histogram from the views' own: exact, and no pass over the image
+        let half = (rows * cfg.cut_cols) as u64;
+        let value_counts = match &post {
+            Some(p) => add_histograms(&ant.written_histogram, &p.written_histogram),
+            // the missing posterior's half is zeros
+            None => add_histograms(&ant.written_histogram, &Some(vec![half])),
+        };
         Ok(PreparedScan {
             image,
             geometry: ScanGeometry {
-                anterior: ant.0,
-                posterior: post.map(|p| p.0),
+                anterior: ant.geometry,
+                posterior: post.as_ref().map(|p| p.geometry),
                 prepared_rows: rows,
                 prepared_cols: cols,
             },
             posterior_missing: post.is_none(),
-            anterior_brightness: ant.1,
-            posterior_brightness: post.map(|p| p.1),
+            anterior_brightness: ant.brightness,
+            posterior_brightness: post.map(|p| p.brightness),
+            value_counts,
         })
+    }
+}
+
+/// The sum of two histograms, when both are known.
+fn add_histograms(a: &Option<Vec<u64>>, b: &Option<Vec<u64>>) -> Option<Vec<u64>> {
+    let (a, b) = (a.as_ref()?, b.as_ref()?);
+    let mut sum = vec![0u64; a.len().max(b.len())];
+    for (s, &n) in sum.iter_mut().zip(a) {
+        *s += n;
+    }
+    for (s, &n) in sum.iter_mut().zip(b) {
+        *s += n;
+    }
+    Some(sum)
+}
+
+impl PreparedScan {
+    /// The Otsu body mask of [`PreparedScan::image`] (`bs_masks::nm::body_mask`: air vs body on
+    /// `ln(1 + x)`) and its threshold, from [`PreparedScan::value_counts`] when known (no
+    /// counting pass; the same result).
+    pub fn body_mask(&self) -> std::result::Result<(Array2<bool>, f32), bs_masks::MaskError> {
+        match &self.value_counts {
+            Some(counts) => bs_masks::nm::body_mask_counted(self.image.view(), counts),
+            None => bs_masks::nm::body_mask(self.image.view()),
+        }
     }
 }
 
@@ -308,5 +369,47 @@ mod tests {
                 .unwrap()
         });
         assert_eq!(first, fresh);
+    }
+
+    #[test]
+    fn derived_image_histogram_is_the_images_own() {
+        let pre = PrepareConfig::default().init().unwrap();
+        let (a, b) = (view(1024, 256, 3), view(1024, 256, 4));
+        let counted = |p: &PreparedScan| {
+            bs_masks::otsu::integer_histogram(p.image.as_slice().unwrap(), 255).unwrap()
+        };
+        for prepared in [
+            pre.prepare_views(a.view(), Some(b.view())).unwrap(),
+            pre.prepare_views(b.view(), None).unwrap(),
+        ] {
+            let derived = prepared
+                .value_counts
+                .clone()
+                .expect("default config derives it");
+            // the derived histogram may run past the image's maximum with zero counts
+            let own = counted(&prepared);
+            assert_eq!(&derived[..own.len()], &own[..]);
+            assert!(derived[own.len()..].iter().all(|&n| n == 0));
+            assert_eq!(
+                prepared.body_mask().unwrap(),
+                bs_masks::nm::body_mask(prepared.image.view()).unwrap()
+            );
+        }
+        // counted over all 950 rows but 640 kept: no derived histogram, the same mask
+        let whole_cut = PrepareConfig {
+            brightness: crate::BrightnessConfig {
+                region: MeanRegion::CutView,
+                ..Default::default()
+            },
+            ..PrepareConfig::default()
+        }
+        .init()
+        .unwrap();
+        let prepared = whole_cut.prepare_views(a.view(), Some(b.view())).unwrap();
+        assert_eq!(prepared.value_counts, None);
+        assert_eq!(
+            prepared.body_mask().unwrap(),
+            bs_masks::nm::body_mask(prepared.image.view()).unwrap()
+        );
     }
 }

@@ -5,7 +5,10 @@ use std::path::Path;
 
 use bs_dicom::{read_scan, ReadOptions};
 use bs_preprocess::dataset::npy::read_npy;
-use bs_preprocess::{otsu_three_class, prepare_scan, PrepareConfig, PrepareError, ViewSide};
+use bs_preprocess::{
+    otsu_three_class, prepare_scan, prepared_otsu_three_class, PrepareConfig, PrepareError,
+    ViewSide,
+};
 use ndarray::{s, Array2};
 
 fn reference_script() -> String {
@@ -93,6 +96,11 @@ fn nm1_prepares_like_the_numpy_reference_and_reports_missing_posterior() {
     .unwrap();
     let ours: Vec<u8> = three.classes().iter().copied().collect();
     assert_eq!(ours, ref_nm);
+    // the same through the image histogram derived while normalising (posterior half: zeros)
+    assert!(prepared.value_counts.is_some());
+    let derived =
+        prepared_otsu_three_class(&prepared, Array2::<u8>::zeros((640, 512)).view()).unwrap();
+    assert_eq!(derived, three);
 }
 
 #[test]

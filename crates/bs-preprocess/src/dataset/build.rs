@@ -107,7 +107,12 @@ fn first_path(item: &CohortItem) -> PathBuf {
     item.dicom.first().cloned().unwrap_or_default()
 }
 
-fn prepare_item(item: &CohortItem, pre: &Preprocessor, opts: &BuildOptions) -> Result<Prepared> {
+fn prepare_item(
+    item: &CohortItem,
+    pre: &Preprocessor,
+    opts: &BuildOptions,
+    reader: &mut bs_dicom::ScanReader,
+) -> Result<Prepared> {
     let sources = item
         .dicom
         .iter()
@@ -117,8 +122,12 @@ fn prepare_item(item: &CohortItem, pre: &Preprocessor, opts: &BuildOptions) -> R
         path: first_path(item),
         source: Box::new(e),
     };
-    let scan = bs_dicom::read_scan_files(&item.dicom, &opts.read).map_err(dicom_err)?;
-    let prepared = pre.prepare_scan(&scan)?;
+    let scan = reader.read_files(&item.dicom).map_err(dicom_err)?;
+    let prepared = pre.prepare_scan(&scan);
+    let scan_patient_id = scan.meta.patient_id.clone();
+    // the scan's pixel memory holds this thread's next scan
+    reader.recycle(scan);
+    let prepared = prepared?;
     let geometry = prepared.geometry;
     let (lesion, labels) = match &item.labels {
         None => (Array2::<u8>::zeros(geometry_shape(pre)), None),
@@ -150,22 +159,16 @@ fn prepare_item(item: &CohortItem, pre: &Preprocessor, opts: &BuildOptions) -> R
     };
     let (body, otsu_threshold) = match opts.nm {
         NmMode::Otsu => {
-            let (mask, t) = bs_masks::nm::body_mask(prepared.image.view()).map_err(|e| {
-                PrepareError::Labels {
-                    path: first_path(item),
-                    source: Box::new(e),
-                }
+            let (mask, t) = prepared.body_mask().map_err(|e| PrepareError::Labels {
+                path: first_path(item),
+                source: Box::new(e),
             })?;
             (mask.mapv(u8::from), Some(t))
         }
         NmMode::None => (Array2::zeros(prepared.image.dim()), None),
     };
     let patient = item.patient.clone().unwrap_or_else(|| PatientInfo {
-        patient_id: scan
-            .meta
-            .patient_id
-            .clone()
-            .unwrap_or_else(|| item.id.clone()),
+        patient_id: scan_patient_id.unwrap_or_else(|| item.id.clone()),
         ..Default::default()
     });
     let entry = Entry {
@@ -311,13 +314,16 @@ pub fn build_dataset(items: &[CohortItem], out: &Path, opts: &BuildOptions) -> R
         .collect();
     let work = || -> Vec<Result<Prepared>> {
         todo.par_iter()
-            .map(|item| {
-                prepare_item(item, &pre, opts).map_err(|e| PrepareError::Scan {
-                    id: item.id.clone(),
-                    path: first_path(item),
-                    source: Box::new(e),
-                })
-            })
+            .map_init(
+                || bs_dicom::ScanReader::new(opts.read.clone()),
+                |reader, item| {
+                    prepare_item(item, &pre, opts, reader).map_err(|e| PrepareError::Scan {
+                        id: item.id.clone(),
+                        path: first_path(item),
+                        source: Box::new(e),
+                    })
+                },
+            )
             .collect()
     };
     let fresh = match opts.threads {
