@@ -95,45 +95,38 @@ fn load(
     Some(read::dicom_loaded(file, &geom, frames))
 }
 
-/// Reads `geom.frames` frames of native little-endian samples from `pixels`.
+/// Reads `geom.frames` frames of native little-endian samples from `pixels`, a block at a time.
 fn stream_frames(
     geom: &Geometry,
     mut pixels: impl Read,
     spare: &mut Vec<Vec<f32>>,
 ) -> Option<Vec<Frame>> {
-    if geom.bits_allocated == 16 {
-        // straight into u16 samples: one copy less than bytes → samples (measured ≈ 10 % of a read)
-        let mut samples = vec![0u16; CHUNK / 2];
-        return (0..geom.frames)
-            .map(|_| {
-                let mut builder = FrameBuilder::new_in(geom, spare.pop().unwrap_or_default());
-                let mut remaining = geom.frame_bytes();
-                while remaining > 0 {
-                    let block = &mut samples[..remaining.min(CHUNK) / 2];
-                    if block.is_empty() {
-                        return None; // an odd byte count: not 16-bit samples after all
-                    }
-                    pixels
-                        .read_exact(bytemuck::cast_slice_mut(&mut *block))
-                        .ok()?;
-                    // the file is little-endian; a no-op on little-endian machines
-                    block.iter_mut().for_each(|v| *v = u16::from_le(*v));
-                    builder.extend_samples(block);
-                    remaining -= 2 * block.len();
-                }
-                Some(builder.finish())
-            })
-            .collect();
-    }
-    let mut buf = vec![0u8; CHUNK];
+    let wide = geom.bits_allocated == 16;
+    // 16-bit data is read straight into u16 samples: one copy less than bytes → samples
+    // (measured ≈ 10 % of a read); 8-bit data goes through a byte buffer
+    let mut samples = vec![0u16; if wide { CHUNK / 2 } else { 0 }];
+    let mut bytes = vec![0u8; if wide { 0 } else { CHUNK }];
     (0..geom.frames)
         .map(|_| {
             let mut builder = FrameBuilder::new_in(geom, spare.pop().unwrap_or_default());
             let mut remaining = geom.frame_bytes();
             while remaining > 0 {
                 let n = remaining.min(CHUNK);
-                pixels.read_exact(&mut buf[..n]).ok()?;
-                builder.extend_le(&buf[..n], geom.bits_allocated);
+                if wide {
+                    if n % 2 == 1 {
+                        return None; // an odd byte count: not 16-bit samples after all
+                    }
+                    let block = &mut samples[..n / 2];
+                    pixels
+                        .read_exact(bytemuck::cast_slice_mut(&mut *block))
+                        .ok()?;
+                    // the file is little-endian; a no-op on little-endian machines
+                    block.iter_mut().for_each(|v| *v = u16::from_le(*v));
+                    builder.extend_samples(block);
+                } else {
+                    pixels.read_exact(&mut bytes[..n]).ok()?;
+                    builder.extend_le(&bytes[..n], geom.bits_allocated);
+                }
                 remaining -= n;
             }
             Some(builder.finish())
