@@ -135,41 +135,14 @@ impl DynamicLossScaler {
     /// without it for this device or dtype), the plain form is used.
     pub fn unscale_gradients(&self, vars: &[Tensor]) -> bool {
         tch::no_grad(|| {
-            let inv = 1.0 / self.scale;
             let grads: Vec<Tensor> = vars
                 .iter()
                 .map(Tensor::grad)
                 .filter(Tensor::defined)
                 .collect();
-            let Some(first) = grads.first() else {
-                return true;
-            };
-            let options = (Kind::Float, first.device());
-            let mut found_inf = Tensor::zeros([1], options);
-            let inv_scale = Tensor::full([1], inv, options);
-            let mut fused = 0;
-            for grad in &grads {
-                let mut grad = grad.shallow_clone();
-                if grad
-                    .f_internal_amp_non_finite_check_and_unscale(&mut found_inf, &inv_scale)
-                    .is_err()
-                {
-                    break;
-                }
-                fused += 1;
-            }
-            if fused == grads.len() {
-                return found_inf.double_value(&[0]) == 0.0;
-            }
-            // the plain form for the gradients the fused op did not take
-            let mut non_finite = vec![found_inf.gt(0.0).any()];
-            for grad in &grads[fused..] {
-                let mut grad = grad.shallow_clone();
-                let _ = grad.g_mul_scalar_(inv);
-                non_finite.push(grad.isfinite().logical_not().any());
-            }
-            let any = Tensor::stack(&non_finite, 0).any();
-            !bool::try_from(any).unwrap_or(true)
+            let inv = 1.0 / self.scale;
+            let (fused, found_inf) = unscale_fused(&grads, inv);
+            unscale_plain(&grads[fused..], inv, found_inf)
         })
     }
 
@@ -217,5 +190,100 @@ impl DynamicLossScaler {
         optimizer.zero_grad();
         self.scale_loss(loss).backward();
         self.step(optimizer, vars)
+    }
+}
+
+/// Unscales `grads` in order through the fused op until it fails (or all are done). Gives how
+/// many it took and the shared non-finite flag (`None` when there was no gradient).
+fn unscale_fused(grads: &[Tensor], inv: f64) -> (usize, Option<Tensor>) {
+    let Some(first) = grads.first() else {
+        return (0, None);
+    };
+    let options = (Kind::Float, first.device());
+    let mut found_inf = Tensor::zeros([1], options);
+    let inv_scale = Tensor::full([1], inv, options);
+    let mut fused = 0;
+    for grad in grads {
+        let mut grad = grad.shallow_clone();
+        if grad
+            .f_internal_amp_non_finite_check_and_unscale(&mut found_inf, &inv_scale)
+            .is_err()
+        {
+            break;
+        }
+        fused += 1;
+    }
+    (fused, Some(found_inf))
+}
+
+/// The plain form for the gradients the fused op did not take (multiply, then a non-finite
+/// check per gradient), combined with the fused op's flag; true when everything is finite.
+fn unscale_plain(rest: &[Tensor], inv: f64, found_inf: Option<Tensor>) -> bool {
+    let Some(found_inf) = found_inf else {
+        return true; // no gradient at all
+    };
+    if rest.is_empty() {
+        return found_inf.double_value(&[0]) == 0.0;
+    }
+    let mut non_finite = vec![found_inf.gt(0.0).any()];
+    for grad in rest {
+        let mut grad = grad.shallow_clone();
+        let _ = grad.g_mul_scalar_(inv);
+        non_finite.push(grad.isfinite().logical_not().any());
+    }
+    let any = Tensor::stack(&non_finite, 0).any();
+    !bool::try_from(any).unwrap_or(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gradients(poison: Option<(usize, f64)>) -> Vec<Tensor> {
+        let grads: Vec<Tensor> = (0..4)
+            .map(|i| Tensor::arange((i + 2) * 3, (Kind::Float, tch::Device::Cpu)) * 512.0)
+            .collect();
+        if let Some((at, value)) = poison {
+            let _ = grads[at].get(1).fill_(value);
+        }
+        grads
+    }
+
+    /// The fallback (plain form) after the fused op failed at any gradient equals the fused op
+    /// on all of them: the same unscaled values and the same verdict.
+    #[test]
+    fn plain_fallback_equals_the_fused_op_from_any_gradient_on() {
+        let inv = 1.0 / 512.0;
+        for poison in [
+            None,
+            Some((0, f64::INFINITY)),
+            Some((3, f64::NAN)),
+            Some((2, -f64::INFINITY)),
+        ] {
+            let fused = gradients(poison);
+            let (taken, flag) = unscale_fused(&fused, inv);
+            assert_eq!(taken, fused.len(), "the fused op runs on the CPU");
+            let fused_verdict = unscale_plain(&[], inv, flag);
+            assert_eq!(fused_verdict, poison.is_none(), "{poison:?}");
+            for split in 0..=fused.len() {
+                let grads = gradients(poison);
+                let (taken, flag) = unscale_fused(&grads[..split], inv);
+                assert_eq!(taken, split);
+                let flag =
+                    flag.or_else(|| Some(Tensor::zeros([1], (Kind::Float, tch::Device::Cpu))));
+                assert_eq!(
+                    unscale_plain(&grads[split..], inv, flag),
+                    fused_verdict,
+                    "{poison:?} split {split}"
+                );
+                for (a, b) in grads.iter().zip(&fused) {
+                    // NaN == NaN here: compare with NaNs counted equal
+                    assert!(a.allclose(b, 0.0, 0.0, true), "{poison:?} split {split}");
+                }
+            }
+        }
+        // no gradient at all: nothing to unscale, finite
+        assert_eq!(unscale_fused(&[], inv).0, 0);
+        assert!(unscale_plain(&[], inv, None));
     }
 }
