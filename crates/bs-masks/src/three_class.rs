@@ -120,8 +120,12 @@ impl ThreeClassMask {
     pub fn count(&self, class: MaskClass) -> usize {
         let v = class.value();
         match self.classes.as_slice_memory_order() {
-            // a plain slice, summed branch-free, vectorises (ndarray's iterator does not)
-            Some(s) => s.iter().map(|&c| usize::from(c == v)).sum(),
+            // a plain slice, summed branch-free in u32 lanes (4 per SSE register rather than
+            // 2 usize), vectorises; ndarray's iterator does not. 2¹⁶ pixels per u32 sum.
+            Some(s) => s
+                .chunks(1 << 16)
+                .map(|c| c.iter().map(|&c| u32::from(c == v)).sum::<u32>() as usize)
+                .sum(),
             None => self.classes.iter().filter(|&&c| c == v).count(),
         }
     }

@@ -150,3 +150,29 @@ fn class_png_round_trip_and_pillow_reads_the_same_values() {
         Err(MaskError::Png { .. })
     ));
 }
+
+#[test]
+fn class_counts_of_a_large_mask_equal_a_plain_count() {
+    // more pixels than one 2¹⁶-pixel counting chunk, in standard and transposed layout
+    let m = Array2::from_shape_fn((400, 333), |(r, c)| (r * 7 + c * 3) % 11 == 0);
+    let nm = Array2::from_shape_fn((400, 333), |(r, c)| (r + c) % 5 == 0);
+    let mask = ThreeClassMask::from_m_and_nm_candidates(m.view(), nm.view()).unwrap();
+    for class in [
+        MaskClass::Background,
+        MaskClass::NonMetastatic,
+        MaskClass::Metastasis,
+    ] {
+        let plain = mask
+            .classes()
+            .iter()
+            .filter(|&&v| v == class.value())
+            .count();
+        assert_eq!(mask.count(class), plain, "{class:?}");
+    }
+    let metastasis = m.iter().filter(|&&b| b).count();
+    assert_eq!(mask.count(MaskClass::Metastasis), metastasis);
+    let mt = m.t().to_owned();
+    let nmt = nm.t().to_owned();
+    let transposed = ThreeClassMask::from_m_and_nm_candidates(mt.view(), nmt.view()).unwrap();
+    assert_eq!(transposed.count(MaskClass::Metastasis), metastasis);
+}
