@@ -14,7 +14,7 @@ use dicom_object::meta::FileMetaTableBuilder;
 use dicom_object::InMemDicomObject;
 use ndarray::ArrayView2;
 
-pub use nm_meta::{derived_uid, is_valid_uid, NmWriteMeta};
+pub use nm_meta::{derived_uid, dicom_date_time, is_valid_uid, NmWriteMeta};
 
 use crate::error::{Error, Result};
 

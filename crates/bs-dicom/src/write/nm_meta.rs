@@ -55,6 +55,18 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// DICOM Date (DA, `YYYYMMDD`) and Time (TM, `HHMMSS`) values of a moment given in seconds
+/// since 1970-01-01 00:00:00 UTC (UTC; negative seconds are before 1970).
+pub fn dicom_date_time(unix_seconds: i64) -> (String, String) {
+    let days = unix_seconds.div_euclid(86_400);
+    let rem = unix_seconds.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    (
+        format!("{y:04}{m:02}{d:02}"),
+        format!("{:02}{:02}{:02}", rem / 3600, (rem / 60) % 60, rem % 60),
+    )
+}
+
 impl NmWriteMeta {
     /// Metadata of a synthetic patient: UIDs derived from `patient_id` and `seed` (same inputs →
     /// same UIDs, different patients or seeds → different UIDs), a study date in 2018–2021 drawn
@@ -128,6 +140,15 @@ mod tests {
         assert_eq!(civil_from_days(17_532), (2018, 1, 1));
         assert_eq!(civil_from_days(17_532 + 59), (2018, 3, 1));
         assert_eq!(civil_from_days(18_321), (2020, 2, 29));
+        // 2000-02-29 12:34:56 UTC and the second before the epoch
+        assert_eq!(
+            dicom_date_time(951_827_696),
+            ("20000229".to_string(), "123456".to_string())
+        );
+        assert_eq!(
+            dicom_date_time(-1),
+            ("19691231".to_string(), "235959".to_string())
+        );
     }
 
     #[test]
