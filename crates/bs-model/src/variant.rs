@@ -40,6 +40,16 @@ impl Variant {
         }
     }
 
+    /// The M decision of head probabilities N×C×H×W, N×H×W bool: `p ≥ 0.5` (binary) or
+    /// arg-max = M (three classes; libtorch's arg-max takes the first of equal maxima). The rule
+    /// models are selected with in training and applied by prediction without a threshold.
+    pub fn m_decision(self, probabilities: &Tensor) -> Tensor {
+        match self {
+            Variant::Binary => probabilities.select(1, 0).ge(0.5),
+            Variant::ThreeClass => probabilities.argmax(1, false).eq(2),
+        }
+    }
+
     /// The N×1×H×W map that multiplies the input image to form the input of network 2.
     ///
     /// - Binary (Keras code): `g = p`, the sigmoid output itself.

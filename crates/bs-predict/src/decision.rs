@@ -35,10 +35,10 @@ impl MDecision {
     /// N×C×H×W probabilities → N×H×W bool, with libtorch.
     pub fn tensor(&self, probabilities: &Tensor) -> Tensor {
         let m = self.m_channel() as i64;
-        match (self.threshold, self.variant) {
-            (Some(t), _) => probabilities.select(1, m).ge(t),
-            (None, Variant::Binary) => probabilities.select(1, 0).ge(0.5),
-            (None, _) => probabilities.argmax(1, false).eq(2),
+        match self.threshold {
+            Some(t) => probabilities.select(1, m).ge(t),
+            // the rule the model was selected with in training
+            None => self.variant.m_decision(probabilities),
         }
     }
 

@@ -44,12 +44,9 @@ fn predict_on_device(model: &DoubleUNet, images: &Tensor, amp: bool) -> Result<T
 }
 
 /// The M decision of head-2 probabilities: `p ≥ 0.5` (binary) or arg-max = M (three
-/// classes), N×h×w bool.
+/// classes), N×h×w bool ([`Variant::m_decision`]).
 pub fn m_decision(variant: Variant, probabilities: &Tensor) -> Tensor {
-    match variant {
-        Variant::Binary => probabilities.select(1, 0).ge(0.5),
-        _ => probabilities.argmax(1, false).eq(2),
-    }
+    variant.m_decision(probabilities)
 }
 
 /// Pixel confusion counts of predicted vs true M (bool tensors of one shape).
