@@ -208,17 +208,17 @@ pub(crate) struct GainFit {
 }
 
 /// Pixels per output intensity of pixels counted by `histogram` (pixels per count) once
-/// normalised with `gain`: the histogram of the normalised image without a pass over it.
-/// `None` unless the output is quantised (integer intensities).
+/// normalised through `table` (the [`GainMap::Table`] that wrote them): the histogram of the
+/// normalised image without a pass over it. `None` unless the output is quantised (integer
+/// intensities) and the table covers every count.
 pub(crate) fn normalised_histogram(
     histogram: &[u64],
-    gain: f64,
+    table: &[f32],
     cfg: &BrightnessConfig,
 ) -> Option<Vec<u64>> {
-    if !cfg.quantise || histogram.is_empty() {
+    if !cfg.quantise || histogram.is_empty() || histogram.len() > table.len() {
         return None;
     }
-    let table = lut(histogram.len() as u32 - 1, gain, cfg);
     let top = table.iter().copied().fold(0.0f32, f32::max) as usize;
     let mut out = vec![0u64; top + 1];
     for (&y, &n) in table.iter().zip(histogram) {

@@ -38,10 +38,7 @@ bs_simd::vectorised! {
     /// [`max_of`] — when every value is finite and ≥ 0; `None` otherwise. One pass instead of
     /// three over a view.
     pub(crate) fn valid_sum_max, valid_sum_max_baseline(values: &[f32]) -> Option<(f64, f32)> {
-        let valid = values
-            .iter()
-            .fold(true, |ok, &x| ok & (0.0..=f32::MAX).contains(&x));
-        valid.then(|| (sum_by(values, f64::from), max_of(values)))
+        all_valid_counts_baseline(values).then(|| (sum_by(values, f64::from), max_of(values)))
     }
 }
 

@@ -110,12 +110,13 @@ pub fn prepared_otsu_three_class(
     prepared: &crate::PreparedScan,
     lesion: ArrayView2<u8>,
 ) -> Result<ThreeClassMask> {
-    let Some(counts) = &prepared.value_counts else {
-        return otsu_three_class(prepared.image.view(), lesion);
-    };
     let m = lesion.mapv(|v| v != 0);
-    bs_masks::nm::otsu_nm_counted(prepared.image.view(), m.view(), counts)
-        .map_err(prepared_image_error)
+    let image = prepared.image.view();
+    match &prepared.value_counts {
+        Some(counts) => bs_masks::nm::otsu_nm_counted(image, m.view(), counts),
+        None => bs_masks::nm::otsu_nm(image, m.view()),
+    }
+    .map_err(prepared_image_error)
 }
 
 fn prepared_image_error(e: bs_masks::MaskError) -> PrepareError {

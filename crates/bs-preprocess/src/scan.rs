@@ -87,11 +87,16 @@ impl FittedView {
             }
         }
         return_cut_buffer(self.cut);
+        // the histogram of what was written, through the table that wrote it, when the counted
+        // pixels are exactly the written ones
+        let written_histogram = match (&map, self.kept_histogram) {
+            (GainMap::Table(table), Some(h)) if h.iter().sum::<u64>() == dst.len() as u64 => {
+                normalised_histogram(&h, table, cfg)
+            }
+            _ => None,
+        };
         AppliedView {
-            written_histogram: self
-                .kept_histogram
-                .filter(|h| h.iter().sum::<u64>() == dst.len() as u64)
-                .and_then(|h| normalised_histogram(&h, gain, cfg)),
+            written_histogram,
             geometry: self.geometry,
             brightness: self.brightness,
         }
