@@ -159,45 +159,70 @@ bs_simd::vectorised! {
             return None;
         }
         let max = maxs.iter().fold(0f32, |a, &b| a.max(b));
-        // Eight interleaved histograms, so that runs of one value (air) do not wait on one
-        // counter's store-to-load latency; the indices of a block are made first, branch-free
-        // (for an integer 0 ≤ v < 2²³ the low 23 bits of v + 2²³ are v), so that loop
-        // vectorises, and the counting loop is unrolled over the eight histograms (no index
-        // arithmetic per pixel).
-        const SPREAD: usize = 8;
-        let bins = max as usize + 1;
-        let mut partial = vec![0u32; SPREAD * bins];
-        let [h0, h1, h2, h3, h4, h5, h6, h7]: [&mut [u32]; SPREAD] = {
-            let mut parts = partial.chunks_exact_mut(bins);
-            std::array::from_fn(|_| parts.next().expect("SPREAD chunks"))
-        };
-        let mut index = [0u32; 256];
-        for block in values.chunks(256) {
-            let index = &mut index[..block.len()];
-            for (i, &v) in index.iter_mut().zip(block) {
-                *i = (v + ROUNDER).to_bits() & 0x7F_FFFF;
-            }
-            let octets = index.chunks_exact(SPREAD);
-            for &i in octets.remainder() {
-                h0[i as usize] += 1;
-            }
-            for o in octets {
-                h0[o[0] as usize] += 1;
-                h1[o[1] as usize] += 1;
-                h2[o[2] as usize] += 1;
-                h3[o[3] as usize] += 1;
-                h4[o[4] as usize] += 1;
-                h5[o[5] as usize] += 1;
-                h6[o[6] as usize] += 1;
-                h7[o[7] as usize] += 1;
-            }
-        }
-        Some(
-            (0..bins)
-                .map(|v| (0..SPREAD).map(|k| u64::from(partial[k * bins + v])).sum())
-                .collect(),
-        )
+        // for an integer 0 ≤ v < 2²³ the low 23 bits of v + 2²³ are v (branch-free)
+        Some(spread_count(values, max as usize + 1, |v| {
+            (v + ROUNDER).to_bits() & 0x7F_FFFF
+        }))
     }
+}
+
+/// Pixels per value `0..=max` of 16-bit integer counts when `max ≤ limit`; `None` otherwise.
+/// The same counts as [`integer_histogram`] of the values as f32, in half the memory traffic
+/// and with no integer check (bs-preprocess's path for counts read as stored).
+pub fn count_histogram(values: &[u16], limit: u32) -> Option<Vec<u64>> {
+    count_histogram_dispatched(values, limit)
+}
+
+bs_simd::vectorised! {
+    /// [`count_histogram`], compiled for AVX2 too.
+    fn count_histogram_dispatched, count_histogram_baseline(
+        values: &[u16],
+        limit: u32,
+    ) -> Option<Vec<u64>> {
+        let max = values.iter().copied().fold(0u16, u16::max);
+        (u32::from(max) <= limit)
+            .then(|| spread_count(values, usize::from(max) + 1, u32::from))
+    }
+}
+
+/// Pixels per bin `0..bins` of `index(v)` over `values` (every index must be below `bins`).
+///
+/// Eight interleaved histograms, so that runs of one value (air) do not wait on one counter's
+/// store-to-load latency; the indices of a block are made first, branch-free, so that loop
+/// vectorises, and the counting loop is unrolled over the eight histograms (no index
+/// arithmetic per pixel).
+#[inline(always)]
+fn spread_count<T: Copy>(values: &[T], bins: usize, index: impl Fn(T) -> u32) -> Vec<u64> {
+    const SPREAD: usize = 8;
+    let mut partial = vec![0u32; SPREAD * bins];
+    let [h0, h1, h2, h3, h4, h5, h6, h7]: [&mut [u32]; SPREAD] = {
+        let mut parts = partial.chunks_exact_mut(bins);
+        std::array::from_fn(|_| parts.next().expect("SPREAD chunks"))
+    };
+    let mut indices = [0u32; 256];
+    for block in values.chunks(256) {
+        let indices = &mut indices[..block.len()];
+        for (i, &v) in indices.iter_mut().zip(block) {
+            *i = index(v);
+        }
+        let octets = indices.chunks_exact(SPREAD);
+        for &i in octets.remainder() {
+            h0[i as usize] += 1;
+        }
+        for o in octets {
+            h0[o[0] as usize] += 1;
+            h1[o[1] as usize] += 1;
+            h2[o[2] as usize] += 1;
+            h3[o[3] as usize] += 1;
+            h4[o[4] as usize] += 1;
+            h5[o[5] as usize] += 1;
+            h6[o[6] as usize] += 1;
+            h7[o[7] as usize] += 1;
+        }
+    }
+    (0..bins)
+        .map(|v| (0..SPREAD).map(|k| u64::from(partial[k * bins + v])).sum())
+        .collect()
 }
 
 /// numpy's uniform 256-bin binning of float32 values in `[first, last]` (see the module doc).
@@ -418,6 +443,35 @@ mod tests {
                 assert_eq!(integer_histogram(&values, limit), expected, "case {case}");
                 assert_eq!(
                     integer_histogram_baseline(&values, limit),
+                    expected,
+                    "case {case}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn count_histogram_equals_the_f32_histogram() {
+        let mut rng = ChaCha8Rng::seed_from_u64(29);
+        for case in 0..200 {
+            let len = [0, 1, 7, 8, 9, 255, 256, 257, 1000, 70_001][case % 10];
+            let top = [0u16, 1, 255, 4095, 65_535][case % 5];
+            let air = rng.random_range(0.0..1.0);
+            let values: Vec<u16> = (0..len)
+                .map(|_| {
+                    if rng.random_bool(air) {
+                        0
+                    } else {
+                        rng.random_range(0..=top)
+                    }
+                })
+                .collect();
+            let floats: Vec<f32> = values.iter().map(|&v| f32::from(v)).collect();
+            for limit in [255, 4095, 65_535] {
+                let expected = naive_histogram(&floats, limit);
+                assert_eq!(count_histogram(&values, limit), expected, "case {case}");
+                assert_eq!(
+                    count_histogram_baseline(&values, limit),
                     expected,
                     "case {case}"
                 );
