@@ -157,6 +157,16 @@ pub enum Error {
         /// What was found.
         reason: String,
     },
+    /// [`ScanReader::read_counts`](crate::ScanReader::read_counts) was asked for 16-bit
+    /// integer counts, but the pixel values are not (negative, rescaled to fractions, or above
+    /// 65535); [`read_scan`](crate::read_scan) reads them as `f32`.
+    #[error("{}: pixel values are not 16-bit integer counts: {detail}", path.display())]
+    NotIntegerCounts {
+        /// The file.
+        path: PathBuf,
+        /// The first offending value and where it is.
+        detail: String,
+    },
     /// The codec failed on the encapsulated pixel data.
     #[error("{}: pixel data could not be decoded: {detail}", path.display())]
     Decode {
@@ -218,6 +228,7 @@ impl Error {
             | Error::PixelDataSize { path, .. }
             | Error::UnsupportedTransferSyntax { path, .. }
             | Error::UnsupportedPixelFormat { path, .. }
+            | Error::NotIntegerCounts { path, .. }
             | Error::Decode { path, .. }
             | Error::Raster { path, .. }
             | Error::Views { path, .. }

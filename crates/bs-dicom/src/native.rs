@@ -19,7 +19,9 @@ use std::path::Path;
 use crate::dicom_file;
 use crate::guard;
 use crate::options::ReadOptions;
-use crate::pixels::{Frame, FrameBuilder, Geometry};
+use ndarray::Array2;
+
+use crate::pixels::{mask_counts, Frame, FrameBuilder, Geometry};
 use crate::read::{self, Loaded};
 
 /// Bytes read first: the header of a whole-body scan is a few KiB.
@@ -34,6 +36,31 @@ pub(crate) fn load_path(
     opts: &ReadOptions,
     spare: &mut Vec<Vec<f32>>,
 ) -> Option<Loaded> {
+    let (head, len, file) = open_head(path, opts)?;
+    load(path, &head, len, file, opts, spare)
+}
+
+/// [`load_path`] for 16-bit integer counts ([`crate::ScanReader::read_counts`]): each frame's
+/// bytes are read from the file straight into its (recycled) memory, then masked to the stored
+/// bits in place — no conversion. `None` also when the samples are rescaled or a value is
+/// negative: the general path then decides and reports.
+pub(crate) fn load_counts_path(
+    path: &Path,
+    opts: &ReadOptions,
+    spare: &mut Vec<Vec<u16>>,
+) -> Option<Loaded<u16>> {
+    let (head, len, rest) = open_head(path, opts)?;
+    let (file, geom, value_start) = parse_head(path, &head, len, opts)?;
+    if geom.slope != 1.0 || geom.intercept != 0.0 {
+        return None;
+    }
+    let frames = read_count_frames(&geom, head[value_start..].chain(rest), spare)?;
+    Some(read::dicom_loaded(file, &geom, frames))
+}
+
+/// The file at `path` opened: its first [`HEAD`] bytes, its length and the file positioned
+/// after them; `None` when it cannot be read or is over the size cap.
+fn open_head(path: &Path, opts: &ReadOptions) -> Option<(Vec<u8>, usize, std::fs::File)> {
     let mut file = std::fs::File::open(path).ok()?;
     let len = file.metadata().ok()?.len();
     if len > opts.max_file_bytes {
@@ -42,7 +69,7 @@ pub(crate) fn load_path(
     let len = usize::try_from(len).ok()?;
     let mut head = Vec::with_capacity(HEAD.min(len));
     (&mut file).take(HEAD as u64).read_to_end(&mut head).ok()?;
-    load(path, &head, len, file, opts, spare)
+    Some((head, len, file))
 }
 
 /// The fast path on the bytes of a whole file.
@@ -66,18 +93,9 @@ fn load(
     opts: &ReadOptions,
     spare: &mut Vec<Vec<f32>>,
 ) -> Option<Loaded> {
-    if crate::raster::sniff(head).is_some() {
-        return None;
-    }
-    let span = guard::native_pixel_data(head, file_len)?;
-    let mut file = dicom_file::parse(path, &head[..span.element_start], opts).ok()?;
-    file.external_pixel_data = true;
-    let (file, geom) = read::check_opened(file, opts).ok()?;
+    let (file, geom, value_start) = parse_head(path, head, file_len, opts)?;
     let frame_bytes = geom.frame_bytes();
-    if span.length < frame_bytes * geom.frames {
-        return None;
-    }
-    let in_head = &head[span.value_start..];
+    let in_head = &head[value_start..];
     let frames = if in_head.len() >= frame_bytes * geom.frames {
         (0..geom.frames)
             .map(|f| {
@@ -93,6 +111,68 @@ fn load(
         stream_frames(&geom, in_head.chain(rest), spare)?
     };
     Some(read::dicom_loaded(file, &geom, frames))
+}
+
+/// The header of a file whose first bytes are `head`: parsed and checked, with the offset of
+/// its pixel data (which holds every frame); `None` when the fast path does not apply.
+fn parse_head(
+    path: &Path,
+    head: &[u8],
+    file_len: usize,
+    opts: &ReadOptions,
+) -> Option<(dicom_file::DicomFile, Geometry, usize)> {
+    if crate::raster::sniff(head).is_some() {
+        return None;
+    }
+    let span = guard::native_pixel_data(head, file_len)?;
+    let mut file = dicom_file::parse(path, &head[..span.element_start], opts).ok()?;
+    file.external_pixel_data = true;
+    let (file, geom) = read::check_opened(file, opts).ok()?;
+    if span.length < geom.frame_bytes() * geom.frames {
+        return None;
+    }
+    Some((file, geom, span.value_start))
+}
+
+/// Reads `geom.frames` frames of native little-endian samples from `pixels` as 16-bit counts,
+/// each frame in one read into memory taken from `spare`; `None` when a value is negative.
+fn read_count_frames(
+    geom: &Geometry,
+    mut pixels: impl Read,
+    spare: &mut Vec<Vec<u16>>,
+) -> Option<Vec<Frame<u16>>> {
+    let bits = u32::from(geom.bits_stored).clamp(1, 16);
+    let mask = (u32::MAX >> (32 - bits)) as u16;
+    let sign = if geom.signed { 1u16 << (bits - 1) } else { 0 };
+    let n = geom.rows * geom.columns;
+    (0..geom.frames)
+        .map(|_| {
+            let mut samples = spare.pop().unwrap_or_default();
+            // a recycled frame of the same size is overwritten as it is: no zeroing pass
+            samples.truncate(n);
+            samples.resize(n, 0);
+            if geom.bits_allocated == 16 {
+                pixels
+                    .read_exact(bytemuck::cast_slice_mut(&mut samples))
+                    .ok()?;
+                // the file is little-endian; a no-op on little-endian machines
+                samples.iter_mut().for_each(|v| *v = u16::from_le(*v));
+            } else {
+                let mut bytes = vec![0u8; n];
+                pixels.read_exact(&mut bytes).ok()?;
+                samples
+                    .iter_mut()
+                    .zip(&bytes)
+                    .for_each(|(d, &b)| *d = u16::from(b));
+            }
+            let stats = mask_counts(&mut samples, mask, sign)?;
+            let pixels = Array2::from_shape_vec((geom.rows, geom.columns), samples).ok()?;
+            Some(Frame {
+                pixels,
+                stats: Some(stats),
+            })
+        })
+        .collect()
 }
 
 /// Reads `geom.frames` frames of native little-endian samples from `pixels`, a block at a time.

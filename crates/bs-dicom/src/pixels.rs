@@ -314,8 +314,8 @@ pub(crate) fn decode(file: &DicomFile, geom: &Geometry) -> Result<Vec<Frame>> {
 /// One decoded frame: counts, and their statistics when they came for free (integer counts,
 /// computed while converting; [`CountStats::of`] gives the same values).
 #[derive(Debug)]
-pub(crate) struct Frame {
-    pub pixels: Array2<f32>,
+pub(crate) struct Frame<P = f32> {
+    pub pixels: Array2<P>,
     pub stats: Option<CountStats>,
 }
 
@@ -364,6 +364,24 @@ struct IntStats {
 }
 
 impl IntStats {
+    fn new() -> IntStats {
+        IntStats {
+            min: f32::INFINITY,
+            max: f32::NEG_INFINITY,
+            sum: 0,
+        }
+    }
+
+    /// The statistics of `n` added samples (`None` for none).
+    fn count_stats(self, n: usize) -> Option<CountStats> {
+        (n > 0).then(|| CountStats {
+            min: f64::from(self.min),
+            max: f64::from(self.max),
+            mean: self.sum as f64 / n as f64,
+            sum: self.sum as f64,
+        })
+    }
+
     /// Adds a block of (at most [`BLOCK`]) samples. Integer min, max and sum are exact in any
     /// order, so the loops vectorise (an f32 min/max or an f64 sum would not: NaN and rounding
     /// rules fix their order); the sum of a block, ≤ BLOCK · 65535 < 2³², fits a u32.
@@ -402,6 +420,45 @@ bs_simd::vectorised! {
             stats.add(block);
         }
         values.extend(block.iter().map(|&v| f32::from(v)));
+    }
+}
+
+bs_simd::vectorised! {
+    /// Stored samples as 16-bit counts, in place: masks them to their `mask` bits and gives
+    /// their statistics, or `None` when one has the `sign` bit set (a negative two's-complement
+    /// value; `sign` is 0 for unsigned data). The counts and statistics are those the `f32`
+    /// path ([`FrameBuilder`]) gives for the same samples.
+    pub(crate) fn mask_counts, mask_counts_baseline(
+        samples: &mut [u16],
+        mask: u16,
+        sign: u16,
+    ) -> Option<CountStats> {
+        let mut stats = IntStats::new();
+        let mut any_sign = 0u16;
+        for block in samples.chunks_mut(BLOCK) {
+            if mask != 0xFFFF {
+                block.iter_mut().for_each(|v| *v &= mask);
+            }
+            any_sign |= block.iter().fold(0, |acc, &v| acc | v) & sign;
+            stats.add(block);
+        }
+        (any_sign == 0).then(|| stats.count_stats(samples.len())).flatten()
+    }
+}
+
+bs_simd::vectorised! {
+    /// `values` as 16-bit counts when every one is an integer in `0..=65535`; otherwise the
+    /// index of the first that is not.
+    pub(crate) fn narrow_counts, narrow_counts_baseline(values: &[f32]) -> Result<Vec<u16>, usize> {
+        // for 0 ≤ v < 2²³, adding and subtracting 2²³ rounds v to an integer in f32;
+        // branch-free, so the check vectorises (NaN fails every comparison)
+        const ROUNDER: f32 = 8_388_608.0;
+        let count = |v: f32| (0.0..=65_535.0).contains(&v) & ((v + ROUNDER) - ROUNDER == v);
+        if values.iter().fold(true, |ok, &v| ok & count(v)) {
+            Ok(values.iter().map(|&v| v as u16).collect())
+        } else {
+            Err(values.iter().position(|&v| !count(v)).unwrap_or(0))
+        }
     }
 }
 
@@ -451,11 +508,7 @@ impl FrameBuilder {
         FrameBuilder {
             rows: geom.rows,
             columns: geom.columns,
-            stats: matches!(mapping, Mapping::Unsigned { .. }).then_some(IntStats {
-                min: f32::INFINITY,
-                max: f32::NEG_INFINITY,
-                sum: 0,
-            }),
+            stats: matches!(mapping, Mapping::Unsigned { .. }).then(IntStats::new),
             mapping,
             values: buffer,
         }
@@ -561,12 +614,7 @@ impl FrameBuilder {
     pub(crate) fn finish(self) -> Frame {
         let n = self.values.len();
         debug_assert_eq!(n, self.rows * self.columns, "frame filled completely");
-        let stats = self.stats.filter(|_| n > 0).map(|s| CountStats {
-            min: f64::from(s.min),
-            max: f64::from(s.max),
-            mean: s.sum as f64 / n as f64,
-            sum: s.sum as f64,
-        });
+        let stats = self.stats.and_then(|s| s.count_stats(n));
         Frame {
             pixels: Array2::from_shape_vec((self.rows, self.columns), self.values)
                 .expect("rows × columns values"),
@@ -640,6 +688,68 @@ mod tests {
                 widen(&mut block.clone(), mask, None, &mut out);
                 prop_assert_eq!(&out, &expected, "{} counts without statistics", name);
             }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn counts_in_place_equal_the_f32_path(
+            samples in proptest::collection::vec(any::<u16>(), 0..3 * BLOCK),
+            bits in prop_oneof![Just(16u32), 1u32..16],
+            signed in any::<bool>(),
+        ) {
+            let mask = if bits == 16 { 0xFFFF } else { ((1u32 << bits) - 1) as u16 };
+            let sign = if signed { 1u16 << (bits - 1) } else { 0 };
+            // the f32 path: what FrameBuilder makes of the same samples
+            let geom = Geometry {
+                rows: 1,
+                columns: samples.len(),
+                frames: 1,
+                bits_allocated: 16,
+                bits_stored: bits as u16,
+                signed,
+                slope: 1.0,
+                intercept: 0.0,
+                photometric: "MONOCHROME2".into(),
+            };
+            let mut builder = FrameBuilder::new(&geom);
+            builder.extend_samples(&mut samples.clone());
+            let floats = builder.finish();
+            let negative = floats.pixels.iter().any(|&v| v < 0.0);
+            for (name, f) in [
+                ("dispatched", mask_counts as fn(&mut [u16], u16, u16) -> Option<CountStats>),
+                ("baseline", mask_counts_baseline),
+            ] {
+                let mut counts = samples.clone();
+                let stats = f(&mut counts, mask, sign);
+                if negative {
+                    prop_assert_eq!(stats, None, "{}: a negative value", name);
+                    continue;
+                }
+                let as_f32: Vec<f32> = counts.iter().map(|&v| f32::from(v)).collect();
+                prop_assert_eq!(&as_f32[..], floats.pixels.as_slice().unwrap(), "{}", name);
+                let want = (!samples.is_empty()).then(|| CountStats::of(&floats.pixels));
+                prop_assert_eq!(stats, want, "{}", name);
+            }
+        }
+
+        #[test]
+        fn narrowing_keeps_counts_and_finds_the_first_other_value(
+            values in proptest::collection::vec(0u16..=u16::MAX, 0..600),
+            bad in proptest::option::of((any::<proptest::sample::Index>(), prop_oneof![
+                Just(-1.0f32), Just(0.5), Just(65_536.0), Just(f32::NAN), Just(f32::INFINITY), Just(-0.0)
+            ])),
+        ) {
+            let mut floats: Vec<f32> = values.iter().map(|&v| f32::from(v)).collect();
+            let mut want: Result<Vec<u16>, usize> = Ok(values.clone());
+            if let (Some((at, v)), false) = (bad, values.is_empty()) {
+                let i = at.index(values.len());
+                floats[i] = v;
+                // -0.0 is the count 0
+                want = if v == 0.0 { Ok(values.iter().enumerate().map(|(k, &x)| if k == i { 0 } else { x }).collect()) } else { Err(i) };
+            }
+            prop_assert_eq!(narrow_counts(&floats), want.clone());
+            prop_assert_eq!(narrow_counts_baseline(&floats), want);
         }
     }
 

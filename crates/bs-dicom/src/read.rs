@@ -14,7 +14,7 @@ use crate::options::{ReadOptions, SideBySide, ViewOrder};
 use crate::pixels::{self, Frame, Geometry};
 use crate::raster;
 use crate::scan::{ScanCounts, SourceFile, SourceFormat, WholeBodyScan};
-use crate::view::{CountStats, View, ViewName, ViewRule, ViewSource};
+use crate::view::{CountStats, Sample, View, ViewName, ViewRule, ViewSource};
 use dicom_object::InMemDicomObject;
 
 /// Reads the whole-body scan held by one file: a 2-frame NM object (anterior and posterior),
@@ -59,6 +59,31 @@ pub(crate) fn read_files_into(
     assemble(sources, opts)
 }
 
+/// [`read_scan_files`] with 16-bit integer counts ([`crate::ScanReader::read_counts`]), the fast
+/// path writing into buffers from `spare`; other files are decoded as usual and their counts
+/// narrowed, [`Error::NotIntegerCounts`] when one is not a 16-bit integer.
+pub(crate) fn read_counts_into(
+    paths: &[PathBuf],
+    opts: &ReadOptions,
+    spare: &mut Vec<Vec<u16>>,
+) -> Result<WholeBodyScan<u16>> {
+    if paths.is_empty() {
+        return Err(Error::NoFiles);
+    }
+    let mut sources = Vec::with_capacity(paths.len());
+    for path in paths {
+        let fast = opts
+            .native_fast_path
+            .then(|| native::load_counts_path(path, opts, spare))
+            .flatten();
+        sources.push(match fast {
+            Some(loaded) => loaded,
+            None => load(path, &dicom_file::read_bytes(path, opts)?, opts)?.into_counts()?,
+        });
+    }
+    assemble(sources, opts)
+}
+
 /// Reads a scan from the bytes of one DICOM (or PNG/JPEG) file; `name` is used in errors and
 /// in [`ViewSource::path`]. This is the entry point of the fuzz target.
 pub fn read_scan_bytes(name: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<WholeBodyScan> {
@@ -81,11 +106,11 @@ pub fn read_scan_bytes(name: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<
 }
 
 /// One file, decoded: frames × rows × columns counts and per-frame view decisions.
-pub(crate) struct Loaded {
+pub(crate) struct Loaded<P = f32> {
     file: SourceFile,
     /// The DICOM data set without its pixel data (metadata is read from it); `None` for PNG/JPEG.
     obj: Option<InMemDicomObject>,
-    frames: Vec<Array2<f32>>,
+    frames: Vec<Array2<P>>,
     /// Count statistics of each frame when the decoder computed them on the way.
     stats: Vec<Option<CountStats>>,
     hints: Vec<Option<Decision>>,
@@ -166,15 +191,54 @@ fn load(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded> {
     Ok(dicom_loaded(file, &geom, frames))
 }
 
-#[cfg(test)]
 impl Loaded {
+    /// The source with its counts as 16-bit integers; [`Error::NotIntegerCounts`] naming the
+    /// first value that is not one.
+    fn into_counts(self) -> Result<Loaded<u16>> {
+        let path = &self.file.path;
+        let frames = self
+            .frames
+            .iter()
+            .enumerate()
+            .map(|(f, frame)| {
+                let standard = frame.as_standard_layout();
+                let values = standard.as_slice().expect("standard layout");
+                let counts =
+                    pixels::narrow_counts(values).map_err(|i| Error::NotIntegerCounts {
+                        path: path.clone(),
+                        detail: format!(
+                            "{} at frame {f}, row {}, column {}",
+                            values[i],
+                            i / frame.ncols(),
+                            i % frame.ncols()
+                        ),
+                    })?;
+                Ok(Array2::from_shape_vec(frame.dim(), counts).expect("one count per pixel"))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Loaded {
+            file: self.file,
+            obj: self.obj,
+            frames,
+            stats: self.stats,
+            hints: self.hints,
+        })
+    }
+}
+
+#[cfg(test)]
+impl<P> Loaded<P> {
     pub(crate) fn frames_len(&self) -> usize {
         self.frames.len()
     }
 }
 
 /// A decoded DICOM file (general or fast path) as one source of a scan.
-pub(crate) fn dicom_loaded(file: DicomFile, geom: &Geometry, frames: Vec<Frame>) -> Loaded {
+pub(crate) fn dicom_loaded<P>(
+    file: DicomFile,
+    geom: &Geometry,
+    frames: Vec<Frame<P>>,
+) -> Loaded<P> {
     let hints = identify::dicom_frame_hints(&file.obj, geom.frames);
     let (frames, stats) = frames.into_iter().map(|f| (f.pixels, f.stats)).unzip();
     Loaded {
@@ -213,7 +277,7 @@ pub(crate) fn splits_side_by_side(
         }
 }
 
-fn candidates(sources: &[Loaded], opts: &ReadOptions) -> Vec<Candidate> {
+fn candidates<P>(sources: &[Loaded<P>], opts: &ReadOptions) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (i, src) in sources.iter().enumerate() {
         let n = src.frames.len();
@@ -332,7 +396,10 @@ fn describe(cands: &[Candidate]) -> String {
         .join("; ")
 }
 
-fn assemble(mut sources: Vec<Loaded>, opts: &ReadOptions) -> Result<WholeBodyScan> {
+fn assemble<P: Sample>(
+    mut sources: Vec<Loaded<P>>,
+    opts: &ReadOptions,
+) -> Result<WholeBodyScan<P>> {
     let first = sources[0].file.path.clone();
     let mut cands = candidates(&sources, opts);
     assign(&mut cands, opts.view_order, &first)?;
@@ -366,7 +433,7 @@ fn assemble(mut sources: Vec<Loaded>, opts: &ReadOptions) -> Result<WholeBodySca
                 mirrored,
             },
         };
-        let stats = stats.unwrap_or_else(|| view.stats());
+        let stats = stats.unwrap_or_else(|| P::stats(&view.pixels));
         match d.view {
             ViewName::Anterior => anterior = Some((c.source, view, stats)),
             ViewName::Posterior => posterior = Some((view, stats)),

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Result;
 use crate::options::ReadOptions;
-use crate::read::read_files_into;
+use crate::read::{read_counts_into, read_files_into};
 use crate::scan::WholeBodyScan;
 
 /// Buffers kept at most: the two views of two scans.
@@ -34,6 +34,7 @@ const MAX_SPARE: usize = 4;
 pub struct ScanReader {
     options: ReadOptions,
     spare: Vec<Vec<f32>>,
+    spare_counts: Vec<Vec<u16>>,
 }
 
 impl ScanReader {
@@ -42,6 +43,7 @@ impl ScanReader {
         ScanReader {
             options,
             spare: Vec::new(),
+            spare_counts: Vec::new(),
         }
     }
 
@@ -60,20 +62,47 @@ impl ScanReader {
         read_files_into(paths, &self.options, &mut self.spare)
     }
 
-    /// Takes back the pixel memory of a scan that is no longer needed.
-    pub fn recycle(&mut self, scan: WholeBodyScan) {
-        let views = std::iter::once(scan.anterior).chain(scan.posterior);
-        for view in views {
-            if self.spare.len() >= MAX_SPARE {
-                break;
-            }
-            let (buffer, _) = view.pixels.into_raw_vec_and_offset();
-            self.spare.push(buffer);
-        }
+    /// Reads the scan held by one file with its counts as the stored 16-bit integers: half
+    /// the memory of `f32` counts, read from the file with no conversion (see
+    /// [`WholeBodyScan<u16>`]). The same scan as [`ScanReader::read`] otherwise
+    /// ([`WholeBodyScan::to_f32`] gives its result exactly).
+    ///
+    /// Errors as [`ScanReader::read`], and [`Error::NotIntegerCounts`](crate::Error) when a
+    /// value is not an integer in `0..=65535` (negative or rescaled counts): read those with
+    /// [`ScanReader::read`].
+    pub fn read_counts(&mut self, path: &Path) -> Result<WholeBodyScan<u16>> {
+        self.read_counts_files(&[path.to_path_buf()])
     }
 
-    /// Buffers held for the next reads.
+    /// [`ScanReader::read_counts`] of one scan held by several files.
+    pub fn read_counts_files(&mut self, paths: &[PathBuf]) -> Result<WholeBodyScan<u16>> {
+        read_counts_into(paths, &self.options, &mut self.spare_counts)
+    }
+
+    /// Takes back the pixel memory of a scan that is no longer needed.
+    pub fn recycle(&mut self, scan: WholeBodyScan) {
+        keep_buffers(scan, &mut self.spare);
+    }
+
+    /// Takes back the pixel memory of a scan from [`ScanReader::read_counts`].
+    pub fn recycle_counts(&mut self, scan: WholeBodyScan<u16>) {
+        keep_buffers(scan, &mut self.spare_counts);
+    }
+
+    /// Buffers held for the next reads (of either kind).
     pub fn spare_buffers(&self) -> usize {
-        self.spare.len()
+        self.spare.len() + self.spare_counts.len()
+    }
+}
+
+/// Keeps the views' memory of `scan` in `spare` (up to [`MAX_SPARE`] buffers).
+fn keep_buffers<P>(scan: WholeBodyScan<P>, spare: &mut Vec<Vec<P>>) {
+    let views = std::iter::once(scan.anterior).chain(scan.posterior);
+    for view in views {
+        if spare.len() >= MAX_SPARE {
+            break;
+        }
+        let (buffer, _) = view.pixels.into_raw_vec_and_offset();
+        spare.push(buffer);
     }
 }

@@ -7,21 +7,34 @@ use serde::{Deserialize, Serialize};
 use crate::view::{CountStats, View};
 
 /// One whole-body bone scan: the anterior view, the posterior view when the files hold one,
-/// and the metadata.
+/// and the metadata. Counts are `f32` by default; `WholeBodyScan<u16>` holds them as the stored
+/// 16-bit integers ([`ScanReader::read_counts`](crate::ScanReader::read_counts)).
 #[derive(Debug, Clone, PartialEq)]
-pub struct WholeBodyScan {
+pub struct WholeBodyScan<P = f32> {
     /// Anterior view (always present: a scan without it is refused).
-    pub anterior: View,
+    pub anterior: View<P>,
     /// Posterior view, when the files hold one (same shape as the anterior view).
-    pub posterior: Option<View>,
+    pub posterior: Option<View<P>>,
     /// Patient, study, device and acquisition facts.
     pub meta: ScanMeta,
 }
 
-impl WholeBodyScan {
+impl<P> WholeBodyScan<P> {
     /// The views present, anterior first.
-    pub fn views(&self) -> impl Iterator<Item = &View> {
+    pub fn views(&self) -> impl Iterator<Item = &View<P>> {
         std::iter::once(&self.anterior).chain(self.posterior.as_ref())
+    }
+}
+
+impl WholeBodyScan<u16> {
+    /// The scan with `f32` counts: what [`read_scan`](crate::read_scan) gives for the same
+    /// files.
+    pub fn to_f32(&self) -> WholeBodyScan {
+        WholeBodyScan {
+            anterior: self.anterior.to_f32(),
+            posterior: self.posterior.as_ref().map(View::to_f32),
+            meta: self.meta.clone(),
+        }
     }
 }
 

@@ -115,6 +115,24 @@ pub struct CountStats {
 }
 
 impl CountStats {
+    /// Statistics of 16-bit integer counts: exact, and equal to [`CountStats::of`] of the
+    /// same counts as `f32`.
+    pub fn of_counts(pixels: &Array2<u16>) -> CountStats {
+        let n = pixels.len();
+        if n == 0 {
+            return CountStats::of(&Array2::zeros((0, 0)));
+        }
+        let (min, max, sum) = pixels.fold((u16::MAX, 0u16, 0u64), |(lo, hi, s), &v| {
+            (lo.min(v), hi.max(v), s + u64::from(v))
+        });
+        CountStats {
+            min: f64::from(min),
+            max: f64::from(max),
+            mean: sum as f64 / n as f64,
+            sum: sum as f64,
+        }
+    }
+
     /// Statistics of a pixel matrix (all zeros for an empty one); sums in f64, in 8 lanes so
     /// that the additions do not wait on each other.
     pub fn of(pixels: &Array2<f32>) -> CountStats {
@@ -165,23 +183,59 @@ impl CountStats {
     }
 }
 
-/// One view of a whole-body scan.
+/// The pixel types of views: `f32` counts and `u16` stored counts.
+pub(crate) trait Sample: Clone + Default {
+    /// [`CountStats`] of a view of this type.
+    fn stats(pixels: &Array2<Self>) -> CountStats;
+}
+
+impl Sample for f32 {
+    fn stats(pixels: &Array2<f32>) -> CountStats {
+        CountStats::of(pixels)
+    }
+}
+
+impl Sample for u16 {
+    fn stats(pixels: &Array2<u16>) -> CountStats {
+        CountStats::of_counts(pixels)
+    }
+}
+
+/// One view of a whole-body scan: counts as `f32` (the default, any rescale applied) or as the
+/// stored 16-bit integers (`View<u16>`, from [`ScanReader::read_counts`](crate::ScanReader::read_counts)).
 #[derive(Debug, Clone, PartialEq)]
-pub struct View {
+pub struct View<P = f32> {
     /// Counts, rows × columns (head at row 0), rescale slope/intercept applied.
-    pub pixels: Array2<f32>,
+    pub pixels: Array2<P>,
     /// Where the pixels came from and which rule named the view.
     pub source: ViewSource,
 }
 
-impl View {
+impl<P> View<P> {
     /// Rows × columns of the view.
     pub fn shape(&self) -> (usize, usize) {
         self.pixels.dim()
     }
+}
 
+impl View {
     /// Count statistics of the view.
     pub fn stats(&self) -> CountStats {
         CountStats::of(&self.pixels)
+    }
+}
+
+impl View<u16> {
+    /// Count statistics of the view (the same as of its `f32` form).
+    pub fn stats(&self) -> CountStats {
+        CountStats::of_counts(&self.pixels)
+    }
+
+    /// The view with `f32` counts, as [`read_scan`](crate::read_scan) gives it.
+    pub fn to_f32(&self) -> View {
+        View {
+            pixels: self.pixels.mapv(f32::from),
+            source: self.source.clone(),
+        }
     }
 }

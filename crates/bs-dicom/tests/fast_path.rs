@@ -75,6 +75,7 @@ signed = (frames.astype(np.int32) - 150).astype(np.int16)
 ds.PixelRepresentation = 1; ds.RescaleSlope = "0.5"; ds.RescaleIntercept = "-3"
 ds.PixelData = signed.tobytes(); save("signed-rescale", ds)
 ds = copy.deepcopy(base); ds.RescaleSlope = "2"; ds.RescaleIntercept = "1"; save("unsigned-rescale", ds)
+ds = copy.deepcopy(base); ds.PixelRepresentation = 1; ds.PixelData = signed.tobytes(); save("signed-negative", ds)
 ds = copy.deepcopy(base); ds.BitsStored = 7; ds.HighBit = 6; save("bits-stored-7", ds)
 ds = copy.deepcopy(base)
 ds.BitsAllocated = 8; ds.BitsStored = 8; ds.HighBit = 7
@@ -123,7 +124,7 @@ fn fast_and_general_path_read_every_variant_identically() {
         .filter(|p| p != &src)
         .collect();
     names.sort();
-    assert_eq!(names.len(), 16, "{names:?}");
+    assert_eq!(names.len(), 17, "{names:?}");
     files.extend(names);
     let mut read = 0;
     for f in &files {
@@ -153,6 +154,7 @@ fn fast_and_general_path_read_every_variant_identically() {
         }
     }
     assert!(reused >= 10, "recycled buffers were used {reused} times");
+    assert_counts_like_floats(&files);
     // a pair of single-view files, one scan
     let opts = ReadOptions::default();
     let one = dir.path().join("one-frame.dcm");
@@ -160,6 +162,51 @@ fn fast_and_general_path_read_every_variant_identically() {
     assert_eq!(
         format!("{:?}", bs_dicom::read_scan_files(&pair, &opts)),
         format!("{:?}", bs_dicom::read_scan_files(&pair, &general()))
+    );
+}
+
+/// `ScanReader::read_counts` on every file, by the fast path and the general one, with
+/// recycled buffers: the scan `read_scan` gives, as 16-bit counts — or `NotIntegerCounts`
+/// exactly when that scan has a value that is not one, or the same error.
+fn assert_counts_like_floats(files: &[PathBuf]) {
+    let (mut counted, mut refused) = (0, 0);
+    for opts in [ReadOptions::default(), general()] {
+        let mut reader = bs_dicom::ScanReader::new(opts.clone());
+        for f in files.iter().chain(files) {
+            let want = read_scan(f, &opts);
+            match (reader.read_counts(f), want) {
+                (Ok(counts), Ok(want)) => {
+                    assert_eq!(counts.to_f32(), want, "{}", f.display());
+                    for view in counts.views() {
+                        assert_eq!(view.stats(), view.to_f32().stats(), "{}", f.display());
+                    }
+                    counted += 1;
+                    reader.recycle_counts(counts);
+                }
+                (Err(bs_dicom::Error::NotIntegerCounts { path, detail }), Ok(want)) => {
+                    assert_eq!(&path, f);
+                    let not_count = |v: &f32| !(v.fract() == 0.0 && (0.0..=65_535.0).contains(v));
+                    assert!(
+                        want.views().any(|v| v.pixels.iter().any(not_count)),
+                        "{}: refused ({detail}) but every value is a count",
+                        f.display()
+                    );
+                    refused += 1;
+                }
+                (got, want) => assert_eq!(
+                    format!("{:?}", got.map(|s| s.to_f32())),
+                    format!("{want:?}"),
+                    "{}",
+                    f.display()
+                ),
+            }
+        }
+    }
+    // NM1 (signed storage, counts ≥ 0) and the unsigned variants are counted; the rescaled and
+    // the negative ones are refused
+    assert!(
+        counted >= 20 && refused >= 6,
+        "{counted} counted, {refused} refused"
     );
 }
 
