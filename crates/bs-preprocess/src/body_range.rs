@@ -11,6 +11,7 @@ use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{BodyRangeConfig, BodyThreshold};
+use crate::count::Count;
 use crate::error::{PrepareError, Result, ViewSide};
 
 /// The body's bounding box in a view's own coordinates (half-open ranges).
@@ -110,8 +111,9 @@ pub struct Profiles {
     pub at_max: usize,
 }
 
-/// Row and column profiles of `view > threshold` (one pass).
-pub fn profiles(view: ArrayView2<f32>, threshold: f32, max: f32) -> Profiles {
+/// Row and column profiles of `view > threshold` (one pass), for views of `f32` or `u16`
+/// counts.
+pub fn profiles<P: Count>(view: ArrayView2<P>, threshold: f32, max: f32) -> Profiles {
     let (rows, cols) = view.dim();
     let mut p = Profiles {
         rows: vec![0; rows],
@@ -121,29 +123,18 @@ pub fn profiles(view: ArrayView2<f32>, threshold: f32, max: f32) -> Profiles {
     };
     let mut cols32 = vec![0u32; cols];
     if let Some(values) = view.as_slice().filter(|_| cols > 0) {
-        (p.body_pixels, p.at_max) = row_profiles(values, threshold, max, &mut p.rows, &mut cols32);
+        (p.body_pixels, p.at_max) =
+            P::row_profiles(values, threshold, max, &mut p.rows, &mut cols32);
         p.cols = cols32.into_iter().map(|c| c as usize).collect();
         return p;
     }
     for (i, row) in view.outer_iter().enumerate() {
         let (mut n, mut at_max) = (0u32, 0u32);
-        match row.as_slice() {
-            Some(row) => {
-                for (c, &v) in cols32.iter_mut().zip(row) {
-                    let on = (v > threshold) as u32;
-                    n += on;
-                    *c += on;
-                    at_max += on & (v == max) as u32;
-                }
-            }
-            None => {
-                for (c, &v) in cols32.iter_mut().zip(row.iter()) {
-                    let on = (v > threshold) as u32;
-                    n += on;
-                    *c += on;
-                    at_max += on & (v == max) as u32;
-                }
-            }
+        for (c, v) in cols32.iter_mut().zip(row.iter().map(|v| v.to_f32())) {
+            let on = (v > threshold) as u32;
+            n += on;
+            *c += on;
+            at_max += on & (v == max) as u32;
         }
         p.rows[i] = n as usize;
         p.body_pixels += n as usize;
@@ -156,7 +147,7 @@ pub fn profiles(view: ArrayView2<f32>, threshold: f32, max: f32) -> Profiles {
 bs_simd::vectorised! {
     /// [`profiles`] of a contiguous view of `rows.len()` rows of `cols.len()` columns: fills
     /// `rows` and adds to `cols`; returns `(body_pixels, at_max)`.
-    fn row_profiles, row_profiles_baseline(
+    pub(crate) fn row_profiles, row_profiles_baseline(
         values: &[f32],
         threshold: f32,
         max: f32,
@@ -167,6 +158,33 @@ bs_simd::vectorised! {
         for (row, n_out) in values.chunks_exact(cols.len()).zip(rows.iter_mut()) {
             let (mut n, mut at_max) = (0u32, 0u32);
             for (c, &v) in cols.iter_mut().zip(row) {
+                let on = (v > threshold) as u32;
+                n += on;
+                *c += on;
+                at_max += on & (v == max) as u32;
+            }
+            *n_out = n as usize;
+            body += n as usize;
+            saturated += at_max as usize;
+        }
+        (body, saturated)
+    }
+}
+
+bs_simd::vectorised! {
+    /// [`row_profiles`] of 16-bit counts (compared as f32, as the f32 view's are).
+    pub(crate) fn count_row_profiles, count_row_profiles_baseline(
+        values: &[u16],
+        threshold: f32,
+        max: f32,
+        rows: &mut [usize],
+        cols: &mut [u32],
+    ) -> (usize, usize) {
+        let (mut body, mut saturated) = (0usize, 0usize);
+        for (row, n_out) in values.chunks_exact(cols.len()).zip(rows.iter_mut()) {
+            let (mut n, mut at_max) = (0u32, 0u32);
+            for (c, &v) in cols.iter_mut().zip(row) {
+                let v = f32::from(v);
                 let on = (v > threshold) as u32;
                 n += on;
                 *c += on;

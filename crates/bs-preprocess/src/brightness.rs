@@ -16,7 +16,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::borrow::Cow;
+
 use crate::config::BrightnessConfig;
+use crate::count::Count;
 use crate::error::{PrepareError, Result, ViewSide};
 
 /// What the normalisation did to one view.
@@ -160,12 +163,12 @@ impl<'a> GainMap<'a> {
     }
 
     /// `dst[i] = apply_gain(src[i])`.
-    pub(crate) fn apply(&self, src: &[f32], dst: &mut [f32]) {
+    pub(crate) fn apply<P: Count>(&self, src: &[P], dst: &mut [f32]) {
         match self {
-            GainMap::Table(table) => apply_table(table, src, dst),
+            GainMap::Table(table) => P::apply_table(table, src, dst),
             GainMap::Pixels(gain, cfg) => {
                 for (d, &x) in dst.iter_mut().zip(src) {
-                    *d = apply_gain(x, *gain, cfg);
+                    *d = apply_gain(x.to_f32(), *gain, cfg);
                 }
             }
         }
@@ -174,7 +177,7 @@ impl<'a> GainMap<'a> {
 
 bs_simd::vectorised! {
     /// `dst[i] = table[src[i]]` for integer pixels in `0..table.len()` (< 2²³).
-    fn apply_table, apply_table_baseline(table: &[f32], src: &[f32], dst: &mut [f32]) {
+    pub(crate) fn apply_table, apply_table_baseline(table: &[f32], src: &[f32], dst: &mut [f32]) {
         // the low 23 bits of x + 2²³ are x: vectorises where the saturating `x as usize` does
         // not
         const ROUNDER: f32 = 8_388_608.0;
@@ -189,9 +192,26 @@ bs_simd::vectorised! {
     }
 }
 
+bs_simd::vectorised! {
+    /// [`apply_table`] of 16-bit counts: `dst[i] = table[src[i]]` for `src[i] < table.len()`.
+    pub(crate) fn apply_count_table, apply_count_table_baseline(
+        table: &[f32],
+        src: &[u16],
+        dst: &mut [f32],
+    ) {
+        let Some(last) = table.len().checked_sub(1) else {
+            return;
+        };
+        for (d, &x) in dst.iter_mut().zip(src) {
+            // `min` as in `apply_table`: no per-pixel bounds branch, so a vector gather
+            *d = table[usize::from(x).min(last)];
+        }
+    }
+}
+
 /// Finds the gain for the counted pixels `values` (see the module doc).
-pub fn fit_gain(
-    values: &[f32],
+pub fn fit_gain<P: Count>(
+    values: &[P],
     cfg: &BrightnessConfig,
     side: ViewSide,
 ) -> Result<BrightnessReport> {
@@ -229,8 +249,8 @@ pub(crate) fn normalised_histogram(
 
 /// [`fit_gain`], also giving [`crate::fast::integer_max`] of `values` and their histogram
 /// when it was made.
-pub(crate) fn fit_gain_with_max(
-    values: &[f32],
+pub(crate) fn fit_gain_with_max<P: Count>(
+    values: &[P],
     cfg: &BrightnessConfig,
     side: ViewSide,
 ) -> Result<GainFit> {
@@ -250,8 +270,13 @@ pub(crate) fn fit_gain_with_max(
     // pass also checks that every value is an integer up to the limit, so the usual case (a
     // view of integer counts) costs one check and one counting pass
     let histogram = match cfg.quantise && (HISTOGRAM_MAX as usize) * 8 < values.len() {
-        true => bs_masks::otsu::integer_histogram(values, HISTOGRAM_MAX - 1),
+        true => P::integer_histogram(values, HISTOGRAM_MAX - 1),
         false => None,
+    };
+    // the other ways count f32 pixels (a conversion only for u16 views past the histogram)
+    let floats = match histogram {
+        Some(_) => Cow::Borrowed(&[][..]),
+        None => P::as_f32(values),
     };
     let (counted, integer_max) = match histogram {
         Some(counts) => {
@@ -262,9 +287,9 @@ pub(crate) fn fit_gain_with_max(
             };
             (counted, Some(max))
         }
-        None => match crate::fast::integer_max(values, LUT_LIMIT) {
-            Some(max) => (Counted::Integers(values, max), Some(max)),
-            None => (Counted::Pixels(values), None),
+        None => match crate::fast::integer_max(&floats, LUT_LIMIT) {
+            Some(max) => (Counted::Integers(&floats, max), Some(max)),
+            None => (Counted::Pixels(&floats), None),
         },
     };
     let raw_mean = counted.sum(|x| x as f64) / values.len() as f64;

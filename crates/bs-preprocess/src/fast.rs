@@ -69,6 +69,19 @@ bs_simd::vectorised! {
     }
 }
 
+bs_simd::vectorised! {
+    /// `(Σ values, max)` of 16-bit counts (exact integers).
+    pub(crate) fn count_sum_max, count_sum_max_baseline(values: &[u16]) -> (u64, u16) {
+        let (mut sum, mut max) = (0u64, 0u16);
+        // a block's sum, ≤ 2¹⁶ · 65535 < 2³², fits a u32 lane: the loop vectorises
+        for block in values.chunks(1 << 16) {
+            sum += u64::from(block.iter().map(|&v| u32::from(v)).sum::<u32>());
+            max = max.max(block.iter().copied().fold(0, u16::max));
+        }
+        (sum, max)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +112,32 @@ mod tests {
         inf[3] = f32::INFINITY;
         out.push(inf);
         out
+    }
+
+    #[test]
+    fn count_sum_max_is_exact() {
+        let mut state = 0x51_7CC1_B727_220A_u64;
+        for len in [0usize, 1, 15, 16, 17, 65_535, 65_536, 65_537, 300_001] {
+            let values: Vec<u16> = (0..len)
+                .map(|i| {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1);
+                    // long runs at the top of the range test the u32 block sums
+                    if i % 3 == 0 {
+                        u16::MAX
+                    } else {
+                        (state >> 48) as u16
+                    }
+                })
+                .collect();
+            let expected = (
+                values.iter().map(|&v| u64::from(v)).sum::<u64>(),
+                values.iter().copied().max().unwrap_or(0),
+            );
+            assert_eq!(count_sum_max(&values), expected, "len {len}");
+            assert_eq!(count_sum_max_baseline(&values), expected, "len {len}");
+        }
     }
 
     #[test]

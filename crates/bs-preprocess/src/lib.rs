@@ -86,6 +86,7 @@
 mod body_range;
 mod brightness;
 mod config;
+mod count;
 mod cut;
 pub mod dataset;
 mod error;
@@ -103,6 +104,7 @@ pub use brightness::{apply_gain, apply_gain_in_place, fit_gain, BrightnessReport
 pub use config::{
     BodyRangeConfig, BodyThreshold, BrightnessConfig, MeanRegion, PrepareConfig, TallBodyPolicy,
 };
+pub use count::Count;
 pub use cut::{centre_shift, plan_view};
 pub use error::{ConfigError, PrepareError, Result, ViewSide};
 pub use geometry::{MappedRect, ScanGeometry, ViewGeometry};

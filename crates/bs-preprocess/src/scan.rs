@@ -1,6 +1,8 @@
 //! The whole Section 3.3 pipeline: one view ([`Preprocessor::prepare_view`]) and a scan of two
 //! views merged AP‖PA ([`Preprocessor::prepare_views`]).
 
+use std::path::PathBuf;
+
 use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 
 use crate::body_range::{mean_and_max, profiles, range_from_profiles, threshold_from_stats};
@@ -9,6 +11,7 @@ use crate::brightness::{
 };
 use crate::config::BrightnessConfig;
 use crate::config::{MeanRegion, PrepareConfig};
+use crate::count::Count;
 use crate::cut::plan_view;
 use crate::error::{PrepareError, Result, ViewSide};
 use crate::geometry::{ScanGeometry, ViewGeometry};
@@ -53,9 +56,9 @@ pub struct Preprocessor {
 }
 
 /// A view cut and centred, with its gain found, before normalisation.
-struct FittedView {
+struct FittedView<P: Count> {
     /// The cut view (`keep_rows` or `cut_rows` rows: the counted region).
-    cut: Array2<f32>,
+    cut: Array2<P>,
     geometry: ViewGeometry,
     brightness: BrightnessReport,
     /// [`crate::fast::integer_max`] of `cut`, when known.
@@ -64,7 +67,7 @@ struct FittedView {
     kept_histogram: Option<Vec<u64>>,
 }
 
-impl FittedView {
+impl<P: Count> FittedView<P> {
     /// Writes the normalised first `dst.nrows()` rows of the cut into `dst` (`keep_rows ×
     /// cut_cols`); the cut's memory goes back to this thread's buffers. Also gives the
     /// histogram of what was written, when it is known without counting.
@@ -77,13 +80,13 @@ impl FittedView {
             Some(max) => max,
             None => src
                 .as_slice()
-                .and_then(|v| crate::fast::integer_max(v, u32::from(u16::MAX) + 1)),
+                .and_then(|v| P::integer_max(v, u32::from(u16::MAX) + 1)),
         };
         let map = GainMap::new(gain, cfg, max);
         for (mut d, s) in dst.outer_iter_mut().zip(src.outer_iter()) {
             match (d.as_slice_mut(), s.as_slice()) {
                 (Some(d), Some(s)) => map.apply(s, d),
-                _ => d.zip_mut_with(&s, |d, &s| *d = apply_gain(s, gain, cfg)),
+                _ => d.zip_mut_with(&s, |d, &s| *d = apply_gain(s.to_f32(), gain, cfg)),
             }
         }
         return_cut_buffer(self.cut);
@@ -111,24 +114,21 @@ struct AppliedView {
     written_histogram: Option<Vec<u64>>,
 }
 
-thread_local! {
-    /// Memory of finished cuts, reused by the next view prepared on this thread (at most two
-    /// buffers of `region_rows × cut_cols` f32, ≤ 1 MiB each at the paper's sizes). Why: a
-    /// fresh 0.6–1 MiB array per view is page-faulted in and zeroed again each time (glibc maps
-    /// and unmaps blocks of that size), which cost about as much as the view's arithmetic, and
-    /// with rayon the unmapping interrupts the other cores.
-    static CUT_BUFFERS: std::cell::RefCell<Vec<Vec<f32>>> = const { std::cell::RefCell::new(Vec::new()) };
-}
+// Memory of finished cuts ([`Count::cut_buffers`]) is reused by the next view prepared on this
+// thread (at most two buffers of `region_rows × cut_cols` pixels, ≤ 1 MiB each at the paper's
+// sizes). Why: a fresh 0.6–1 MiB array per view is page-faulted in and zeroed again each time
+// (glibc maps and unmaps blocks of that size), which cost about as much as the view's
+// arithmetic, and with rayon the unmapping interrupts the other cores.
 
-fn take_cut_buffer() -> Vec<f32> {
-    CUT_BUFFERS
+fn take_cut_buffer<P: Count>() -> Vec<P> {
+    P::cut_buffers()
         .with(|b| b.borrow_mut().pop())
         .unwrap_or_default()
 }
 
-fn return_cut_buffer(cut: Array2<f32>) {
+fn return_cut_buffer<P: Count>(cut: Array2<P>) {
     let (buffer, _) = cut.into_raw_vec_and_offset();
-    CUT_BUFFERS.with(|b| {
+    P::cut_buffers().with(|b| {
         let mut b = b.borrow_mut();
         if b.len() < 2 {
             b.push(buffer);
@@ -168,8 +168,13 @@ impl Preprocessor {
         &self.config
     }
 
-    /// Prepares one view of raw counts: body range, cut and centre, brightness, rows < `keep_rows`.
-    pub fn prepare_view(&self, view: ArrayView2<f32>, side: ViewSide) -> Result<PreparedView> {
+    /// Prepares one view of raw counts (`f32`, or `u16` as stored: the same result):
+    /// body range, cut and centre, brightness, rows < `keep_rows`.
+    pub fn prepare_view<P: Count>(
+        &self,
+        view: ArrayView2<P>,
+        side: ViewSide,
+    ) -> Result<PreparedView> {
         let cfg = &self.config;
         let fitted = self.fit_view(view, side)?;
         let mut image = Array2::<f32>::zeros((cfg.keep_rows, cfg.cut_cols));
@@ -187,18 +192,19 @@ impl Preprocessor {
 
     /// Everything of [`Preprocessor::prepare_view`] but writing the normalised pixels: body
     /// range, cut and centre, and the gain.
-    fn fit_view(&self, view: ArrayView2<f32>, side: ViewSide) -> Result<FittedView> {
+    fn fit_view<P: Count>(&self, view: ArrayView2<P>, side: ViewSide) -> Result<FittedView<P>> {
         let cfg = &self.config;
         // the usual, contiguous view: validity, mean and maximum in one pass
         let fused = view
             .as_slice()
             .filter(|v| !v.is_empty())
-            .and_then(crate::fast::valid_sum_max);
+            .and_then(P::valid_sum_max);
         let (mean, max) = match fused {
             Some((sum, max)) => (sum / view.len() as f64, max),
             None => {
-                check_counts(view, side)?;
-                mean_and_max(view)
+                let floats = view.mapv(P::to_f32);
+                check_counts(floats.view(), side)?;
+                mean_and_max(floats.view())
             }
         };
         let threshold = threshold_from_stats(cfg.body.threshold, mean, max);
@@ -223,7 +229,11 @@ impl Preprocessor {
         // `integer_max` of the counted pixels, when they include every pixel of the image
         let (brightness, integer_max, kept_histogram) = match cfg.brightness.region {
             MeanRegion::BodyOfKeptRows => {
-                let body: Vec<f32> = cut.iter().copied().filter(|&v| v > threshold).collect();
+                let body: Vec<f32> = cut
+                    .iter()
+                    .map(|v| v.to_f32())
+                    .filter(|&v| v > threshold)
+                    .collect();
                 (fit_gain(&body, &cfg.brightness, side)?, None, None)
             }
             _ => {
@@ -245,14 +255,15 @@ impl Preprocessor {
         })
     }
 
-    /// Prepares a scan from its views (raw counts) and merges them AP‖PA into `keep_rows × 2·cut_cols`.
+    /// Prepares a scan from its views (raw counts, `f32` or `u16` as stored: the same result)
+    /// and merges them AP‖PA into `keep_rows × 2·cut_cols`.
     ///
     /// A missing posterior is reported, never invented: `posterior_missing = true`, the right half
     /// is zero and maps to no source pixel.
-    pub fn prepare_views(
+    pub fn prepare_views<P: Count>(
         &self,
-        anterior: ArrayView2<f32>,
-        posterior: Option<ArrayView2<f32>>,
+        anterior: ArrayView2<P>,
+        posterior: Option<ArrayView2<P>>,
     ) -> Result<PreparedScan> {
         let cfg = &self.config;
         let (rows, cols) = cfg.prepared_shape();
@@ -317,8 +328,12 @@ impl PreparedScan {
 }
 
 impl Preprocessor {
-    /// Prepares a scan read by bs-dicom (views in the reader's coordinates, counts with rescale applied).
-    pub fn prepare_scan(&self, scan: &bs_dicom::WholeBodyScan) -> Result<PreparedScan> {
+    /// Prepares a scan read by bs-dicom (views in the reader's coordinates, counts with rescale
+    /// applied; `f32`, or `u16` from `ScanReader::read_counts`: the same result).
+    pub fn prepare_scan<P: Count>(
+        &self,
+        scan: &bs_dicom::WholeBodyScan<P>,
+    ) -> Result<PreparedScan> {
         self.prepare_views(
             scan.anterior.pixels.view(),
             scan.posterior.as_ref().map(|p| p.pixels.view()),
@@ -326,9 +341,46 @@ impl Preprocessor {
     }
 }
 
+impl Preprocessor {
+    /// Reads the scan held by `paths` with `reader` and prepares it, giving its metadata too;
+    /// the reader keeps the pixel memory for its next scan (the batch pattern of
+    /// `bonescan prepare`).
+    ///
+    /// Counts are read as the stored 16-bit integers when they are
+    /// (`ScanReader::read_counts`: every pass reads half the bytes), as `f32` otherwise
+    /// (rescaled or negative values: the file is then read a second time). The result is the
+    /// same either way.
+    pub fn read_and_prepare(
+        &self,
+        reader: &mut bs_dicom::ScanReader,
+        paths: &[PathBuf],
+    ) -> Result<(PreparedScan, bs_dicom::ScanMeta)> {
+        let dicom_err = |e: bs_dicom::Error| PrepareError::Dicom {
+            path: paths.first().cloned().unwrap_or_default(),
+            source: Box::new(e),
+        };
+        match reader.read_counts_files(paths) {
+            Ok(scan) => {
+                let prepared = self.prepare_scan(&scan);
+                let meta = scan.meta.clone();
+                reader.recycle_counts(scan);
+                Ok((prepared?, meta))
+            }
+            Err(bs_dicom::Error::NotIntegerCounts { .. }) => {
+                let scan = reader.read_files(paths).map_err(dicom_err)?;
+                let prepared = self.prepare_scan(&scan);
+                let meta = scan.meta.clone();
+                reader.recycle(scan);
+                Ok((prepared?, meta))
+            }
+            Err(e) => Err(dicom_err(e)),
+        }
+    }
+}
+
 /// Validates `config` and prepares `scan` (see [`Preprocessor::prepare_scan`]).
-pub fn prepare_scan(
-    scan: &bs_dicom::WholeBodyScan,
+pub fn prepare_scan<P: Count>(
+    scan: &bs_dicom::WholeBodyScan<P>,
     config: &PrepareConfig,
 ) -> Result<PreparedScan> {
     config.init()?.prepare_scan(scan)

@@ -23,6 +23,18 @@ fn nm1_prepares_like_the_numpy_reference_and_reports_missing_posterior() {
     assert!(scan.posterior.is_none());
     let cfg = PrepareConfig::default();
     let prepared = prepare_scan(&scan, &cfg).unwrap();
+    // NM1 stores signed 16-bit samples, all ≥ 0: read as 16-bit counts (JPEG Lossless by the
+    // general path and narrowed; uncompressed by the fast path), it prepares alike
+    let mut reader = bs_dicom::ScanReader::new(ReadOptions::default());
+    for file in std::iter::once(path.clone()).chain(bs_testdata::nm1_unc()) {
+        let counts = reader.read_counts(&file).unwrap();
+        assert_eq!(
+            prepare_scan(&counts, &cfg).unwrap(),
+            prepared,
+            "{}",
+            file.display()
+        );
+    }
 
     // shape, missing posterior reported and not invented
     assert_eq!(prepared.image.dim(), (640, 512));

@@ -23,6 +23,28 @@ fn small_synthetic_cohort_prepares_to_640x512_with_view_means_in_7_14() {
         .iter()
         .all(|i| i.labels.is_some() && i.patient.is_some()));
 
+    // every scan holds 16-bit counts: read as such, it prepares to exactly what its f32
+    // counts prepare to
+    let pre = bs_preprocess::PrepareConfig::default().init().unwrap();
+    let mut reader = bs_dicom::ScanReader::new(bs_dicom::ReadOptions::default());
+    for item in &items {
+        let counts = reader
+            .read_counts_files(&item.dicom)
+            .expect("16-bit counts");
+        let floats = bs_dicom::read_scan_files(&item.dicom, reader.options()).unwrap();
+        assert_eq!(counts.to_f32(), floats, "{}", item.id);
+        assert_eq!(
+            pre.prepare_scan(&counts).unwrap(),
+            pre.prepare_scan(&floats).unwrap(),
+            "{}",
+            item.id
+        );
+        reader.recycle_counts(counts);
+        let (prepared, meta) = pre.read_and_prepare(&mut reader, &item.dicom).unwrap();
+        assert_eq!(prepared, pre.prepare_scan(&floats).unwrap(), "{}", item.id);
+        assert_eq!(meta, floats.meta, "{}", item.id);
+    }
+
     let out = tmp.path().join("prepared");
     let report = build_dataset(&items, &out, &BuildOptions::default()).unwrap();
     assert_eq!(report.prepared.len(), 12);

@@ -118,16 +118,9 @@ fn prepare_item(
         .iter()
         .map(|p| SourceFingerprint::of(p))
         .collect::<Result<Vec<_>>>()?;
-    let dicom_err = |e: bs_dicom::Error| PrepareError::Dicom {
-        path: first_path(item),
-        source: Box::new(e),
-    };
-    let scan = reader.read_files(&item.dicom).map_err(dicom_err)?;
-    let prepared = pre.prepare_scan(&scan);
-    let scan_patient_id = scan.meta.patient_id.clone();
     // the scan's pixel memory holds this thread's next scan
-    reader.recycle(scan);
-    let prepared = prepared?;
+    let (prepared, meta) = pre.read_and_prepare(reader, &item.dicom)?;
+    let scan_patient_id = meta.patient_id;
     let geometry = prepared.geometry;
     let (lesion, labels) = match &item.labels {
         None => (Array2::<u8>::zeros(geometry_shape(pre)), None),
