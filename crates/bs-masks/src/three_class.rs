@@ -89,6 +89,12 @@ impl ThreeClassMask {
         Ok(Self { classes })
     }
 
+    /// Wraps class values this crate made, 0, 1 or 2 by construction (no checking pass).
+    pub(crate) fn from_valid_classes(classes: Array2<u8>) -> Self {
+        debug_assert!(classes.iter().all(|&v| v <= 2));
+        Self { classes }
+    }
+
     /// Checks the mask is `rows × cols`, the size of the image it labels.
     pub fn check_size(&self, rows: usize, cols: usize) -> Result<()> {
         check_dims("three-class mask", (rows, cols), self.classes.dim())

@@ -13,7 +13,7 @@ use ndarray::{Array2, ArrayView2};
 
 use crate::error::Result;
 use crate::otsu::{integer_histogram, otsu_threshold_array, otsu_threshold_counted};
-use crate::three_class::{check_dims, ThreeClassMask};
+use crate::three_class::{check_dims, MaskClass, ThreeClassMask};
 
 /// Which intensity scale Otsu's threshold is computed on when finding the body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -67,13 +67,7 @@ pub fn body_mask_counted(
     image: ArrayView2<'_, f32>,
     counts: &[u64],
 ) -> Result<(Array2<bool>, f32)> {
-    let counted: u64 = counts.iter().sum();
-    if counted != image.len() as u64 {
-        return Err(crate::MaskError::HistogramMismatch {
-            pixels: image.len(),
-            counted,
-        });
-    }
+    check_total(image, counts)?;
     log1p_body_of_integers(image, counts)
 }
 
@@ -84,8 +78,32 @@ pub fn otsu_nm_counted(
     counts: &[u64],
 ) -> Result<ThreeClassMask> {
     check_dims("metastasis mask", image.dim(), m.dim())?;
-    let (body, _) = body_mask_counted(image, counts)?;
-    ThreeClassMask::from_m_and_nm_candidates(m, body.view())
+    check_total(image, counts)?;
+    let (body, _) = IntegerBody::of_histogram(counts)?;
+    // the usual case, contiguous images and a threshold: one pass, no body mask in between
+    if let (IntegerBody::AtLeast(cut), Some(m), Some(values)) =
+        (&body, m.as_slice(), image.as_slice())
+    {
+        let mut classes = Vec::with_capacity(values.len());
+        classes_at_least(m, values, *cut, &mut classes);
+        let classes = Array2::from_shape_vec(image.dim(), classes).expect("one class per pixel");
+        return Ok(ThreeClassMask::from_valid_classes(classes));
+    }
+    let nm = image.mapv(|v| body.contains(v));
+    ThreeClassMask::from_m_and_nm_candidates(m, nm.view())
+}
+
+/// [`MaskError::HistogramMismatch`](crate::MaskError::HistogramMismatch) unless `counts`
+/// counts as many pixels as `image` has.
+fn check_total(image: ArrayView2<'_, f32>, counts: &[u64]) -> Result<()> {
+    let counted: u64 = counts.iter().sum();
+    if counted != image.len() as u64 {
+        return Err(crate::MaskError::HistogramMismatch {
+            pixels: image.len(),
+            counted,
+        });
+    }
+    Ok(())
 }
 
 /// Largest value for which an integer-valued image is handled through its histogram.
@@ -109,21 +127,62 @@ fn log1p_body_of_integers(
     image: ArrayView2<'_, f32>,
     counts: &[u64],
 ) -> Result<(Array2<bool>, f32)> {
-    let logs: Vec<f32> = (0..counts.len()).map(|v| (v as f32).ln_1p()).collect();
-    let threshold = otsu_threshold_counted(&logs, counts)?;
-    let body: Vec<bool> = logs.iter().map(|&l| l > threshold).collect();
-    // ln(1 + x) does not decrease, so the body is normally x ≥ some integer `cut`: a
-    // comparison the compiler vectorises; otherwise look each pixel up
-    let cut = body.iter().position(|&b| b).unwrap_or(body.len());
-    let mask = if body[cut..].iter().all(|&b| b) {
-        let cut = cut as f32;
-        image.mapv(|v| v >= cut)
-    } else {
-        // a value the histogram does not cover (only with a histogram of another image) is
-        // not body rather than a panic
-        image.mapv(|v| body.get(v as usize).copied().unwrap_or(false))
+    let (body, threshold) = IntegerBody::of_histogram(counts)?;
+    let mask = match &body {
+        IntegerBody::AtLeast(cut) => image.mapv(|v| v >= *cut),
+        IntegerBody::Values(_) => image.mapv(|v| body.contains(v)),
     };
-    Ok((mask, threshold.exp_m1()))
+    Ok((mask, threshold))
+}
+
+/// Which integer values are body, by Otsu's threshold on `ln(1 + x)`.
+enum IntegerBody {
+    /// `x ≥ cut`: the usual case, since `ln(1 + x)` does not decrease — a comparison the
+    /// compiler vectorises.
+    AtLeast(f32),
+    /// Value `v` is body when `values[v]`; values past the end are not (only with a histogram
+    /// of another image).
+    Values(Vec<bool>),
+}
+
+impl IntegerBody {
+    /// The body values of an image of integers with the histogram `counts`, and the threshold
+    /// in image units.
+    fn of_histogram(counts: &[u64]) -> Result<(IntegerBody, f32)> {
+        let logs: Vec<f32> = (0..counts.len()).map(|v| (v as f32).ln_1p()).collect();
+        let threshold = otsu_threshold_counted(&logs, counts)?;
+        let body: Vec<bool> = logs.iter().map(|&l| l > threshold).collect();
+        let cut = body.iter().position(|&b| b).unwrap_or(body.len());
+        let rule = if body[cut..].iter().all(|&b| b) {
+            IntegerBody::AtLeast(cut as f32)
+        } else {
+            IntegerBody::Values(body)
+        };
+        Ok((rule, threshold.exp_m1()))
+    }
+
+    fn contains(&self, v: f32) -> bool {
+        match self {
+            IntegerBody::AtLeast(cut) => v >= *cut,
+            IntegerBody::Values(body) => body.get(v as usize).copied().unwrap_or(false),
+        }
+    }
+}
+
+bs_simd::vectorised! {
+    /// Class values `M` where `m`, else `NM` where `image ≥ cut`, else `BG`, appended to `out`.
+    fn classes_at_least, classes_at_least_baseline(
+        m: &[bool],
+        image: &[f32],
+        cut: f32,
+        out: &mut Vec<u8>,
+    ) {
+        let (nm, metastasis) = (MaskClass::NonMetastatic.value(), MaskClass::Metastasis.value());
+        out.extend(m.iter().zip(image).map(|(&m, &v)| {
+            // branch-free: BG is 0
+            if m { metastasis } else { nm * u8::from(v >= cut) }
+        }));
+    }
 }
 
 /// Three-class mask with NM = body ∖ M: M from the annotation (`m`, same size as `image`),
@@ -182,6 +241,12 @@ mod tests {
                     otsu_nm(image.view(), m.view()).unwrap(),
                     "case {case}"
                 );
+                // not contiguous: the general pass, the same classes
+                assert_eq!(
+                    otsu_nm_counted(image.t(), m.t(), &counts).unwrap(),
+                    otsu_nm(image.t(), m.t()).unwrap(),
+                    "case {case}, transposed"
+                );
             }
         }
         // not integers, negative or NaN: the per-pixel path
@@ -192,6 +257,25 @@ mod tests {
         let nan = Array2::from_shape_vec((1, 3), vec![0.0, f32::NAN, 3.0]).unwrap();
         assert!(image_histogram(&nan.view()).is_none());
         assert!(body_mask(nan.view()).is_err());
+    }
+
+    #[test]
+    fn fused_class_pass_equals_its_baseline_and_the_rule() {
+        let mut rng = ChaCha8Rng::seed_from_u64(17);
+        for len in [0usize, 1, 31, 32, 33, 1000] {
+            let m: Vec<bool> = (0..len).map(|_| rng.random_bool(0.2)).collect();
+            let image: Vec<f32> = (0..len).map(|_| rng.random_range(0..8) as f32).collect();
+            let want: Vec<u8> = m
+                .iter()
+                .zip(&image)
+                .map(|(&m, &v)| if m { 2 } else { u8::from(v >= 3.0) })
+                .collect();
+            let (mut a, mut b) = (vec![7u8], vec![7u8]);
+            classes_at_least(&m, &image, 3.0, &mut a);
+            classes_at_least_baseline(&m, &image, 3.0, &mut b);
+            assert_eq!(a[1..], want[..]);
+            assert_eq!(a, b);
+        }
     }
 
     #[test]
