@@ -178,9 +178,10 @@ bs_simd::vectorised! {
         out: &mut Vec<u8>,
     ) {
         let (nm, metastasis) = (MaskClass::NonMetastatic.value(), MaskClass::Metastasis.value());
+        // branch-free arithmetic (BG is 0), so the pass vectorises
         out.extend(m.iter().zip(image).map(|(&m, &v)| {
-            // branch-free: BG is 0
-            if m { metastasis } else { nm * u8::from(v >= cut) }
+            let m = u8::from(m);
+            metastasis * m + nm * (u8::from(v >= cut) & (1 - m))
         }));
     }
 }
