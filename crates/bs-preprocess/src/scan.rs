@@ -176,7 +176,7 @@ impl Preprocessor {
         side: ViewSide,
     ) -> Result<PreparedView> {
         let cfg = &self.config;
-        let fitted = self.fit_view(view, side)?;
+        let fitted = self.fit_view(view, side, None)?;
         let mut image = Array2::<f32>::zeros((cfg.keep_rows, cfg.cut_cols));
         let AppliedView {
             geometry,
@@ -192,13 +192,22 @@ impl Preprocessor {
 
     /// Everything of [`Preprocessor::prepare_view`] but writing the normalised pixels: body
     /// range, cut and centre, and the gain.
-    fn fit_view<P: Count>(&self, view: ArrayView2<P>, side: ViewSide) -> Result<FittedView<P>> {
+    ///
+    /// `known`: the view's `(Σ counts, max)` when its reader computed them exactly (integer
+    /// counts) and nothing can have changed the pixels since.
+    fn fit_view<P: Count>(
+        &self,
+        view: ArrayView2<P>,
+        side: ViewSide,
+        known: Option<(f64, f32)>,
+    ) -> Result<FittedView<P>> {
         let cfg = &self.config;
-        // the usual, contiguous view: validity, mean and maximum in one pass
-        let fused = view
-            .as_slice()
-            .filter(|v| !v.is_empty())
-            .and_then(P::valid_sum_max);
+        // the usual, contiguous view: validity, mean and maximum in one pass, unless known
+        let fused = known.filter(|_| !view.is_empty()).or_else(|| {
+            view.as_slice()
+                .filter(|v| !v.is_empty())
+                .and_then(P::valid_sum_max)
+        });
         let (mean, max) = match fused {
             Some((sum, max)) => (sum / view.len() as f64, max),
             None => {
@@ -265,16 +274,27 @@ impl Preprocessor {
         anterior: ArrayView2<P>,
         posterior: Option<ArrayView2<P>>,
     ) -> Result<PreparedScan> {
+        self.prepare_views_known(anterior, posterior, [None, None])
+    }
+
+    /// [`Preprocessor::prepare_views`] with the views' `(Σ counts, max)` when known (see
+    /// [`Preprocessor::fit_view`]).
+    fn prepare_views_known<P: Count>(
+        &self,
+        anterior: ArrayView2<P>,
+        posterior: Option<ArrayView2<P>>,
+        known: [Option<(f64, f32)>; 2],
+    ) -> Result<PreparedScan> {
         let cfg = &self.config;
         let (rows, cols) = cfg.prepared_shape();
         let mut image = Array2::<f32>::zeros((rows, cols));
         // each view is normalised straight into its half; its cut's memory serves the next
         let ant = self
-            .fit_view(anterior, ViewSide::Anterior)?
+            .fit_view(anterior, ViewSide::Anterior, known[0])?
             .apply(image.slice_mut(s![.., ..cfg.cut_cols]), &cfg.brightness);
         let post = match posterior {
             Some(p) => Some(
-                self.fit_view(p, ViewSide::Posterior)?
+                self.fit_view(p, ViewSide::Posterior, known[1])?
                     .apply(image.slice_mut(s![.., cfg.cut_cols..]), &cfg.brightness),
             ),
             None => None,
@@ -361,7 +381,15 @@ impl Preprocessor {
         };
         match reader.read_counts_files(paths) {
             Ok(scan) => {
-                let prepared = self.prepare_scan(&scan);
+                // the reader's exact integer statistics of pixels nobody else has seen: the
+                // views' sum and maximum need no pass of their own
+                let stats = |s: bs_dicom::CountStats| Some((s.sum, s.max as f32));
+                let counts = &scan.meta.counts;
+                let prepared = self.prepare_views_known(
+                    scan.anterior.pixels.view(),
+                    scan.posterior.as_ref().map(|p| p.pixels.view()),
+                    [stats(counts.anterior), counts.posterior.and_then(stats)],
+                );
                 let meta = scan.meta.clone();
                 reader.recycle_counts(scan);
                 Ok((prepared?, meta))

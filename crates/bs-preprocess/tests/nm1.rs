@@ -34,6 +34,13 @@ fn nm1_prepares_like_the_numpy_reference_and_reports_missing_posterior() {
             "{}",
             file.display()
         );
+        reader.recycle_counts(counts);
+        let (batch, _) = cfg
+            .init()
+            .unwrap()
+            .read_and_prepare(&mut reader, std::slice::from_ref(&file))
+            .unwrap();
+        assert_eq!(batch, prepared, "{}", file.display());
     }
 
     // shape, missing posterior reported and not invented
