@@ -213,15 +213,28 @@ impl ViewGeometry {
     ) -> Result<Array2<T>> {
         self.check_source_shape(source.dim(), "view")?;
         let rows = rows.min(self.cut_rows);
+        let width = self.cut_cols;
         buffer.clear();
-        buffer.resize(rows * self.cut_cols, T::default());
-        let mut out =
-            Array2::from_shape_vec((rows, self.cut_cols), buffer).expect("length rows × cut_cols");
-        if let Some(m) = self.mapped_rect(rows) {
-            out.slice_mut(s![m.cut_rows.clone(), m.cut_cols.clone()])
-                .assign(&m.source_view(source));
+        buffer.reserve_exact(rows * width);
+        // row by row, each pixel written once: padding 0, the mapped source pixels between
+        match self.mapped_rect(rows) {
+            None => buffer.resize(rows * width, T::default()),
+            Some(m) => {
+                let pad =
+                    |buffer: &mut Vec<T>, n: usize| buffer.resize(buffer.len() + n, T::default());
+                pad(&mut buffer, m.cut_rows.start * width);
+                for row in m.source_view(source).outer_iter() {
+                    pad(&mut buffer, m.cut_cols.start);
+                    match row.as_slice() {
+                        Some(values) => buffer.extend_from_slice(values),
+                        None => buffer.extend(row.iter().copied()),
+                    }
+                    pad(&mut buffer, width - m.cut_cols.end);
+                }
+                pad(&mut buffer, (rows - m.cut_rows.end) * width);
+            }
         }
-        Ok(out)
+        Ok(Array2::from_shape_vec((rows, width), buffer).expect("length rows × cut_cols"))
     }
 
     fn check_source_shape(&self, got: (usize, usize), what: &str) -> Result<()> {

@@ -116,6 +116,24 @@ proptest! {
     }
 
     #[test]
+    fn cut_view_holds_the_mapped_source_pixels_and_zeros(
+        (cfg, shape, body, mirror, _p) in arb_case(),
+        seed in any::<u64>(),
+        rows_limit in 0usize..100,
+        reused in proptest::collection::vec(any::<u8>(), 0..300),
+    ) {
+        let g = plan_view(ViewSide::Posterior, shape, body, mirror, &cfg);
+        let source = random_mask(shape, seed).mapv(|v| v + 1);
+        // the per-pixel definition: zeros, then every mapped pixel
+        let rows = rows_limit.min(cfg.cut_rows);
+        let mut want = Array2::<u8>::zeros((rows, cfg.cut_cols));
+        g.for_each_mapped(rows, |sr, sc, cr, cc| want[[cr, cc]] = source[[sr, sc]]);
+        // written into memory that held other values
+        let cut = g.cut_into(source.view(), rows_limit, reused).unwrap();
+        prop_assert_eq!(cut, want);
+    }
+
+    #[test]
     fn cut_centres_the_body_without_scaling((cfg, shape, body, mirror, _p) in arb_case()) {
         let g = plan_view(ViewSide::Posterior, shape, body, mirror, &cfg);
         // the translation is a pure shift: neighbouring source pixels stay neighbours
