@@ -162,50 +162,47 @@ impl<'a> GainMap<'a> {
         }
     }
 
-    /// `dst[i] = apply_gain(src[i])`.
-    pub(crate) fn apply<P: Count>(&self, src: &[P], dst: &mut [f32]) {
+    /// Appends `apply_gain(src[i])` to `out`.
+    pub(crate) fn extend<P: Count>(&self, src: &[P], out: &mut Vec<f32>) {
         match self {
-            GainMap::Table(table) => P::apply_table(table, src, dst),
+            GainMap::Table(table) => P::extend_table(table, src, out),
             GainMap::Pixels(gain, cfg) => {
-                for (d, &x) in dst.iter_mut().zip(src) {
-                    *d = apply_gain(x.to_f32(), *gain, cfg);
-                }
+                out.extend(src.iter().map(|&x| apply_gain(x.to_f32(), *gain, cfg)))
             }
         }
     }
 }
 
 bs_simd::vectorised! {
-    /// `dst[i] = table[src[i]]` for integer pixels in `0..table.len()` (< 2²³).
-    pub(crate) fn apply_table, apply_table_baseline(table: &[f32], src: &[f32], dst: &mut [f32]) {
+    /// Appends `table[src[i]]` to `out`, for integer pixels in `0..table.len()` (< 2²³).
+    pub(crate) fn extend_table, extend_table_baseline(table: &[f32], src: &[f32], out: &mut Vec<f32>) {
         // the low 23 bits of x + 2²³ are x: vectorises where the saturating `x as usize` does
         // not
         const ROUNDER: f32 = 8_388_608.0;
         let Some(last) = table.len().checked_sub(1) else {
             return;
         };
-        for (d, &x) in dst.iter_mut().zip(src) {
-            // `min` keeps the index provably in bounds (a no-op for the pixels the table is
-            // made for), so the lookup needs no per-pixel branch and vectorises as a gather
-            *d = table[(((x + ROUNDER).to_bits() & 0x7F_FFFF) as usize).min(last)];
-        }
+        // `min` keeps the index provably in bounds (a no-op for the pixels the table is made
+        // for), so the lookup needs no per-pixel branch and vectorises as a gather
+        out.extend(
+            src.iter()
+                .map(|&x| table[(((x + ROUNDER).to_bits() & 0x7F_FFFF) as usize).min(last)]),
+        );
     }
 }
 
 bs_simd::vectorised! {
-    /// [`apply_table`] of 16-bit counts: `dst[i] = table[src[i]]` for `src[i] < table.len()`.
-    pub(crate) fn apply_count_table, apply_count_table_baseline(
+    /// [`extend_table`] of 16-bit counts: appends `table[src[i]]` for `src[i] < table.len()`.
+    pub(crate) fn extend_count_table, extend_count_table_baseline(
         table: &[f32],
         src: &[u16],
-        dst: &mut [f32],
+        out: &mut Vec<f32>,
     ) {
         let Some(last) = table.len().checked_sub(1) else {
             return;
         };
-        for (d, &x) in dst.iter_mut().zip(src) {
-            // `min` as in `apply_table`: no per-pixel bounds branch, so a vector gather
-            *d = table[usize::from(x).min(last)];
-        }
+        // `min` as in `extend_table`: no per-pixel bounds branch, so a vector gather
+        out.extend(src.iter().map(|&x| table[usize::from(x).min(last)]));
     }
 }
 
@@ -390,6 +387,37 @@ mod tests {
         // rounding is half away from zero, like f32::round
         for y in [0.0f32, 0.49999997, 0.5, 1.5, 2.5, 254.5, 254.49998] {
             assert_eq!(apply_gain(y, 1.0, &cfg), y.round(), "{y}");
+        }
+    }
+
+    #[test]
+    fn table_passes_equal_their_baselines_and_the_lookup() {
+        let cfg = BrightnessConfig::default();
+        let table = lut(300, 0.77, &cfg);
+        for len in [0usize, 1, 7, 8, 9, 33, 1000] {
+            let counts: Vec<u16> = (0..len).map(|i| ((i * 7919) % 301) as u16).collect();
+            let floats: Vec<f32> = counts.iter().map(|&v| f32::from(v)).collect();
+            let want: Vec<f32> = counts.iter().map(|&v| table[usize::from(v)]).collect();
+            // appended after what the output holds
+            let run = |f: fn(&[f32], &[f32], &mut Vec<f32>)| {
+                let mut out = vec![-1.0];
+                f(&table, &floats, &mut out);
+                out
+            };
+            let run_counts = |f: fn(&[f32], &[u16], &mut Vec<f32>)| {
+                let mut out = vec![-1.0];
+                f(&table, &counts, &mut out);
+                out
+            };
+            for out in [
+                run(extend_table),
+                run(extend_table_baseline),
+                run_counts(extend_count_table),
+                run_counts(extend_count_table_baseline),
+            ] {
+                assert_eq!(out[0], -1.0);
+                assert_eq!(out[1..], want[..], "len {len}");
+            }
         }
     }
 

@@ -43,9 +43,9 @@ pub trait Count: Copy + Default + Send + Sync + 'static + private::Sealed {
     #[doc(hidden)]
     fn integer_histogram(values: &[Self], limit: u32) -> Option<Vec<u64>>;
 
-    /// `dst[i] = table[src[i]]` for integer pixels below `table.len()`.
+    /// Appends `table[src[i]]` to `out`, for integer pixels below `table.len()`.
     #[doc(hidden)]
-    fn apply_table(table: &[f32], src: &[Self], dst: &mut [f32]);
+    fn extend_table(table: &[f32], src: &[Self], out: &mut Vec<f32>);
 
     /// The values as `f32`, borrowed when they are.
     #[doc(hidden)]
@@ -90,8 +90,8 @@ impl Count for f32 {
     fn integer_histogram(values: &[f32], limit: u32) -> Option<Vec<u64>> {
         bs_masks::otsu::integer_histogram(values, limit)
     }
-    fn apply_table(table: &[f32], src: &[f32], dst: &mut [f32]) {
-        crate::brightness::apply_table(table, src, dst)
+    fn extend_table(table: &[f32], src: &[f32], out: &mut Vec<f32>) {
+        crate::brightness::extend_table(table, src, out)
     }
     fn as_f32(values: &[f32]) -> Cow<'_, [f32]> {
         Cow::Borrowed(values)
@@ -127,8 +127,8 @@ impl Count for u16 {
     fn integer_histogram(values: &[u16], limit: u32) -> Option<Vec<u64>> {
         bs_masks::otsu::count_histogram(values, limit)
     }
-    fn apply_table(table: &[f32], src: &[u16], dst: &mut [f32]) {
-        crate::brightness::apply_count_table(table, src, dst)
+    fn extend_table(table: &[f32], src: &[u16], out: &mut Vec<f32>) {
+        crate::brightness::extend_count_table(table, src, out)
     }
     fn as_f32(values: &[u16]) -> Cow<'_, [f32]> {
         Cow::Owned(values.iter().map(|&v| f32::from(v)).collect())

@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
-use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
+use ndarray::{s, Array2, ArrayView2};
 
 use crate::body_range::{mean_and_max, profiles, range_from_profiles, threshold_from_stats};
 use crate::brightness::{
-    apply_gain, fit_gain, fit_gain_with_max, normalised_histogram, BrightnessReport, GainMap,
+    fit_gain, fit_gain_with_max, normalised_histogram, BrightnessReport, GainMap,
 };
 use crate::config::BrightnessConfig;
 use crate::config::{MeanRegion, PrepareConfig};
@@ -68,32 +68,41 @@ struct FittedView<P: Count> {
 }
 
 impl<P: Count> FittedView<P> {
-    /// Writes the normalised first `dst.nrows()` rows of the cut into `dst` (`keep_rows ×
-    /// cut_cols`); the cut's memory goes back to this thread's buffers. Also gives the
-    /// histogram of what was written, when it is known without counting.
-    fn apply(self, mut dst: ArrayViewMut2<f32>, cfg: &BrightnessConfig) -> AppliedView {
-        let gain = self.brightness.gain;
-        let src = self.cut.slice(s![..dst.nrows(), ..]);
-        // the kept rows are the counted region or part of it: their values are integers up to
-        // the same maximum when those are, and the lookup table covers them
+    /// The map normalising the first `rows` rows of the cut (the written ones): a lookup
+    /// table when their counts are integers.
+    fn gain_map<'c>(&self, rows: usize, cfg: &'c BrightnessConfig) -> GainMap<'c> {
+        // the written rows are the counted region or part of it: their values are integers up
+        // to the same maximum when those are, and the lookup table covers them
         let max = match self.integer_max {
             Some(max) => max,
-            None => src
+            None => self
+                .cut
+                .slice(s![..rows, ..])
                 .as_slice()
                 .and_then(|v| P::integer_max(v, u32::from(u16::MAX) + 1)),
         };
-        let map = GainMap::new(gain, cfg, max);
-        for (mut d, s) in dst.outer_iter_mut().zip(src.outer_iter()) {
-            match (d.as_slice_mut(), s.as_slice()) {
-                (Some(d), Some(s)) => map.apply(s, d),
-                _ => d.zip_mut_with(&s, |d, &s| *d = apply_gain(s.to_f32(), gain, cfg)),
-            }
+        GainMap::new(self.brightness.gain, cfg, max)
+    }
+
+    /// Appends row `row` of the cut, normalised by `map`, to `out`.
+    fn extend_row(&self, map: &GainMap, row: usize, out: &mut Vec<f32>) {
+        let values = self.cut.row(row);
+        match values.as_slice() {
+            Some(values) => map.extend(values, out),
+            // (a fresh cut is contiguous; kept for any layout)
+            None => map.extend(&values.to_vec(), out),
         }
+    }
+
+    /// Done: `rows` rows were written by `map`. The cut's memory goes back to this thread's
+    /// buffers; gives the histogram of what was written when it is known without counting.
+    fn finish(self, map: &GainMap, rows: usize, cfg: &BrightnessConfig) -> AppliedView {
+        let written = (rows * self.cut.ncols()) as u64;
         return_cut_buffer(self.cut);
         // the histogram of what was written, through the table that wrote it, when the counted
         // pixels are exactly the written ones
-        let written_histogram = match (&map, self.kept_histogram) {
-            (GainMap::Table(table), Some(h)) if h.iter().sum::<u64>() == dst.len() as u64 => {
+        let written_histogram = match (map, self.kept_histogram) {
+            (GainMap::Table(table), Some(h)) if h.iter().sum::<u64>() == written => {
                 normalised_histogram(&h, table, cfg)
             }
             _ => None,
@@ -177,12 +186,18 @@ impl Preprocessor {
     ) -> Result<PreparedView> {
         let cfg = &self.config;
         let fitted = self.fit_view(view, side, None)?;
-        let mut image = Array2::<f32>::zeros((cfg.keep_rows, cfg.cut_cols));
+        let rows = cfg.keep_rows;
+        let map = fitted.gain_map(rows, &cfg.brightness);
+        let mut pixels = Vec::with_capacity(rows * cfg.cut_cols);
+        for row in 0..rows {
+            fitted.extend_row(&map, row, &mut pixels);
+        }
+        let image = Array2::from_shape_vec((rows, cfg.cut_cols), pixels).expect("rows × cut_cols");
         let AppliedView {
             geometry,
             brightness,
             ..
-        } = fitted.apply(image.view_mut(), &cfg.brightness);
+        } = fitted.finish(&map, rows, &cfg.brightness);
         Ok(PreparedView {
             image,
             geometry,
@@ -287,18 +302,28 @@ impl Preprocessor {
     ) -> Result<PreparedScan> {
         let cfg = &self.config;
         let (rows, cols) = cfg.prepared_shape();
-        let mut image = Array2::<f32>::zeros((rows, cols));
-        // each view is normalised straight into its half; its cut's memory serves the next
-        let ant = self
-            .fit_view(anterior, ViewSide::Anterior, known[0])?
-            .apply(image.slice_mut(s![.., ..cfg.cut_cols]), &cfg.brightness);
+        let ant = self.fit_view(anterior, ViewSide::Anterior, known[0])?;
         let post = match posterior {
-            Some(p) => Some(
-                self.fit_view(p, ViewSide::Posterior, known[1])?
-                    .apply(image.slice_mut(s![.., cfg.cut_cols..]), &cfg.brightness),
-            ),
+            Some(p) => Some(self.fit_view(p, ViewSide::Posterior, known[1])?),
             None => None,
         };
+        // the image row by row, AP then PA: each pixel written once (no zero-filling first)
+        let ant_map = ant.gain_map(rows, &cfg.brightness);
+        let post_map = post.as_ref().map(|p| p.gain_map(rows, &cfg.brightness));
+        let mut pixels = Vec::with_capacity(rows * cols);
+        for row in 0..rows {
+            ant.extend_row(&ant_map, row, &mut pixels);
+            match (&post, &post_map) {
+                (Some(p), Some(map)) => p.extend_row(map, row, &mut pixels),
+                // a missing posterior: zeros
+                _ => pixels.resize(pixels.len() + cfg.cut_cols, 0.0),
+            }
+        }
+        let image = Array2::from_shape_vec((rows, cols), pixels).expect("rows × cols");
+        let ant = ant.finish(&ant_map, rows, &cfg.brightness);
+        let post = post
+            .zip(post_map)
+            .map(|(p, map)| p.finish(&map, rows, &cfg.brightness));
         // the image's histogram from the views' own: exact, and no pass over the image
         let half = (rows * cfg.cut_cols) as u64;
         let value_counts = match &post {
