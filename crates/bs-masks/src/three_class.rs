@@ -126,12 +126,7 @@ impl ThreeClassMask {
     pub fn count(&self, class: MaskClass) -> usize {
         let v = class.value();
         match self.classes.as_slice_memory_order() {
-            // a plain slice, summed branch-free in u32 lanes (4 per SSE register rather than
-            // 2 usize), vectorises; ndarray's iterator does not. 2¹⁶ pixels per u32 sum.
-            Some(s) => s
-                .chunks(1 << 16)
-                .map(|c| c.iter().map(|&c| u32::from(c == v)).sum::<u32>() as usize)
-                .sum(),
+            Some(s) => count_equal(s, v),
             None => self.classes.iter().filter(|&&c| c == v).count(),
         }
     }
@@ -151,6 +146,17 @@ impl ThreeClassMask {
     }
 }
 
+bs_simd::vectorised! {
+    /// Values equal to `v`: branch-free sums in byte lanes (16 per SSE register, 32 per AVX2
+    /// one; ndarray's iterator does not vectorise), 255 values per byte sum.
+    fn count_equal, count_equal_baseline(values: &[u8], v: u8) -> usize {
+        values
+            .chunks(255)
+            .map(|c| usize::from(c.iter().fold(0u8, |n, &c| n + u8::from(c == v))))
+            .sum()
+    }
+}
+
 pub(crate) fn check_dims(
     what: &'static str,
     expected: (usize, usize),
@@ -166,4 +172,28 @@ pub(crate) fn check_dims(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_lane_count_equals_a_plain_count_across_chunks() {
+        for len in [0usize, 1, 254, 255, 256, 510, 511, 100_000] {
+            // runs of one value longer than a byte sum can hold, and mixed stretches
+            let values: Vec<u8> = (0..len)
+                .map(|i| if i < len / 2 { 1 } else { (i % 3) as u8 })
+                .collect();
+            for v in 0..4u8 {
+                let plain = values.iter().filter(|&&c| c == v).count();
+                assert_eq!(count_equal(&values, v), plain, "len {len} value {v}");
+                assert_eq!(
+                    count_equal_baseline(&values, v),
+                    plain,
+                    "len {len} value {v}"
+                );
+            }
+        }
+    }
 }

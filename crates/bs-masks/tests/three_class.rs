@@ -153,7 +153,7 @@ fn class_png_round_trip_and_pillow_reads_the_same_values() {
 
 #[test]
 fn class_counts_of_a_large_mask_equal_a_plain_count() {
-    // more pixels than one 2¹⁶-pixel counting chunk, in standard and transposed layout
+    // many 255-pixel counting chunks, in standard and transposed layout
     let m = Array2::from_shape_fn((400, 333), |(r, c)| (r * 7 + c * 3) % 11 == 0);
     let nm = Array2::from_shape_fn((400, 333), |(r, c)| (r + c) % 5 == 0);
     let mask = ThreeClassMask::from_m_and_nm_candidates(m.view(), nm.view()).unwrap();
