@@ -30,6 +30,11 @@
 //! the way. It gives identical scans and errors (tested against the general path on every
 //! fixture, variant and a broken-file corpus); [`ReadOptions::native_fast_path`] turns it off.
 //!
+//! Counts come as `f32` ([`WholeBodyScan`], any rescale applied) or, from
+//! [`ScanReader::read_counts`], as the stored 16-bit integers (`WholeBodyScan<u16>`: half the
+//! memory, no conversion on the fast path; [`Error::NotIntegerCounts`] when a value is not
+//! one). [`WholeBodyScan::to_f32`] turns the second into exactly the first.
+//!
 //! ```
 //! use bs_dicom::write::{write_whole_body_nm, NmWriteMeta};
 //! use bs_dicom::{read_scan, ReadOptions, ViewRule};

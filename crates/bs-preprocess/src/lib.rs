@@ -34,6 +34,10 @@
 //! 4. **Rows ≥ 640 dropped** (below the knees), leaving 640×256.
 //!
 //! [`Preprocessor::prepare_views`] / [`prepare_scan`] merge AP (left) ‖ PA (right) into 640×512.
+//! Views may hold `f32` counts or the stored 16-bit integers ([`Count`]: `u16` views read half
+//! the bytes per pass and give the same prepared scan to the bit);
+//! [`Preprocessor::read_and_prepare`] reads a scan with a `bs_dicom::ScanReader` as 16-bit
+//! counts when it holds them and prepares it — the batch pattern of `bonescan prepare`.
 //! **A missing posterior** (e.g. NM1, anterior only) is reported, never invented:
 //! [`PreparedScan::posterior_missing`] is `true`, the right half is 0, `geometry.posterior` is
 //! `None` and [`ScanGeometry::valid_mask`] is false there; labels on it are an error.
