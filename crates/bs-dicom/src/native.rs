@@ -125,7 +125,8 @@ fn parse_head(
         return None;
     }
     let span = guard::native_pixel_data(head, file_len)?;
-    let mut file = dicom_file::parse(path, &head[..span.element_start], opts).ok()?;
+    let mut file =
+        dicom_file::parse_header(path, &head[..span.value_start], span.element_start, opts).ok()?;
     file.external_pixel_data = true;
     let (file, geom) = read::check_opened(file, opts).ok()?;
     if span.length < geom.frame_bytes() * geom.frames {
