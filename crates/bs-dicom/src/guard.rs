@@ -103,6 +103,9 @@ pub(crate) fn check(bytes: &[u8], max_inflated: u64) -> Result<Layout, GuardErro
     })
 }
 
+/// Most bytes after the pixels the fast path reads to check they are padding.
+const MAX_TRAILING: usize = 64 << 10;
+
 /// Where uncompressed little-endian Pixel Data lies in a file, found by [`native_pixel_data`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct NativePixelData {
@@ -110,16 +113,40 @@ pub(crate) struct NativePixelData {
     pub element_start: usize,
     /// Offset of its first value byte.
     pub value_start: usize,
-    /// Its declared (even, defined) length; the value ends the file.
+    /// Its declared (even, defined) length.
     pub length: usize,
+    /// Bytes after the value: 0, or what [`is_trailing_padding`] must accept.
+    pub trailing: usize,
+    /// Whether the data set is in explicit VR (else implicit VR) little endian.
+    pub explicit: bool,
+}
+
+/// Data Set Trailing Padding (FFFC,FFFC), which "shall have no DICOM meaning" (PS3.5 §7.1):
+/// an element the fast path may leave unread after the pixels.
+const TRAILING_PADDING: (u16, u16) = (0xFFFC, 0xFFFC);
+
+/// Whether `bytes` are exactly one Data Set Trailing Padding element (explicit VR: `OB`, or
+/// implicit VR) whose length runs to their end.
+pub(crate) fn is_trailing_padding(bytes: &[u8], explicit: bool) -> bool {
+    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+    let header = if explicit { 12 } else { 8 };
+    if bytes.len() < header || (u16_at(0), u16_at(2)) != TRAILING_PADDING {
+        return false;
+    }
+    if explicit && &bytes[4..8] != b"OB\0\0" {
+        return false;
+    }
+    let len = u32::from_le_bytes(bytes[header - 4..header].try_into().expect("4 bytes"));
+    len as usize == bytes.len() - header
 }
 
 /// The Pixel Data of a file in (explicit or implicit VR) little endian when it is stored
-/// natively (OB/OW, defined even length) and is the file's last element, found from `head`,
-/// the first bytes of a file of `file_len` bytes. Every element before it is checked as
-/// [`check`] does, and must lie inside `head`. `None` for anything else (other syntaxes,
-/// encapsulated data, elements after the pixels, a header longer than `head`, any structural
-/// problem): such files take the general path, which reports problems.
+/// natively (OB/OW, defined even length) and is the file's last element but for trailing
+/// bytes (which the reader checks with [`is_trailing_padding`]), found from `head`, the first
+/// bytes of a file of `file_len` bytes. Every element before it is checked as [`check`] does,
+/// and must lie inside `head`. `None` for anything else (other syntaxes, encapsulated data,
+/// more than 64 KiB after the pixels, a header longer than `head`, any structural problem):
+/// such files take the general path, which reports problems.
 pub(crate) fn native_pixel_data(head: &[u8], file_len: usize) -> Option<NativePixelData> {
     let magic_offset = if head.len() >= 132 && &head[128..132] == b"DICM" {
         128
@@ -149,12 +176,17 @@ pub(crate) fn native_pixel_data(head: &[u8], file_len: usize) -> Option<NativePi
         .ok()?;
     let value_start = pos + header;
     let native_vr = vr.is_none_or(|v| &v == b"OB" || &v == b"OW");
-    (native_vr && len != UNDEFINED && len % 2 == 0 && value_start + len as usize == file_len)
-        .then_some(NativePixelData {
+    let end = value_start.checked_add(len as usize)?;
+    let trailing = file_len.checked_sub(end)?;
+    (native_vr && len != UNDEFINED && len % 2 == 0 && trailing <= MAX_TRAILING).then_some(
+        NativePixelData {
             element_start: pos,
             value_start,
             length: len as usize,
-        })
+            trailing,
+            explicit: vr_mode == Vr::Explicit,
+        },
+    )
 }
 
 /// Walks the file meta group (always explicit VR little endian) and returns the transfer syntax

@@ -17,7 +17,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::dicom_file;
-use crate::guard;
+use crate::guard::{self, NativePixelData};
 use crate::options::ReadOptions;
 use ndarray::Array2;
 
@@ -50,11 +50,13 @@ pub(crate) fn load_counts_path(
     spare: &mut Vec<Vec<u16>>,
 ) -> Option<Loaded<u16>> {
     let (head, len, rest) = open_head(path, opts)?;
-    let (file, geom, value_start) = parse_head(path, &head, len, opts)?;
+    let (file, geom, span) = parse_head(path, &head, len, opts)?;
     if geom.slope != 1.0 || geom.intercept != 0.0 {
         return None;
     }
-    let frames = read_count_frames(&geom, head[value_start..].chain(rest), spare)?;
+    let mut pixels = head[span.value_start..].chain(rest);
+    let frames = read_count_frames(&geom, &mut pixels, spare)?;
+    only_padding_after(&span, geom.frame_bytes() * geom.frames, pixels)?;
     Some(read::dicom_loaded(file, &geom, frames))
 }
 
@@ -93,11 +95,12 @@ fn load(
     opts: &ReadOptions,
     spare: &mut Vec<Vec<f32>>,
 ) -> Option<Loaded> {
-    let (file, geom, value_start) = parse_head(path, head, file_len, opts)?;
+    let (file, geom, span) = parse_head(path, head, file_len, opts)?;
     let frame_bytes = geom.frame_bytes();
-    let in_head = &head[value_start..];
-    let frames = if in_head.len() >= frame_bytes * geom.frames {
-        (0..geom.frames)
+    let pixel_bytes = frame_bytes * geom.frames;
+    let in_head = &head[span.value_start..];
+    let frames = if in_head.len() >= pixel_bytes {
+        let frames = (0..geom.frames)
             .map(|f| {
                 let mut b = FrameBuilder::new_in(&geom, spare.pop().unwrap_or_default());
                 b.extend_le(
@@ -106,21 +109,44 @@ fn load(
                 );
                 b.finish()
             })
-            .collect()
+            .collect();
+        only_padding_after(&span, pixel_bytes, in_head[pixel_bytes..].chain(rest))?;
+        frames
     } else {
-        stream_frames(&geom, in_head.chain(rest), spare)?
+        let mut pixels = in_head.chain(rest);
+        let frames = stream_frames(&geom, &mut pixels, spare)?;
+        only_padding_after(&span, pixel_bytes, pixels)?;
+        frames
     };
     Some(read::dicom_loaded(file, &geom, frames))
 }
 
-/// The header of a file whose first bytes are `head`: parsed and checked, with the offset of
-/// its pixel data (which holds every frame); `None` when the fast path does not apply.
+/// `Some` when the bytes after the frames — `after`, positioned `read` bytes into the pixel
+/// data — are only what the fast path may leave unread: the rest of the pixel data and a Data
+/// Set Trailing Padding element (as the NEMA NM1 files end). Reads them only when the file has
+/// bytes after its pixel data (at most 64 KiB; see [`guard::native_pixel_data`]).
+fn only_padding_after(span: &NativePixelData, read: usize, after: impl Read) -> Option<()> {
+    if span.trailing == 0 {
+        return Some(());
+    }
+    let skip = span.length.checked_sub(read)?;
+    let mut tail = Vec::with_capacity(skip + span.trailing);
+    after
+        .take((skip + span.trailing) as u64)
+        .read_to_end(&mut tail)
+        .ok()?;
+    (tail.len() == skip + span.trailing && guard::is_trailing_padding(&tail[skip..], span.explicit))
+        .then_some(())
+}
+
+/// The header of a file whose first bytes are `head`: parsed and checked, with where its
+/// pixel data (which holds every frame) lies; `None` when the fast path does not apply.
 fn parse_head(
     path: &Path,
     head: &[u8],
     file_len: usize,
     opts: &ReadOptions,
-) -> Option<(dicom_file::DicomFile, Geometry, usize)> {
+) -> Option<(dicom_file::DicomFile, Geometry, NativePixelData)> {
     if crate::raster::sniff(head).is_some() {
         return None;
     }
@@ -132,7 +158,7 @@ fn parse_head(
     if span.length < geom.frame_bytes() * geom.frames {
         return None;
     }
-    Some((file, geom, span.value_start))
+    Some((file, geom, span))
 }
 
 /// Reads `geom.frames` frames of native little-endian samples from `pixels` as 16-bit counts,
@@ -236,6 +262,36 @@ mod tests {
         // encapsulated JPEG: the general path's job
         let jpll = bs_testdata::nm1_jpll();
         assert!(load_path(&jpll, &opts, &mut Vec::new()).is_none());
+        // NM1 ends with Data Set Trailing Padding (FFFC,FFFC): still the fast path
+        if let Some(unc) = bs_testdata::nm1_unc() {
+            assert!(load_path(&unc, &opts, &mut Vec::new()).is_some());
+            assert!(load_counts_path(&unc, &opts, &mut Vec::new()).is_some());
+        }
+        // bytes after the pixels that are not exactly one padding element: the general path
+        let padded = |tail: &[u8]| {
+            let mut b = bytes.clone();
+            b.extend_from_slice(tail);
+            b
+        };
+        let padding = [
+            &[0xFC, 0xFF, 0xFC, 0xFF, b'O', b'B', 0, 0, 4, 0, 0, 0][..],
+            &[0; 4],
+        ]
+        .concat();
+        assert!(load_bytes(&path, &padded(&padding), &opts).is_some());
+        let wrong_length = [&padding[..8], &[5, 0, 0, 0], &padding[12..]].concat();
+        let other_element = [&[0x10, 0x00, 0x10, 0x00][..], &padding[4..]].concat();
+        for tail in [
+            &padding[..10],
+            &wrong_length[..],
+            &other_element[..],
+            &[0u8; 2][..],
+        ] {
+            assert!(
+                load_bytes(&path, &padded(tail), &opts).is_none(),
+                "{tail:?}"
+            );
+        }
         // a size cap applies before anything is read
         let small = ReadOptions {
             max_image_bytes: 1000,
