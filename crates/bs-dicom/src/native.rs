@@ -6,21 +6,23 @@
 //! made. Here the header (every byte before Pixel Data) goes through the same structural check
 //! and the same dicom-rs parse as in the general path, so metadata, geometry and view
 //! identification are the same code; the pixel bytes go from the file straight into the count
-//! matrices in 64 KiB blocks, the count statistics computed on the way.
+//! matrices in 64 KiB blocks, the count statistics computed on the way — or, for 16-bit counts
+//! ([`load_counts_path`]), each frame in one read into its memory, masked in place.
 //!
 //! Anything else — another transfer syntax, encapsulated or short pixel data, elements after
-//! Pixel Data, a header over 64 KiB — and *any* problem gives `None`: the general path then
+//! Pixel Data other than one Data Set Trailing Padding, a header over 64 KiB — and *any*
+//! problem gives `None`: the general path then
 //! reads the file and is the one that reports, so errors stay exactly what they were. The size
 //! caps are checked before anything is allocated, as there.
 
 use std::io::Read;
 use std::path::Path;
 
+use ndarray::Array2;
+
 use crate::dicom_file;
 use crate::guard::{self, NativePixelData};
 use crate::options::ReadOptions;
-use ndarray::Array2;
-
 use crate::pixels::{mask_counts, Frame, FrameBuilder, Geometry};
 use crate::read::{self, Loaded};
 

@@ -42,21 +42,16 @@ pub(crate) fn read_files_into(
     opts: &ReadOptions,
     spare: &mut Vec<Vec<f32>>,
 ) -> Result<WholeBodyScan> {
-    if paths.is_empty() {
-        return Err(Error::NoFiles);
-    }
-    let mut sources = Vec::with_capacity(paths.len());
-    for path in paths {
-        let fast = opts
+    read_sources(paths, opts, |path| {
+        match opts
             .native_fast_path
             .then(|| native::load_path(path, opts, spare))
-            .flatten();
-        sources.push(match fast {
-            Some(loaded) => loaded,
-            None => load(path, &dicom_file::read_bytes(path, opts)?, opts)?,
-        });
-    }
-    assemble(sources, opts)
+            .flatten()
+        {
+            Some(loaded) => Ok(loaded),
+            None => load(path, &dicom_file::read_bytes(path, opts)?, opts),
+        }
+    })
 }
 
 /// [`read_scan_files`] with 16-bit integer counts ([`crate::ScanReader::read_counts`]), the fast
@@ -67,20 +62,31 @@ pub(crate) fn read_counts_into(
     opts: &ReadOptions,
     spare: &mut Vec<Vec<u16>>,
 ) -> Result<WholeBodyScan<u16>> {
+    read_sources(paths, opts, |path| {
+        match opts
+            .native_fast_path
+            .then(|| native::load_counts_path(path, opts, spare))
+            .flatten()
+        {
+            Some(loaded) => Ok(loaded),
+            None => load(path, &dicom_file::read_bytes(path, opts)?, opts)?.into_counts(),
+        }
+    })
+}
+
+/// One scan from the files `paths`, each loaded by `load_one`.
+fn read_sources<P: Sample>(
+    paths: &[PathBuf],
+    opts: &ReadOptions,
+    mut load_one: impl FnMut(&Path) -> Result<Loaded<P>>,
+) -> Result<WholeBodyScan<P>> {
     if paths.is_empty() {
         return Err(Error::NoFiles);
     }
-    let mut sources = Vec::with_capacity(paths.len());
-    for path in paths {
-        let fast = opts
-            .native_fast_path
-            .then(|| native::load_counts_path(path, opts, spare))
-            .flatten();
-        sources.push(match fast {
-            Some(loaded) => loaded,
-            None => load(path, &dicom_file::read_bytes(path, opts)?, opts)?.into_counts()?,
-        });
-    }
+    let sources = paths
+        .iter()
+        .map(|path| load_one(path))
+        .collect::<Result<Vec<_>>>()?;
     assemble(sources, opts)
 }
 

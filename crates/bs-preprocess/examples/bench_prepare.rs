@@ -52,6 +52,42 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Median over `repeats` runs of `pass` (one pass over `scans` files) of its seconds per scan.
+fn per_scan(repeats: usize, scans: usize, mut pass: impl FnMut() -> usize) -> f64 {
+    median(
+        (0..repeats)
+            .map(|_| {
+                let t = Instant::now();
+                std::hint::black_box(pass());
+                t.elapsed().as_secs_f64() / scans as f64
+            })
+            .collect(),
+    )
+}
+
+/// [`per_scan`] of `one` over `files` on one thread with one reader, and with rayon with one
+/// reader per thread.
+fn with_readers(
+    repeats: usize,
+    files: &[PathBuf],
+    one: impl Fn(&Path, &mut ScanReader) -> usize + Sync,
+) -> (f64, f64) {
+    let mut reader = ScanReader::new(ReadOptions::default());
+    let single = per_scan(repeats, files.len(), || {
+        files.iter().map(|f| one(f, &mut reader)).sum()
+    });
+    let parallel = per_scan(repeats, files.len(), || {
+        files
+            .par_iter()
+            .map_init(
+                || ScanReader::new(ReadOptions::default()),
+                |reader, f| one(f, reader),
+            )
+            .sum()
+    });
+    (single, parallel)
+}
+
 fn main() {
     let repeats: usize = std::env::args()
         .nth(1)
@@ -96,31 +132,10 @@ fn measure(repeats: usize, cohort: &Path) {
 
     // the batch pattern: one ScanReader per thread, each scan's pixel memory reused, 16-bit
     // counts read as such
+    let (counts, counts_parallel) = with_readers(repeats, &files, |f, reader| {
+        one_scan_counts(f, &pre, reader)
+    });
     let mut reader = ScanReader::new(ReadOptions::default());
-    let counts: Vec<f64> = (0..repeats)
-        .map(|_| {
-            let t = Instant::now();
-            for f in &files {
-                std::hint::black_box(one_scan_counts(f, &pre, &mut reader));
-            }
-            t.elapsed().as_secs_f64() / files.len() as f64
-        })
-        .collect();
-    let counts_parallel: Vec<f64> = (0..repeats)
-        .map(|_| {
-            let t = Instant::now();
-            let s: usize = files
-                .par_iter()
-                .map_init(
-                    || ScanReader::new(ReadOptions::default()),
-                    |reader, f| one_scan_counts(f, &pre, reader),
-                )
-                .sum();
-            std::hint::black_box(s);
-            t.elapsed().as_secs_f64() / files.len() as f64
-        })
-        .collect();
-    let (counts, counts_parallel) = (median(counts), median(counts_parallel));
     assert_eq!(
         files
             .iter()
@@ -129,52 +144,17 @@ fn measure(repeats: usize, cohort: &Path) {
         checksum,
         "16-bit counts and f32 counts give the same masks"
     );
-
     // f32 counts, one ScanReader per thread
-    let mut reader = ScanReader::new(ReadOptions::default());
-    let recycled: Vec<f64> = (0..repeats)
-        .map(|_| {
-            let t = Instant::now();
-            for f in &files {
-                std::hint::black_box(one_scan_reader(f, &pre, &mut reader));
-            }
-            t.elapsed().as_secs_f64() / files.len() as f64
-        })
-        .collect();
-    let recycled_parallel: Vec<f64> = (0..repeats)
-        .map(|_| {
-            let t = Instant::now();
-            let s: usize = files
-                .par_iter()
-                .map_init(
-                    || ScanReader::new(ReadOptions::default()),
-                    |reader, f| one_scan_reader(f, &pre, reader),
-                )
-                .sum();
-            std::hint::black_box(s);
-            t.elapsed().as_secs_f64() / files.len() as f64
-        })
-        .collect();
-    let (recycled, recycled_parallel) = (median(recycled), median(recycled_parallel));
-
-    let single: Vec<f64> = (0..repeats)
-        .map(|_| {
-            let t = Instant::now();
-            for f in &files {
-                std::hint::black_box(one_scan(f, &pre));
-            }
-            t.elapsed().as_secs_f64() / files.len() as f64
-        })
-        .collect();
-    let parallel: Vec<f64> = (0..repeats)
-        .map(|_| {
-            let t = Instant::now();
-            let s: usize = files.par_iter().map(|f| one_scan(f, &pre)).sum();
-            std::hint::black_box(s);
-            t.elapsed().as_secs_f64() / files.len() as f64
-        })
-        .collect();
-    let (single, parallel) = (median(single), median(parallel));
+    let (recycled, recycled_parallel) = with_readers(repeats, &files, |f, reader| {
+        one_scan_reader(f, &pre, reader)
+    });
+    // f32 counts, each file read into fresh memory
+    let single = per_scan(repeats, files.len(), || {
+        files.iter().map(|f| one_scan(f, &pre)).sum()
+    });
+    let parallel = per_scan(repeats, files.len(), || {
+        files.par_iter().map(|f| one_scan(f, &pre)).sum()
+    });
 
     // single-thread stage breakdown of the batch pattern: bs-dicom read (16-bit counts, the
     // reader's memory recycled), bs-preprocess, bs-masks Otsu
