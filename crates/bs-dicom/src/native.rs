@@ -23,7 +23,7 @@ use ndarray::Array2;
 use crate::dicom_file;
 use crate::guard::{self, NativePixelData};
 use crate::options::ReadOptions;
-use crate::pixels::{mask_counts, Frame, FrameBuilder, Geometry};
+use crate::pixels::{mask_counts, Frame, FrameBuilder, Geometry, IntStats};
 use crate::read::{self, Loaded};
 
 /// Bytes read first: the header of a whole-body scan is a few KiB.
@@ -111,7 +111,7 @@ fn load(
                 );
                 b.finish()
             })
-            .collect();
+            .collect::<Option<Vec<_>>>()?;
         only_padding_after(&span, pixel_bytes, in_head[pixel_bytes..].chain(rest))?;
         frames
     } else {
@@ -194,7 +194,11 @@ fn read_count_frames(
                     .zip(&bytes)
                     .for_each(|(d, &b)| *d = u16::from(b));
             }
-            let stats = mask_counts(&mut samples, mask, sign)?;
+            let mut stats = IntStats::new();
+            if !mask_counts(&mut samples, mask, sign, &mut stats) {
+                return None;
+            }
+            let stats = stats.count_stats(n)?;
             let pixels = Array2::from_shape_vec((geom.rows, geom.columns), samples).ok()?;
             Some(Frame {
                 pixels,
@@ -238,7 +242,7 @@ fn stream_frames(
                 }
                 remaining -= n;
             }
-            Some(builder.finish())
+            builder.finish()
         })
         .collect()
 }

@@ -176,6 +176,17 @@ pub(crate) fn geometry(file: &DicomFile, opts: &ReadOptions) -> Result<Geometry>
 
 /// Decodes all frames to counts: one rows × columns array per frame.
 pub(crate) fn decode(file: &DicomFile, geom: &Geometry) -> Result<Vec<Frame>> {
+    decode_into(file, geom).map(|frames| frames.expect("f32 frames take any sample"))
+}
+
+/// [`decode`] to 16-bit counts as stored; `None` when the samples are not (rescaled, or a
+/// negative value).
+pub(crate) fn decode_counts(file: &DicomFile, geom: &Geometry) -> Result<Option<Vec<Frame<u16>>>> {
+    decode_into(file, geom)
+}
+
+/// [`decode`] into frames of `P`; `None` when the samples cannot be `P` ([`Output::finish`]).
+fn decode_into<P: Output>(file: &DicomFile, geom: &Geometry) -> Result<Option<Vec<Frame<P>>>> {
     let path = || file.path.clone();
     let ts = dicom_transfer_syntax_registry::TransferSyntaxRegistry;
     let ts = dicom_encoding::transfer_syntax::TransferSyntaxIndex::get(&ts, &file.transfer_syntax);
@@ -319,8 +330,12 @@ pub(crate) struct Frame<P = f32> {
     pub stats: Option<CountStats>,
 }
 
-/// One frame per `geom.frames`, each filled by `fill(frame_index, builder)`.
-fn frames_from(geom: &Geometry, mut fill: impl FnMut(usize, &mut FrameBuilder)) -> Vec<Frame> {
+/// One frame per `geom.frames`, each filled by `fill(frame_index, builder)`; `None` when a
+/// frame cannot be made of `P` ([`Output::finish`]).
+fn frames_from<P: Output>(
+    geom: &Geometry,
+    mut fill: impl FnMut(usize, &mut FrameBuilder<P>),
+) -> Option<Vec<Frame<P>>> {
     (0..geom.frames)
         .map(|f| {
             let mut builder = FrameBuilder::new(geom);
@@ -336,7 +351,7 @@ const BLOCK: usize = 2048;
 /// How stored samples become counts, chosen once per frame so that each block is a plain loop
 /// the compiler vectorises.
 #[derive(Debug, Clone, Copy)]
-enum Mapping {
+pub(crate) enum Mapping {
     /// Unsigned, no rescale: `v & mask` (the usual case; statistics are kept on the way).
     Unsigned { mask: u16 },
     /// Unsigned, rescaled: `(v & mask) · slope + intercept` in f64.
@@ -357,14 +372,14 @@ enum Mapping {
 /// Min, max and sum of unsigned integer counts; exact, so equal to the f32/f64 statistics of
 /// [`CountStats::of`] whatever the order of summation.
 #[derive(Debug, Clone, Copy)]
-struct IntStats {
+pub(crate) struct IntStats {
     min: f32,
     max: f32,
     sum: u64,
 }
 
 impl IntStats {
-    fn new() -> IntStats {
+    pub(crate) fn new() -> IntStats {
         IntStats {
             min: f32::INFINITY,
             max: f32::NEG_INFINITY,
@@ -373,7 +388,7 @@ impl IntStats {
     }
 
     /// The statistics of `n` added samples (`None` for none).
-    fn count_stats(self, n: usize) -> Option<CountStats> {
+    pub(crate) fn count_stats(self, n: usize) -> Option<CountStats> {
         (n > 0).then(|| CountStats {
             min: f64::from(self.min),
             max: f64::from(self.max),
@@ -424,16 +439,16 @@ bs_simd::vectorised! {
 }
 
 bs_simd::vectorised! {
-    /// Stored samples as 16-bit counts, in place: masks them to their `mask` bits and gives
-    /// their statistics, or `None` when one has the `sign` bit set (a negative two's-complement
+    /// Stored samples as 16-bit counts, in place: masks them to their `mask` bits and adds
+    /// them to `stats`; `false` when one has the `sign` bit set (a negative two's-complement
     /// value; `sign` is 0 for unsigned data). The counts and statistics are those the `f32`
     /// path ([`FrameBuilder`]) gives for the same samples.
     pub(crate) fn mask_counts, mask_counts_baseline(
         samples: &mut [u16],
         mask: u16,
         sign: u16,
-    ) -> Option<CountStats> {
-        let mut stats = IntStats::new();
+        stats: &mut IntStats,
+    ) -> bool {
         let mut any_sign = 0u16;
         for block in samples.chunks_mut(BLOCK) {
             if mask != 0xFFFF {
@@ -442,7 +457,7 @@ bs_simd::vectorised! {
             any_sign |= block.iter().fold(0, |acc, &v| acc | v) & sign;
             stats.add(block);
         }
-        (any_sign == 0).then(|| stats.count_stats(samples.len())).flatten()
+        any_sign == 0
     }
 }
 
@@ -462,24 +477,38 @@ bs_simd::vectorised! {
     }
 }
 
+/// What a frame's counts are made of: `f32` (any mapping) or `u16` (the stored integers, when
+/// they are counts: no rescale, no negative value).
+pub(crate) trait Output: Sized {
+    /// Converts one block of stored samples and appends it.
+    fn push_block(builder: &mut FrameBuilder<Self>, block: &mut [u16]);
+    /// The frame, or `None` when its samples are not counts of this type.
+    fn finish(builder: FrameBuilder<Self>) -> Option<Frame<Self>>;
+    /// Whether samples mapped by `mapping` are integer counts, whose statistics are made on
+    /// the way.
+    fn integer_stats(mapping: &Mapping) -> bool;
+}
+
 /// Converts the stored samples of one frame to counts, block by block, without zero-filling
 /// the output first.
-pub(crate) struct FrameBuilder {
+pub(crate) struct FrameBuilder<P = f32> {
     rows: usize,
     columns: usize,
     mapping: Mapping,
-    values: Vec<f32>,
+    values: Vec<P>,
     stats: Option<IntStats>,
+    /// For `u16` output: false once a sample was not a count.
+    counts: bool,
 }
 
-impl FrameBuilder {
+impl<P: Output> FrameBuilder<P> {
     pub(crate) fn new(geom: &Geometry) -> Self {
         Self::new_in(geom, Vec::new())
     }
 
     /// [`Self::new`] writing into `buffer` (cleared first): a recycled buffer keeps its
     /// memory mapped, so the frame costs no page faults (see [`crate::ScanReader`]).
-    pub(crate) fn new_in(geom: &Geometry, mut buffer: Vec<f32>) -> Self {
+    pub(crate) fn new_in(geom: &Geometry, mut buffer: Vec<P>) -> Self {
         let bits = u32::from(geom.bits_stored);
         let mask = if bits >= 16 {
             0xFFFF
@@ -508,9 +537,11 @@ impl FrameBuilder {
         FrameBuilder {
             rows: geom.rows,
             columns: geom.columns,
-            stats: matches!(mapping, Mapping::Unsigned { .. }).then(IntStats::new),
+            // integer statistics on the way where the counts are the stored integers
+            stats: P::integer_stats(&mapping).then(IntStats::new),
             mapping,
             values: buffer,
+            counts: true,
         }
     }
 
@@ -570,15 +601,27 @@ impl FrameBuilder {
     }
 
     fn push_block(&mut self, block: &mut [u16]) {
-        match self.mapping {
+        P::push_block(self, block);
+    }
+
+    /// The frame (its samples must all have been given); `None` when they are not counts of
+    /// this output type.
+    pub(crate) fn finish(self) -> Option<Frame<P>> {
+        P::finish(self)
+    }
+}
+
+impl Output for f32 {
+    fn push_block(b: &mut FrameBuilder<f32>, block: &mut [u16]) {
+        match b.mapping {
             Mapping::Unsigned { mask } => {
-                widen_unsigned(block, mask, self.stats.as_mut(), &mut self.values);
+                widen_unsigned(block, mask, b.stats.as_mut(), &mut b.values);
             }
             Mapping::UnsignedRescaled {
                 mask,
                 slope,
                 intercept,
-            } => self.values.extend(
+            } => b.values.extend(
                 block
                     .iter()
                     .map(|&v| (f64::from(v & mask) * slope + intercept) as f32),
@@ -598,9 +641,9 @@ impl FrameBuilder {
                     }
                 };
                 if identity {
-                    self.values.extend(block.iter().map(|&s| stored(s) as f32));
+                    b.values.extend(block.iter().map(|&s| stored(s) as f32));
                 } else {
-                    self.values.extend(
+                    b.values.extend(
                         block
                             .iter()
                             .map(|&s| (f64::from(stored(s)) * slope + intercept) as f32),
@@ -610,16 +653,58 @@ impl FrameBuilder {
         }
     }
 
-    /// The frame (its samples must all have been given).
-    pub(crate) fn finish(self) -> Frame {
-        let n = self.values.len();
-        debug_assert_eq!(n, self.rows * self.columns, "frame filled completely");
-        let stats = self.stats.and_then(|s| s.count_stats(n));
-        Frame {
-            pixels: Array2::from_shape_vec((self.rows, self.columns), self.values)
+    fn finish(b: FrameBuilder<f32>) -> Option<Frame<f32>> {
+        let n = b.values.len();
+        debug_assert_eq!(n, b.rows * b.columns, "frame filled completely");
+        let stats = b.stats.and_then(|s| s.count_stats(n));
+        Some(Frame {
+            pixels: Array2::from_shape_vec((b.rows, b.columns), b.values)
                 .expect("rows × columns values"),
             stats,
+        })
+    }
+
+    fn integer_stats(mapping: &Mapping) -> bool {
+        matches!(mapping, Mapping::Unsigned { .. })
+    }
+}
+
+impl Output for u16 {
+    fn push_block(b: &mut FrameBuilder<u16>, block: &mut [u16]) {
+        let (mask, sign) = match b.mapping {
+            Mapping::Unsigned { mask } => (mask, 0),
+            Mapping::Signed {
+                bits,
+                identity: true,
+                ..
+            } => ((u32::MAX >> (32 - bits)) as u16, 1u16 << (bits - 1)),
+            // rescaled counts are not the stored integers
+            _ => (0, 0),
+        };
+        let stats = b.stats.get_or_insert_with(IntStats::new);
+        b.counts &= Self::integer_stats(&b.mapping) && mask_counts(block, mask, sign, stats);
+        b.values.extend_from_slice(block);
+    }
+
+    fn finish(b: FrameBuilder<u16>) -> Option<Frame<u16>> {
+        let n = b.values.len();
+        debug_assert_eq!(n, b.rows * b.columns, "frame filled completely");
+        if !b.counts {
+            return None;
         }
+        let stats = b.stats.and_then(|s| s.count_stats(n));
+        Some(Frame {
+            pixels: Array2::from_shape_vec((b.rows, b.columns), b.values)
+                .expect("rows × columns values"),
+            stats,
+        })
+    }
+
+    fn integer_stats(mapping: &Mapping) -> bool {
+        matches!(
+            mapping,
+            Mapping::Unsigned { .. } | Mapping::Signed { identity: true, .. }
+        )
     }
 }
 
@@ -712,25 +797,48 @@ mod tests {
                 intercept: 0.0,
                 photometric: "MONOCHROME2".into(),
             };
-            let mut builder = FrameBuilder::new(&geom);
+            let mut builder = FrameBuilder::<f32>::new(&geom);
             builder.extend_samples(&mut samples.clone());
-            let floats = builder.finish();
+            let floats = builder.finish().expect("f32 takes any sample");
             let negative = floats.pixels.iter().any(|&v| v < 0.0);
+            let want = (!samples.is_empty()).then(|| CountStats::of(&floats.pixels));
+            type Masker = fn(&mut [u16], u16, u16, &mut IntStats) -> bool;
             for (name, f) in [
-                ("dispatched", mask_counts as fn(&mut [u16], u16, u16) -> Option<CountStats>),
+                ("dispatched", mask_counts as Masker),
                 ("baseline", mask_counts_baseline),
             ] {
+                // in pieces, as a reader may give them
                 let mut counts = samples.clone();
-                let stats = f(&mut counts, mask, sign);
+                let mut acc = IntStats::new();
+                let counted = counts
+                    .chunks_mut(1000)
+                    .fold(true, |ok, piece| f(piece, mask, sign, &mut acc) & ok);
+                prop_assert_eq!(counted, !negative, "{}", name);
                 if negative {
-                    prop_assert_eq!(stats, None, "{}: a negative value", name);
                     continue;
                 }
                 let as_f32: Vec<f32> = counts.iter().map(|&v| f32::from(v)).collect();
                 prop_assert_eq!(&as_f32[..], floats.pixels.as_slice().unwrap(), "{}", name);
-                let want = (!samples.is_empty()).then(|| CountStats::of(&floats.pixels));
-                prop_assert_eq!(stats, want, "{}", name);
+                prop_assert_eq!(acc.count_stats(samples.len()), want, "{}", name);
             }
+            // the general path's 16-bit frames: the same counts and statistics, none when a
+            // value is negative
+            let mut builder = FrameBuilder::<u16>::new(&geom);
+            builder.extend_samples(&mut samples.clone());
+            match builder.finish() {
+                None => prop_assert!(negative),
+                Some(frame) => {
+                    prop_assert!(!negative);
+                    let as_f32: Vec<f32> = frame.pixels.iter().map(|&v| f32::from(v)).collect();
+                    prop_assert_eq!(&as_f32[..], floats.pixels.as_slice().unwrap());
+                    prop_assert_eq!(frame.stats, want);
+                }
+            }
+            // rescaled samples are never the stored integers
+            let rescaled = Geometry { slope: 2.0, ..geom.clone() };
+            let mut builder = FrameBuilder::<u16>::new(&rescaled);
+            builder.extend_samples(&mut samples.clone());
+            prop_assert!(builder.finish().is_none() || samples.is_empty());
         }
 
         #[test]

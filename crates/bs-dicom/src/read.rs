@@ -69,7 +69,7 @@ pub(crate) fn read_counts_into(
             .flatten()
         {
             Some(loaded) => Ok(loaded),
-            None => load(path, &dicom_file::read_bytes(path, opts)?, opts)?.into_counts(),
+            None => load_counts(path, &dicom_file::read_bytes(path, opts)?, opts),
         }
     })
 }
@@ -195,6 +195,19 @@ fn load(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded> {
     // metadata is read later from the data set: the pixel data is not needed any more
     file.obj.remove_element(tags::PIXEL_DATA);
     Ok(dicom_loaded(file, &geom, frames))
+}
+
+/// [`load`] with 16-bit integer counts: DICOM samples decoded straight to them when they are
+/// the stored integers, otherwise (rescaled, negative, PNG/JPEG) decoded as usual and narrowed.
+fn load_counts(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded<u16>> {
+    if raster::sniff(bytes).is_none() {
+        let (mut file, geom) = open_checked(path, bytes, opts)?;
+        if let Some(frames) = pixels::decode_counts(&file, &geom)? {
+            file.obj.remove_element(tags::PIXEL_DATA);
+            return Ok(dicom_loaded(file, &geom, frames));
+        }
+    }
+    load(path, bytes, opts)?.into_counts()
 }
 
 impl Loaded {
