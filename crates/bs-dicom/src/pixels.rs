@@ -713,14 +713,6 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn fresh_stats() -> IntStats {
-        IntStats {
-            min: f32::INFINITY,
-            max: f32::NEG_INFINITY,
-            sum: 0,
-        }
-    }
-
     /// Plain scalar reference of [`widen_unsigned`].
     fn reference(block: &[u16], mask: u16) -> (Vec<u16>, Vec<f32>, f32, f32, u64) {
         let masked: Vec<u16> = block.iter().map(|&v| v & mask).collect();
@@ -758,7 +750,7 @@ mod tests {
             let (masked, expected, min, max, sum) = reference(&block, mask);
             for (name, widen) in variants() {
                 let mut samples = block.clone();
-                let mut stats = fresh_stats();
+                let mut stats = IntStats::new();
                 let mut out = prefix.clone();
                 widen(&mut samples, mask, Some(&mut stats), &mut out);
                 prop_assert_eq!(&samples, &masked, "{} masked in place", name);
@@ -867,7 +859,7 @@ mod tests {
             .map(|i| if i % 2 == 0 { 0 } else { u16::MAX })
             .collect();
         for (name, widen) in variants() {
-            let mut stats = fresh_stats();
+            let mut stats = IntStats::new();
             let mut out = Vec::new();
             widen(&mut block.clone(), 0xFFFF, Some(&mut stats), &mut out);
             assert_eq!((stats.min, stats.max), (0.0, 65535.0), "{name}");
