@@ -170,9 +170,7 @@ fn read_count_frames(
     mut pixels: impl Read,
     spare: &mut Vec<Vec<u16>>,
 ) -> Option<Vec<Frame<u16>>> {
-    let bits = u32::from(geom.bits_stored).clamp(1, 16);
-    let mask = (u32::MAX >> (32 - bits)) as u16;
-    let sign = if geom.signed { 1u16 << (bits - 1) } else { 0 };
+    let (mask, sign) = geom.stored_bits();
     let n = geom.rows * geom.columns;
     (0..geom.frames)
         .map(|_| {

@@ -30,6 +30,15 @@ pub(crate) struct Geometry {
 }
 
 impl Geometry {
+    /// The mask of the stored bits (Bits Stored) and, for signed samples, their sign bit (0 for
+    /// unsigned ones).
+    pub fn stored_bits(&self) -> (u16, u16) {
+        let bits = u32::from(self.bits_stored).clamp(1, 16);
+        let mask = (u32::MAX >> (32 - bits)) as u16;
+        let sign = if self.signed { 1u16 << (bits - 1) } else { 0 };
+        (mask, sign)
+    }
+
     /// Bytes of one native frame.
     pub fn frame_bytes(&self) -> usize {
         self.rows * self.columns * usize::from(self.bits_allocated / 8)
@@ -480,10 +489,9 @@ bs_simd::vectorised! {
 /// What a frame's counts are made of: `f32` (any mapping) or `u16` (the stored integers, when
 /// they are counts: no rescale, no negative value).
 pub(crate) trait Output: Sized {
-    /// Converts one block of stored samples and appends it.
+    /// Converts one block of stored samples and appends it (for `u16`: clears
+    /// [`FrameBuilder::counts`] when they are not counts).
     fn push_block(builder: &mut FrameBuilder<Self>, block: &mut [u16]);
-    /// The frame, or `None` when its samples are not counts of this type.
-    fn finish(builder: FrameBuilder<Self>) -> Option<Frame<Self>>;
     /// Whether samples mapped by `mapping` are integer counts, whose statistics are made on
     /// the way.
     fn integer_stats(mapping: &Mapping) -> bool;
@@ -499,6 +507,8 @@ pub(crate) struct FrameBuilder<P = f32> {
     stats: Option<IntStats>,
     /// For `u16` output: false once a sample was not a count.
     counts: bool,
+    /// `(mask, sign bit)` of the stored samples ([`Geometry::stored_bits`]).
+    stored_bits: (u16, u16),
 }
 
 impl<P: Output> FrameBuilder<P> {
@@ -510,11 +520,7 @@ impl<P: Output> FrameBuilder<P> {
     /// memory mapped, so the frame costs no page faults (see [`crate::ScanReader`]).
     pub(crate) fn new_in(geom: &Geometry, mut buffer: Vec<P>) -> Self {
         let bits = u32::from(geom.bits_stored);
-        let mask = if bits >= 16 {
-            0xFFFF
-        } else {
-            ((1u32 << bits) - 1) as u16
-        };
+        let (mask, _) = geom.stored_bits();
         let identity = geom.slope == 1.0 && geom.intercept == 0.0;
         let (slope, intercept) = (geom.slope, geom.intercept);
         let mapping = match (geom.signed, identity) {
@@ -542,6 +548,7 @@ impl<P: Output> FrameBuilder<P> {
             mapping,
             values: buffer,
             counts: true,
+            stored_bits: geom.stored_bits(),
         }
     }
 
@@ -607,7 +614,17 @@ impl<P: Output> FrameBuilder<P> {
     /// The frame (its samples must all have been given); `None` when they are not counts of
     /// this output type.
     pub(crate) fn finish(self) -> Option<Frame<P>> {
-        P::finish(self)
+        if !self.counts {
+            return None;
+        }
+        let n = self.values.len();
+        debug_assert_eq!(n, self.rows * self.columns, "frame filled completely");
+        let stats = self.stats.and_then(|s| s.count_stats(n));
+        Some(Frame {
+            pixels: Array2::from_shape_vec((self.rows, self.columns), self.values)
+                .expect("rows × columns values"),
+            stats,
+        })
     }
 }
 
@@ -653,17 +670,6 @@ impl Output for f32 {
         }
     }
 
-    fn finish(b: FrameBuilder<f32>) -> Option<Frame<f32>> {
-        let n = b.values.len();
-        debug_assert_eq!(n, b.rows * b.columns, "frame filled completely");
-        let stats = b.stats.and_then(|s| s.count_stats(n));
-        Some(Frame {
-            pixels: Array2::from_shape_vec((b.rows, b.columns), b.values)
-                .expect("rows × columns values"),
-            stats,
-        })
-    }
-
     fn integer_stats(mapping: &Mapping) -> bool {
         matches!(mapping, Mapping::Unsigned { .. })
     }
@@ -671,33 +677,15 @@ impl Output for f32 {
 
 impl Output for u16 {
     fn push_block(b: &mut FrameBuilder<u16>, block: &mut [u16]) {
-        let (mask, sign) = match b.mapping {
-            Mapping::Unsigned { mask } => (mask, 0),
-            Mapping::Signed {
-                bits,
-                identity: true,
-                ..
-            } => ((u32::MAX >> (32 - bits)) as u16, 1u16 << (bits - 1)),
-            // rescaled counts are not the stored integers
-            _ => (0, 0),
+        // statistics are kept exactly when the counts are the stored integers; rescaled
+        // samples are not
+        let Some(stats) = b.stats.as_mut() else {
+            b.counts = false;
+            return;
         };
-        let stats = b.stats.get_or_insert_with(IntStats::new);
-        b.counts &= Self::integer_stats(&b.mapping) && mask_counts(block, mask, sign, stats);
+        let (mask, sign) = b.stored_bits;
+        b.counts &= mask_counts(block, mask, sign, stats);
         b.values.extend_from_slice(block);
-    }
-
-    fn finish(b: FrameBuilder<u16>) -> Option<Frame<u16>> {
-        let n = b.values.len();
-        debug_assert_eq!(n, b.rows * b.columns, "frame filled completely");
-        if !b.counts {
-            return None;
-        }
-        let stats = b.stats.and_then(|s| s.count_stats(n));
-        Some(Frame {
-            pixels: Array2::from_shape_vec((b.rows, b.columns), b.values)
-                .expect("rows × columns values"),
-            stats,
-        })
     }
 
     fn integer_stats(mapping: &Mapping) -> bool {

@@ -42,50 +42,48 @@ pub(crate) fn read_files_into(
     opts: &ReadOptions,
     spare: &mut Vec<Vec<f32>>,
 ) -> Result<WholeBodyScan> {
-    read_sources(paths, opts, |path| {
-        match opts
-            .native_fast_path
-            .then(|| native::load_path(path, opts, spare))
-            .flatten()
-        {
-            Some(loaded) => Ok(loaded),
-            None => load(path, &dicom_file::read_bytes(path, opts)?, opts),
-        }
-    })
+    read_sources(
+        paths,
+        opts,
+        |path| native::load_path(path, opts, spare),
+        load,
+    )
 }
 
 /// [`read_scan_files`] with 16-bit integer counts ([`crate::ScanReader::read_counts`]), the fast
-/// path writing into buffers from `spare`; other files are decoded as usual and their counts
-/// narrowed, [`Error::NotIntegerCounts`] when one is not a 16-bit integer.
+/// path writing into buffers from `spare`; other files are decoded by [`load_counts`].
 pub(crate) fn read_counts_into(
     paths: &[PathBuf],
     opts: &ReadOptions,
     spare: &mut Vec<Vec<u16>>,
 ) -> Result<WholeBodyScan<u16>> {
-    read_sources(paths, opts, |path| {
-        match opts
-            .native_fast_path
-            .then(|| native::load_counts_path(path, opts, spare))
-            .flatten()
-        {
-            Some(loaded) => Ok(loaded),
-            None => load_counts(path, &dicom_file::read_bytes(path, opts)?, opts),
-        }
-    })
+    read_sources(
+        paths,
+        opts,
+        |path| native::load_counts_path(path, opts, spare),
+        load_counts,
+    )
 }
 
-/// One scan from the files `paths`, each loaded by `load_one`.
+/// One scan from the files `paths`: each by `fast` when [`ReadOptions::native_fast_path`] is
+/// set and it applies, otherwise by `general` on the file's bytes.
 fn read_sources<P: Sample>(
     paths: &[PathBuf],
     opts: &ReadOptions,
-    mut load_one: impl FnMut(&Path) -> Result<Loaded<P>>,
+    mut fast: impl FnMut(&Path) -> Option<Loaded<P>>,
+    general: impl Fn(&Path, &[u8], &ReadOptions) -> Result<Loaded<P>>,
 ) -> Result<WholeBodyScan<P>> {
     if paths.is_empty() {
         return Err(Error::NoFiles);
     }
     let sources = paths
         .iter()
-        .map(|path| load_one(path))
+        .map(
+            |path| match opts.native_fast_path.then(|| fast(path)).flatten() {
+                Some(loaded) => Ok(loaded),
+                None => general(path, &dicom_file::read_bytes(path, opts)?, opts),
+            },
+        )
         .collect::<Result<Vec<_>>>()?;
     assemble(sources, opts)
 }
