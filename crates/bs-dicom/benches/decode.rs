@@ -91,41 +91,26 @@ fn bench(c: &mut Criterion) {
         // our own median, measured the same way as the Python side, for the printed ratio: the
         // new scan replaces the previous one inside the timed region, as `a = ...` does there
         let mut previous = read_scan(path, &opts).unwrap();
-        let times: Vec<f64> = (0..200)
-            .map(|_| {
-                let t = std::time::Instant::now();
-                previous = read_scan(path, &opts).unwrap();
-                std::hint::black_box(&previous);
-                t.elapsed().as_secs_f64()
-            })
-            .collect();
+        let ours = median_seconds(|| {
+            previous = read_scan(path, &opts).unwrap();
+            std::hint::black_box(&previous);
+        });
         drop(previous);
-        let ours = median(times);
         // the same loop through a ScanReader: the previous scan's memory holds the next one
         let mut reader = ScanReader::new(opts.clone());
         let mut previous = reader.read(path).unwrap();
-        let times: Vec<f64> = (0..200)
-            .map(|_| {
-                let t = std::time::Instant::now();
-                let next = reader.read(path).unwrap();
-                reader.recycle(std::mem::replace(&mut previous, next));
-                std::hint::black_box(&previous);
-                t.elapsed().as_secs_f64()
-            })
-            .collect();
-        let reused = median(times);
+        let reused = median_seconds(|| {
+            let next = reader.read(path).unwrap();
+            reader.recycle(std::mem::replace(&mut previous, next));
+            std::hint::black_box(&previous);
+        });
         // and as 16-bit counts
         let mut previous = reader.read_counts(path).unwrap();
-        let times: Vec<f64> = (0..200)
-            .map(|_| {
-                let t = std::time::Instant::now();
-                let next = reader.read_counts(path).unwrap();
-                reader.recycle_counts(std::mem::replace(&mut previous, next));
-                std::hint::black_box(&previous);
-                t.elapsed().as_secs_f64()
-            })
-            .collect();
-        let counts = median(times);
+        let counts = median_seconds(|| {
+            let next = reader.read_counts(path).unwrap();
+            reader.recycle_counts(std::mem::replace(&mut previous, next));
+            std::hint::black_box(&previous);
+        });
         let theirs = pydicom_seconds(path, 200);
         results.push((name, ours, reused, counts, theirs));
     }
@@ -144,7 +129,15 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-fn median(mut times: Vec<f64>) -> f64 {
+/// Median seconds of 200 timed runs of `step`.
+fn median_seconds(mut step: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..200)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            step();
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
 }
