@@ -121,8 +121,8 @@ impl Count for u16 {
         crate::body_range::count_row_profiles(values, threshold, max, rows, cols)
     }
     fn integer_max(values: &[u16], limit: u32) -> Option<u32> {
-        let (_, max) = crate::fast::count_sum_max(values);
-        (u32::from(max) <= limit).then_some(u32::from(max))
+        let max = u32::from(values.iter().copied().fold(0, u16::max));
+        (max <= limit).then_some(max)
     }
     fn integer_histogram(values: &[u16], limit: u32) -> Option<Vec<u64>> {
         bs_masks::otsu::count_histogram(values, limit)
