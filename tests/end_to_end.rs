@@ -1,5 +1,6 @@
 //! The main job at a tiny size: synthetic cohort → prepare → cross-validation → aggregate,
-//! and a run killed with SIGKILL in the middle of a fold that resumes to the same results.
+//! and a run killed with SIGKILL in the middle of a fold that resumes to the same results
+//! (training on augmented patches, whose draws depend only on seed, fold and step).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -19,6 +20,16 @@ losses = ["dice", "focal_tversky"]
 [training]
 folds = 3
 epochs = 2
+[training.patches]
+size = [16, 16]
+m_fraction = 0.5
+per_epoch = 8
+batch = 4
+[training.augmentation]
+mirror = true
+gain = 0.1
+zoom = 0.1
+thinning = 0.5
 "#;
 
 /// Synthesises the `small` cohort and prepares it (as `bonescan synth` / `prepare` do).
@@ -118,6 +129,31 @@ fn sigkill_mid_fold_then_resume_gives_identical_results() {
         report.contains("tiny") && report.contains("70.24"),
         "report names profile and paper numbers"
     );
+    assert!(
+        report.contains("16×16 patches") && report.contains("mirror on"),
+        "report names the patches and the augmentation:\n{report}"
+    );
+
+    // comparison.md and comparison.json: the run's Mean rows beside the paper's
+    bonescan::train::results::write_comparison(std::slice::from_ref(&full), tmp.path(), "")
+        .unwrap();
+    let rows: Vec<bonescan::train::results::ComparisonRow> =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("comparison.json")).unwrap())
+            .unwrap();
+    assert_eq!(rows.len(), 2);
+    for (row, arm) in rows.iter().zip(&results.arms) {
+        assert_eq!(row.loss, arm.loss);
+        assert_eq!(row.table, "Table 4");
+        assert_eq!(row.profile, "tiny");
+        assert_eq!(row.folds, vec![1, 2, 3]);
+        assert_eq!(row.f1_of_means, arm.aggregate.f1_of_means);
+        assert_eq!(row.f1_mean, arm.aggregate.f1.map(|m| m.mean));
+        assert_eq!(row.f1_sd, arm.aggregate.f1.and_then(|m| m.sd));
+        assert_eq!(row.patches.map(|p| p.size), Some([16, 16]));
+    }
+    assert_eq!(rows[0].paper_percent, Some([70.24, 61.80, 65.75]));
+    let md = std::fs::read_to_string(tmp.path().join("comparison.md")).unwrap();
+    assert!(md.contains("| 1, 2, 3 | 16×16 patches | 2 |"), "{md}");
 
     // a child process killed with SIGKILL once the first epoch of fold 1 is checkpointed
     let killed = tmp.path().join("killed");

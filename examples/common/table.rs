@@ -1,7 +1,7 @@
 //! Shared by the `tableN_*` examples: run one experiment file of `experiments/` on a prepared
 //! data set and print its table.
 //!
-//! Usage: `cargo run --release --example tableN_... -- PREPARED_DIR OUT_DIR [quick|paper|tiny] [FOLD]`
+//! Usage: `cargo run --release --example tableN_... -- PREPARED_DIR OUT_DIR [cpu|gpu|quick|paper|tiny] [FOLD]`
 
 use std::path::PathBuf;
 
@@ -12,7 +12,10 @@ use bonescan::train::{Cohort, ExperimentConfig, ProfileName};
 pub fn run(name: &str) -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [data, out, rest @ ..] = args.as_slice() else {
-        return Err(format!("usage: {name} PREPARED_DIR OUT_DIR [quick|paper|tiny] [FOLD]").into());
+        return Err(format!(
+            "usage: {name} PREPARED_DIR OUT_DIR [cpu|gpu|quick|paper|tiny] [FOLD]"
+        )
+        .into());
     };
     let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("experiments")
@@ -31,7 +34,7 @@ pub fn run(name: &str) -> Result<(), Box<dyn std::error::Error>> {
         bonescan::tch::set_num_threads(1);
     }
     run_experiment(&config, &cohort, &opts)?;
-    if is_complete(&config, std::path::Path::new(out)) {
+    if is_complete(&config, profile, std::path::Path::new(out)) {
         let results = bonescan::train::results::aggregate(std::path::Path::new(out))?;
         println!("{}", results.table()?.to_markdown());
     }

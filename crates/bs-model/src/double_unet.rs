@@ -163,6 +163,29 @@ impl DoubleUNet {
         }
     }
 
+    /// [`Self::forward_t`] on an input of any size whose sides are positive multiples of
+    /// [`crate::config::INPUT_SIDE_MULTIPLE`] (the network is fully convolutional): patch
+    /// training cuts samples smaller than the configured input, which validation and
+    /// prediction use. The ASPP pooling branch then averages over the patch, not the image.
+    pub fn try_forward_any_size_t(&self, x: &Tensor, train: bool) -> Result<DoubleUNetOutput> {
+        let size = x.size();
+        let m = crate::config::INPUT_SIDE_MULTIPLE;
+        let side_ok = |s: i64| s > 0 && s % m == 0 && s <= crate::config::MAX_INPUT_SIDE;
+        let min_batch = if train { 2 } else { 1 };
+        if size.len() != 4
+            || size[0] < min_batch
+            || size[1] != 3
+            || !side_ok(size[2])
+            || !side_ok(size[3])
+        {
+            return Err(ModelError::InputShape {
+                expected: format!("N×3×H×W with N ≥ {min_batch}, H and W multiples of {m}"),
+                found: size,
+            });
+        }
+        Ok(self.forward_t(x, train))
+    }
+
     /// [`Self::forward_t`] after [`Self::check_input`].
     pub fn try_forward_t(&self, x: &Tensor, train: bool) -> Result<DoubleUNetOutput> {
         self.check_input(x, train)?;

@@ -52,7 +52,7 @@ pub fn profile(arg: Option<&str>, config: &ExperimentConfig) -> Result<ProfileNa
     match arg {
         None | Some("auto") => Ok(config.profile.unwrap_or_else(ProfileName::auto)),
         Some(p) => ProfileName::parse(p)
-            .ok_or_else(|| format!("unknown profile {p:?} (paper, quick, tiny, auto)")),
+            .ok_or_else(|| format!("unknown profile {p:?} (paper, gpu, cpu, quick, tiny, auto)")),
     }
 }
 
@@ -60,7 +60,9 @@ pub fn profile(arg: Option<&str>, config: &ExperimentConfig) -> Result<ProfileNa
 pub fn set_threads(threads: Option<i32>, profile: ProfileName, device: tch::Device) {
     match threads {
         Some(n) if n > 0 => tch::set_num_threads(n),
-        _ if !device.is_cuda() && profile != ProfileName::Paper => tch::set_num_threads(1),
+        _ if !device.is_cuda() && !matches!(profile, ProfileName::Paper | ProfileName::Gpu) => {
+            tch::set_num_threads(1)
+        }
         _ => {}
     }
 }
@@ -107,7 +109,7 @@ pub fn run(args: &Args) -> CliResult {
         eprintln!("[cv] stopped on request; run the same command again to resume");
         return Ok(());
     }
-    if is_complete(&config, &args.out) {
+    if is_complete(&config, profile, &args.out) {
         let results = bs_train::results::aggregate(&args.out)?;
         println!("{}", results.table()?.to_markdown());
         eprintln!("[cv] wrote {}/report.md", args.out.display());

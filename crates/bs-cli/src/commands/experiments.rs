@@ -25,7 +25,7 @@ pub struct Args {
     /// Only the experiments with these names (repeatable).
     #[arg(long)]
     pub only: Vec<String>,
-    /// `quick`, `paper`, `tiny` or `auto` (paper with CUDA, quick without).
+    /// `paper`, `gpu`, `cpu`, `quick`, `tiny` or `auto` (gpu with CUDA, cpu without).
     #[arg(long)]
     pub profile: Option<String>,
     /// Epochs per fold (overrides profile and files).
@@ -121,6 +121,43 @@ fn run_parallel(
     Ok(seconds)
 }
 
+/// Prints the trainings ahead and their expected duration: epochs × the profile's epoch
+/// seconds ÷ parallel jobs (measured on the machine the profile is for).
+fn announce(args: &Args, configs: &[ExperimentConfig], jobs: usize) -> CliResult {
+    let (mut epochs, mut folds, mut unknown) = (0usize, 0usize, false);
+    let mut seconds = 0.0;
+    for config in configs {
+        let profile = super::cv::profile(args.profile.as_deref(), config)?;
+        let mut opts = RunOptions::new(args.out.join(&config.name), profile);
+        opts.epochs = args.epochs;
+        let n = if args.folds.is_empty() {
+            profile.profile().fold_indices(config.training.folds).len()
+        } else {
+            args.folds.len()
+        };
+        let e = n * bs_train::experiment::epochs_per_fold(config, &opts);
+        folds += n;
+        epochs += e;
+        match profile.profile().epoch_seconds {
+            Some(s) => seconds += e as f64 * s,
+            None => unknown = true,
+        }
+    }
+    let expected = if unknown {
+        "unknown (no measured epoch time for this profile)".to_string()
+    } else {
+        format!(
+            "about {:.0} min ({jobs} at a time; folds finished before are skipped)",
+            seconds / jobs.max(1) as f64 / 60.0
+        )
+    };
+    eprintln!(
+        "[experiments] {} experiments, {folds} folds, {epochs} training epochs in all; expected: {expected}",
+        configs.len()
+    );
+    Ok(())
+}
+
 /// Runs `bonescan experiments`.
 pub fn run(args: &Args) -> CliResult {
     let mut files: Vec<PathBuf> = std::fs::read_dir(&args.configs)
@@ -158,6 +195,7 @@ pub fn run(args: &Args) -> CliResult {
         } else {
             1
         });
+    announce(args, &configs, jobs)?;
     if jobs > 1 {
         let mut tasks = Vec::new();
         let mut profiles = Vec::new();
@@ -165,7 +203,12 @@ pub fn run(args: &Args) -> CliResult {
             let Some(config) = config else { continue };
             let profile = super::cv::profile(args.profile.as_deref(), config)?;
             let folds: Vec<usize> = if args.folds.is_empty() {
-                (1..=config.training.folds).collect()
+                profile
+                    .profile()
+                    .fold_indices(config.training.folds)
+                    .into_iter()
+                    .map(|k| k + 1)
+                    .collect()
             } else {
                 args.folds.clone()
             };
@@ -202,7 +245,7 @@ pub fn run(args: &Args) -> CliResult {
         );
         super::cv::set_threads(None, profile, opts.device);
         run_experiment(config, &cohort, &opts)?;
-        if bs_train::experiment::is_complete(config, &out) {
+        if bs_train::experiment::is_complete(config, profile, &out) {
             bs_train::results::aggregate(&out)?;
         }
         // With parallel fold processes the time of an experiment is that of its processes

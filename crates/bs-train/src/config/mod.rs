@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Result, TrainError};
 
 pub use profile::{Profile, ProfileName};
-pub use training::{EarlyStopping, LrPlateau, TrainingConfig};
+pub use training::{EarlyStopping, LrDecay, LrPlateau, TrainingConfig};
 
 /// The four data sets of Table 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -1,10 +1,19 @@
 //! Profiles: how big the network, images and schedule are on this machine.
 //!
-//! | profile | input (H×W) | width | epochs | pre-train epochs | for |
-//! |---|---|---|---|---|---|
-//! | `paper` | 640×512 | 1 | 500 | 500 | a GPU: the paper's setting |
-//! | `quick` | 80×64 (÷8) | 1/8 | 7 | 4 | 2 CPU cores: the whole set in ≤ 20 min |
-//! | `tiny` | 32×32 (÷20, ÷16) | 1/16 | 2 | 1 | tests |
+//! | profile | training samples | width | epochs | pre-train epochs | folds | for |
+//! |---|---|---|---|---|---|---|
+//! | `paper` | whole 640×512 | 1 | 500 | 500 | all | a GPU: the paper's setting |
+//! | `gpu` | 256×256 patches of 640×512, 1,024 per epoch | 1 | 16 | 8 | first | the main job with CUDA |
+//! | `cpu` | 96×96 patches of 640×512, 512 per epoch | 1/8 | 8 | 4 | first | the main job on 2 CPU cores |
+//! | `quick` | whole, pooled to 80×64 (÷8) | 1/8 | 7 | 4 | all | a smoke run of every fold |
+//! | `tiny` | whole, pooled to 32×32 (÷20, ÷16) | 1/16 | 2 | 1 | all | tests |
+//!
+//! `cpu` and `gpu` train on augmented full-resolution patches, half of them forced to contain
+//! metastasis, with nnU-Net's poly learning-rate decay, and run the first fold of each
+//! experiment only: on 2 CPU cores the 8×-pooled images of `quick` lost the lesions (three-class
+//! arms 0–2 % F1 in 7 epochs), and the whole 10-fold grid at full resolution does not fit in the
+//! time a newcomer waits. Validation and test always use whole images. `docs/measurements.md`
+//! has what each choice measured.
 //!
 //! With a handful of epochs instead of 500 the reduced profiles change what the paper's
 //! schedule can afford to leave alone (each measured on the synthetic cohort, Tables 2–3, 10
@@ -30,6 +39,9 @@
 //! the metastasis mask (a lesion smaller than a pooled pixel is not lost).
 
 use bs_losses::ClassReduction;
+
+use crate::config::LrDecay;
+use crate::data::{AugmentConfig, PatchConfig};
 use bs_model::{DoubleUNetConfig, Variant};
 use serde::{Deserialize, Serialize};
 
@@ -39,26 +51,32 @@ use serde::{Deserialize, Serialize};
 pub enum ProfileName {
     /// The paper's setting (640×512, width 1, 500 epochs).
     Paper,
-    /// Reduced: the whole experiment set on 2 CPU cores in ≤ 20 minutes.
+    /// Full resolution on 2 CPU cores: patches, augmentation, a reduced width, fewer folds.
+    Cpu,
+    /// Full resolution and width on one GPU, a schedule a newcomer waits for.
+    Gpu,
+    /// Reduced: images pooled ÷8, the whole grid on 2 CPU cores in ≤ 20 minutes (a smoke run).
     Quick,
     /// Tests: tiny images and network, 2 epochs.
     Tiny,
 }
 
 impl ProfileName {
-    /// `paper` with CUDA, `quick` without.
+    /// `gpu` with CUDA, `cpu` without: what the main job runs unless told.
     pub fn auto() -> ProfileName {
         if tch::Cuda::is_available() {
-            ProfileName::Paper
+            ProfileName::Gpu
         } else {
-            ProfileName::Quick
+            ProfileName::Cpu
         }
     }
 
-    /// Parses `paper`, `quick`, `tiny` (case-insensitive).
+    /// Parses `paper`, `gpu`, `cpu`, `quick`, `tiny` (case-insensitive).
     pub fn parse(s: &str) -> Option<ProfileName> {
         match s.to_ascii_lowercase().as_str() {
             "paper" => Some(ProfileName::Paper),
+            "gpu" => Some(ProfileName::Gpu),
+            "cpu" => Some(ProfileName::Cpu),
             "quick" => Some(ProfileName::Quick),
             "tiny" => Some(ProfileName::Tiny),
             _ => None,
@@ -79,6 +97,55 @@ impl ProfileName {
                 batch_norm_momentum: 0.01,
                 head_prior: None,
                 loss_class_reduction: ClassReduction::Pooled,
+                patches: None,
+                augmentation: None,
+                folds_run: None,
+                epoch_seconds: PAPER_EPOCH_SECONDS,
+                lr_decay: LrDecay::None,
+            },
+            ProfileName::Gpu => Profile {
+                name: self,
+                pool_rows: 1,
+                pool_cols: 1,
+                width_multiplier: 1.0,
+                epochs: GPU_EPOCHS,
+                pretrain_epochs: GPU_EPOCHS / 2,
+                learning_rate_scale: 3.0,
+                batch_norm_momentum: 0.1,
+                head_prior: Some(0.01),
+                loss_class_reduction: ClassReduction::Mean,
+                patches: Some(PatchConfig {
+                    size: [256, 256],
+                    m_fraction: 0.5,
+                    per_epoch: 1024,
+                    batch: Some(8),
+                }),
+                augmentation: Some(BONE_SCAN_AUGMENTATION),
+                folds_run: Some(1),
+                epoch_seconds: GPU_EPOCH_SECONDS,
+                lr_decay: LrDecay::Poly,
+            },
+            ProfileName::Cpu => Profile {
+                name: self,
+                pool_rows: 1,
+                pool_cols: 1,
+                width_multiplier: CPU_WIDTH,
+                epochs: CPU_EPOCHS,
+                pretrain_epochs: CPU_EPOCHS / 2,
+                learning_rate_scale: 30.0,
+                batch_norm_momentum: 0.1,
+                head_prior: Some(0.01),
+                loss_class_reduction: ClassReduction::Mean,
+                patches: Some(PatchConfig {
+                    size: [CPU_PATCH, CPU_PATCH],
+                    m_fraction: 0.5,
+                    per_epoch: CPU_PATCHES_PER_EPOCH,
+                    batch: Some(8),
+                }),
+                augmentation: Some(BONE_SCAN_AUGMENTATION),
+                folds_run: Some(CPU_FOLDS),
+                epoch_seconds: CPU_EPOCH_SECONDS,
+                lr_decay: LrDecay::Poly,
             },
             ProfileName::Quick => Profile {
                 name: self,
@@ -91,6 +158,11 @@ impl ProfileName {
                 batch_norm_momentum: 0.1,
                 head_prior: Some(0.01),
                 loss_class_reduction: ClassReduction::Mean,
+                patches: None,
+                augmentation: None,
+                folds_run: None,
+                epoch_seconds: EPOCH_SECONDS_UNKNOWN,
+                lr_decay: LrDecay::None,
             },
             ProfileName::Tiny => Profile {
                 name: self,
@@ -103,14 +175,21 @@ impl ProfileName {
                 batch_norm_momentum: 0.1,
                 head_prior: Some(0.01),
                 loss_class_reduction: ClassReduction::Mean,
+                patches: None,
+                augmentation: None,
+                folds_run: None,
+                epoch_seconds: EPOCH_SECONDS_UNKNOWN,
+                lr_decay: LrDecay::None,
             },
         }
     }
 
-    /// `paper`, `quick`, `tiny`.
+    /// `paper`, `gpu`, `cpu`, `quick`, `tiny`.
     pub fn as_str(self) -> &'static str {
         match self {
             ProfileName::Paper => "paper",
+            ProfileName::Gpu => "gpu",
+            ProfileName::Cpu => "cpu",
             ProfileName::Quick => "quick",
             ProfileName::Tiny => "tiny",
         }
@@ -156,7 +235,61 @@ pub struct Profile {
     /// the reduced profiles mean.
     #[serde(default)]
     pub loss_class_reduction: ClassReduction,
+    /// Patch training unless the experiment says ([`crate::TrainingConfig::patches`]);
+    /// `None`: whole images.
+    #[serde(default)]
+    pub patches: Option<PatchConfig>,
+    /// Augmentation unless the experiment says ([`crate::TrainingConfig::augmentation`]).
+    #[serde(default)]
+    pub augmentation: Option<AugmentConfig>,
+    /// Folds of each experiment this profile runs (the first ones); `None`: all. The splits
+    /// stay those of the experiment's `folds` (10: 8:1:1).
+    #[serde(default)]
+    pub folds_run: Option<usize>,
+    /// Seconds one epoch (training and validation) takes on the machine the profile is for,
+    /// to announce a run's expected duration; `None` where not measured.
+    #[serde(default)]
+    pub epoch_seconds: Option<f64>,
+    /// Learning-rate schedule unless the experiment says ([`crate::TrainingConfig::lr_decay`]).
+    #[serde(default)]
+    pub lr_decay: LrDecay,
 }
+
+/// `paper`: H200, 82 training and 9 validation images, fp16 (2026-11-27: 2.0 s of training,
+/// validation and the checkpoint).
+const PAPER_EPOCH_SECONDS: Option<f64> = Some(2.6);
+/// Not measured.
+const EPOCH_SECONDS_UNKNOWN: Option<f64> = None;
+/// `cpu`: one libtorch thread of a 2-core machine with the other core also training
+/// (`docs/measurements.md`, 2026-12-04).
+const CPU_EPOCH_SECONDS: Option<f64> = Some(16.5);
+/// `gpu`: an estimate, not a measurement: 1,024 patches of 256×256 hold the pixels of 205
+/// whole 640×512 images, 3.7 s at the `paper` profile's measured 55 img/s on an H200, plus
+/// validation.
+const GPU_EPOCH_SECONDS: Option<f64> = Some(5.0);
+
+/// Augmentation of the reduced full-resolution profiles: mirroring (each view in place),
+/// gain ±15 %, zoom ±10 %, count thinning to between half and all of the counts.
+const BONE_SCAN_AUGMENTATION: AugmentConfig = AugmentConfig {
+    mirror: true,
+    gain: 0.15,
+    zoom: 0.1,
+    shift: 0,
+    thinning: 0.5,
+};
+
+/// `cpu`: width multiplier of the Double U-Net.
+const CPU_WIDTH: f64 = 0.125;
+/// `cpu`: patch side.
+const CPU_PATCH: usize = 96;
+/// `cpu`: patches per epoch (one validation on the whole images per epoch).
+const CPU_PATCHES_PER_EPOCH: usize = 512;
+/// `cpu`: epochs per training.
+const CPU_EPOCHS: usize = 8;
+/// `cpu`: folds per experiment.
+const CPU_FOLDS: usize = 1;
+/// `gpu`: epochs per training.
+const GPU_EPOCHS: usize = 16;
 
 fn keras_batch_norm_momentum() -> f64 {
     0.01
@@ -181,6 +314,26 @@ impl Profile {
     /// ([`crate::TrainingConfig::loss_class_reduction`]), else this profile's.
     pub fn class_reduction(&self, requested: Option<ClassReduction>) -> ClassReduction {
         requested.unwrap_or(self.loss_class_reduction)
+    }
+
+    /// Patch training of an experiment: its `requested` setting, else this profile's.
+    pub fn patches(&self, requested: Option<PatchConfig>) -> Option<PatchConfig> {
+        requested.or(self.patches)
+    }
+
+    /// Augmentation of an experiment: its `requested` setting, else this profile's.
+    pub fn augmentation(&self, requested: Option<AugmentConfig>) -> Option<AugmentConfig> {
+        requested.or(self.augmentation)
+    }
+
+    /// Learning-rate schedule of an experiment: its `requested` one, else this profile's.
+    pub fn lr_decay(&self, requested: Option<LrDecay>) -> LrDecay {
+        requested.unwrap_or(self.lr_decay)
+    }
+
+    /// The folds (0-based) this profile runs of an experiment with `folds` folds.
+    pub fn fold_indices(&self, folds: usize) -> Vec<usize> {
+        (0..self.folds_run.map_or(folds, |k| k.min(folds))).collect()
     }
 
     /// Training size for a prepared image of `rows × cols`.

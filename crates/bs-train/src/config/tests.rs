@@ -91,11 +91,92 @@ fn missing_data_dir_is_an_error() {
 
 #[test]
 fn profiles_give_network_compatible_sizes() {
-    for name in [ProfileName::Paper, ProfileName::Quick, ProfileName::Tiny] {
-        let (h, w) = name.profile().input_size(640, 512);
+    for name in [
+        ProfileName::Paper,
+        ProfileName::Gpu,
+        ProfileName::Cpu,
+        ProfileName::Quick,
+        ProfileName::Tiny,
+    ] {
+        let p = name.profile();
+        let (h, w) = p.input_size(640, 512);
         assert_eq!((h % 16, w % 16), (0, 0), "{name}: {h}×{w}");
         assert_eq!(ProfileName::parse(name.as_str()), Some(name));
+        if let Some(patches) = p.patches {
+            assert_eq!(patches.invalid(), None, "{name}");
+            assert!(patches.size[0] <= h && patches.size[1] <= w, "{name}");
+        }
+        assert_eq!(p.augmentation.and_then(|a| a.invalid()), None, "{name}");
     }
+}
+
+#[test]
+fn patch_and_augmentation_keys_parse_and_bad_values_are_named() {
+    let c = parse(&format!(
+        "{TABLE4}\n[training.patches]\nsize = [64, 48]\nper_epoch = 100\n\
+         [training.augmentation]\nmirror = true\nthinning = 0.5\n"
+    ))
+    .unwrap();
+    let p = c.training.patches.unwrap();
+    assert_eq!(p.size, [64, 48]);
+    assert!(
+        (p.m_fraction - 1.0 / 3.0).abs() < 1e-12,
+        "nnU-Net's third by default"
+    );
+    assert_eq!(p.batch, None);
+    let a = c.training.augmentation.unwrap();
+    assert!(a.mirror && a.thinning == 0.5 && a.gain == 0.0);
+    // the paper profile trains whole images without augmentation; the CPU default on patches
+    let paper = ProfileName::Paper.profile();
+    assert_eq!(paper.patches(None), None);
+    assert_eq!(paper.augmentation(None), None);
+    assert_eq!(
+        paper.patches(Some(p)),
+        Some(p),
+        "the experiment's setting wins"
+    );
+    assert!(ProfileName::Cpu.profile().patches(None).is_some());
+    for (extra, key) in [
+        (
+            "[training.patches]\nsize = [60, 64]\nper_epoch = 10\n",
+            "training.patches.size",
+        ),
+        (
+            "[training.patches]\nsize = [64, 64]\nper_epoch = 10\nm_fraction = 1.5\n",
+            "training.patches.m_fraction",
+        ),
+        (
+            "[training.patches]\nsize = [64, 64]\nper_epoch = 1\n",
+            "training.patches.per_epoch",
+        ),
+        (
+            "[training.patches]\nsize = [64, 64]\nper_epoch = 10\nbatch = 1\n",
+            "training.patches.batch",
+        ),
+        (
+            "[training.augmentation]\nthinning = 0.0\n",
+            "training.augmentation.thinning",
+        ),
+        (
+            "[training.augmentation]\nzoom = 0.7\n",
+            "training.augmentation.zoom",
+        ),
+        (
+            "[training.augmentation]\ngain = -0.1\n",
+            "training.augmentation.gain",
+        ),
+    ] {
+        let err = parse(&format!("{TABLE4}\n{extra}")).unwrap_err();
+        assert!(err.to_string().contains(key), "{key}: {err}");
+    }
+    let err = parse(&format!(
+        "{TABLE4}\n[training.patches]\nsize = [64, 64]\nper_epoch = 10\nsided = 2\n"
+    ))
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("sided"),
+        "unknown keys are errors: {err}"
+    );
 }
 
 #[test]
@@ -123,7 +204,12 @@ fn loss_class_reduction_parses_and_paper_profile_keeps_the_published_network() {
         paper.loss_class_reduction,
         bs_losses::ClassReduction::Pooled
     );
-    for reduced in [ProfileName::Quick, ProfileName::Tiny] {
+    for reduced in [
+        ProfileName::Gpu,
+        ProfileName::Cpu,
+        ProfileName::Quick,
+        ProfileName::Tiny,
+    ] {
         let p = reduced.profile();
         assert_eq!(p.loss_class_reduction, bs_losses::ClassReduction::Mean);
         assert!(p.batch_norm_momentum > keras.batch_norm_momentum);

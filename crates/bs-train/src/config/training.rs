@@ -5,6 +5,7 @@ use std::path::Path;
 use bs_losses::ClassReduction;
 use serde::{Deserialize, Serialize};
 
+use crate::data::{AugmentConfig, PatchConfig};
 use crate::error::{Result, TrainError};
 
 /// Stop a fold when validation F1 has not improved for `patience` epochs.
@@ -31,6 +32,31 @@ pub struct LrPlateau {
     pub min_lr: f64,
 }
 
+/// Learning-rate schedule over the epochs of a training.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LrDecay {
+    /// Constant (the paper's Adam at 1e-4; LR-on-plateau may still reduce it).
+    #[default]
+    None,
+    /// nnU-Net's polynomial decay, per epoch: `lr_e = lr · (1 − (e − 1)/E)^0.9` for epoch
+    /// `e` of `E`.
+    Poly,
+}
+
+impl LrDecay {
+    /// The factor of epoch `epoch` (1-based) of `epochs`.
+    pub fn factor(self, epoch: usize, epochs: usize) -> f64 {
+        match self {
+            LrDecay::None => 1.0,
+            LrDecay::Poly => {
+                let done = epoch.saturating_sub(1) as f64 / epochs.max(1) as f64;
+                (1.0 - done).max(0.0).powf(0.9)
+            }
+        }
+    }
+}
+
 /// Training hyper-parameters of an experiment. Defaults are the paper's (Section 4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -55,10 +81,10 @@ pub struct TrainingConfig {
     pub early_stopping: Option<EarlyStopping>,
     /// Optional reduce-LR-on-plateau on validation F1.
     pub lr_plateau: Option<LrPlateau>,
-    /// Random brightness scaling of training images by a factor in `[1 − a, 1 + a]`
-    /// (0 = off, the paper's setting). Horizontal flips are deliberately not offered: the
-    /// image is the anterior view ‖ the posterior view, and a flip would put a mirrored
-    /// posterior view where the anterior belongs (different attenuation: kidneys, spine).
+    /// Random brightness scaling of whole training images by a factor in `[1 − a, 1 + a]`
+    /// (0 = off, the paper's setting), on the device. [`Self::augmentation`] has the same as
+    /// `gain`, with the other transforms (its mirroring flips each view in place: a plain
+    /// horizontal flip would put a mirrored posterior view where the anterior belongs).
     pub intensity_augmentation: f64,
     /// Weight of head 1's loss (head 2 is weighted 1); the Keras Double U-Net trains both.
     pub head1_weight: f64,
@@ -72,6 +98,15 @@ pub struct TrainingConfig {
     /// size a checkpoint is ~350 MB: on an H200 writing it took ~0.4 s of a 2.6 s epoch, so a
     /// GPU run may trade a few lost epochs for that time. The log is written every epoch.
     pub checkpoint_every: usize,
+    /// Train on patches of the full-resolution image (`[training.patches]`: `size`,
+    /// `m_fraction`, `per_epoch`) instead of whole images; `None`: the profile's choice
+    /// (`paper` whole images, as the paper trained; `cpu` 128×128 patches, ⅓ on metastasis).
+    pub patches: Option<PatchConfig>,
+    /// Augmentation (`[training.augmentation]`: `mirror`, `gain`, `zoom`, `shift`,
+    /// `thinning`); `None`: the profile's choice (`paper` none, as the paper names none).
+    pub augmentation: Option<AugmentConfig>,
+    /// Learning-rate schedule; `None`: the profile's (`paper` constant, `cpu`/`gpu` poly).
+    pub lr_decay: Option<LrDecay>,
 }
 
 impl Default for TrainingConfig {
@@ -91,11 +126,20 @@ impl Default for TrainingConfig {
             head1_weight: 1.0,
             loss_class_reduction: None,
             checkpoint_every: 1,
+            patches: None,
+            augmentation: None,
+            lr_decay: None,
         }
     }
 }
 
 impl TrainingConfig {
+    /// The window (rows, cols) of validation and test: the patch size when training on
+    /// patches, else none (whole images).
+    pub fn window(&self) -> Option<(i64, i64)> {
+        self.patches.map(|p| (p.size[0] as i64, p.size[1] as i64))
+    }
+
     /// Checks every value.
     pub fn validate(&self, origin: &Path) -> Result<()> {
         let bad = |key: &'static str, message: String| TrainError::ConfigValue {
@@ -172,6 +216,24 @@ impl TrainingConfig {
                 "training.checkpoint_every",
                 "must be at least 1".into(),
             ));
+        }
+        if let Some((key, message)) = self.patches.as_ref().and_then(PatchConfig::invalid) {
+            let key = match key {
+                "size" => "training.patches.size",
+                "m_fraction" => "training.patches.m_fraction",
+                "batch" => "training.patches.batch",
+                _ => "training.patches.per_epoch",
+            };
+            return Err(bad(key, message));
+        }
+        if let Some((key, message)) = self.augmentation.as_ref().and_then(AugmentConfig::invalid) {
+            let key = match key {
+                "gain" => "training.augmentation.gain",
+                "zoom" => "training.augmentation.zoom",
+                "thinning" => "training.augmentation.thinning",
+                _ => "training.augmentation.shift",
+            };
+            return Err(bad(key, message));
         }
         if !(self.head1_weight.is_finite() && self.head1_weight >= 0.0) {
             return Err(bad("training.head1_weight", "must be ≥ 0".into()));

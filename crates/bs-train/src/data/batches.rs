@@ -13,7 +13,7 @@ use crate::data::targets::TrainingSet;
 use crate::error::Result;
 
 /// The seed of one epoch's generator.
-fn epoch_seed(seed: u64, stream: u64, epoch: usize) -> u64 {
+pub(crate) fn epoch_seed(seed: u64, stream: u64, epoch: usize) -> u64 {
     seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
         ^ stream.wrapping_mul(0xBF58_476D_1CE4_E5B9)
         ^ (epoch as u64).wrapping_mul(0x94D0_49BB_1331_11EB)

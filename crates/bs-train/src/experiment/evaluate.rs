@@ -12,7 +12,7 @@ use crate::config::Profile;
 use crate::data::targets::TargetSpec;
 use crate::data::{Cohort, PatientImage, TrainingSet};
 use crate::error::{Result, TrainError};
-use crate::trainer::{m_decision, predict};
+use crate::trainer::{m_decision, predict_windowed};
 
 /// Metrics and predicted masks of a fold's test patients.
 #[derive(Debug)]
@@ -23,7 +23,8 @@ pub struct TestEvaluation {
     pub predictions: Vec<(String, Array2<bool>)>,
 }
 
-/// Predicts the test patients at the training size, brings the probabilities back to the
+/// Predicts the test patients at the training size (through windows of the training patch
+/// size when trained on patches), brings the probabilities back to the
 /// prepared resolution (bilinear) and scores the M decision against the full-resolution
 /// annotation: the metrics are always pixel metrics on the prepared 640×512 image, whatever
 /// the profile.
@@ -33,9 +34,10 @@ pub fn evaluate_test(
     ids: &[String],
     profile: &Profile,
     device: Device,
+    window: Option<(i64, i64)>,
 ) -> Result<TestEvaluation> {
     let set = TrainingSet::new(cohort, ids, profile, &TargetSpec::Binary, device)?;
-    let probs = predict(model, &set.images, device.is_cuda())?;
+    let probs = predict_windowed(model, &set.images, device.is_cuda(), window)?;
     let (rows, cols) = cohort.dim();
     let full = if profile.pool_rows == 1 && profile.pool_cols == 1 {
         probs

@@ -260,10 +260,13 @@ pub fn run_experiment(
     let mut training = config.training.clone();
     training.learning_rate *= profile.learning_rate_scale;
     training.loss_class_reduction = Some(profile.class_reduction(training.loss_class_reduction));
+    training.patches = profile.patches(training.patches);
+    training.augmentation = profile.augmentation(training.augmentation);
+    training.lr_decay = Some(profile.lr_decay(training.lr_decay));
     let folds: Vec<usize> = opts
         .folds
         .clone()
-        .unwrap_or_else(|| (0..folds_total).collect());
+        .unwrap_or_else(|| profile.fold_indices(folds_total));
     let mut summary = RunSummary::default();
     for &fold in &folds {
         for (arm, &loss) in config.losses.iter().enumerate() {
@@ -371,7 +374,14 @@ pub fn run_experiment(
             let (vs, model) =
                 crate::trainer::load_weights(&model_cfg, opts.device, &outcome.best_weights)?;
             bs_model::checkpoint::save(&vs, &model_cfg, &dir.join("model.safetensors"))?;
-            let evaluation = evaluate_test(&model, cohort, &split.test, &profile, opts.device)?;
+            let evaluation = evaluate_test(
+                &model,
+                cohort,
+                &split.test,
+                &profile,
+                opts.device,
+                training.window(),
+            )?;
             if fold == folds.first().copied().unwrap_or(0) {
                 let fig = opts.out.join("figures");
                 create_dir(&fig)?;
@@ -422,10 +432,24 @@ pub fn run_experiment(
     Ok(summary)
 }
 
-/// True when every fold of every arm has a `result.json`.
-pub fn is_complete(config: &ExperimentConfig, out: &Path) -> bool {
+/// Epochs one fold of `config` trains in all (every arm, negative mining's stage 1,
+/// pre-training), for announcing a run's expected duration.
+pub fn epochs_per_fold(config: &ExperimentConfig, opts: &RunOptions) -> usize {
+    let (epochs, pre) = resolved_epochs(config, opts);
+    let arms = config.losses.len();
+    let stage1 = if config.nm_source == NmSource::NegativeMining {
+        epochs
+    } else {
+        0
+    };
+    arms * (epochs + pre.unwrap_or(0)) + stage1
+}
+
+/// True when every fold the profile runs has a `result.json` in every arm.
+pub fn is_complete(config: &ExperimentConfig, profile: ProfileName, out: &Path) -> bool {
+    let folds = profile.profile().fold_indices(config.training.folds);
     config
         .losses
         .iter()
-        .all(|&l| (0..config.training.folds).all(|k| result_path(out, l, k).exists()))
+        .all(|&l| folds.iter().all(|&k| result_path(out, l, k).exists()))
 }

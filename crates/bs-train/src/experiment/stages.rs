@@ -11,7 +11,7 @@ use crate::data::targets::TargetSpec;
 use crate::data::{Cohort, TrainingSet};
 use crate::error::Result;
 use crate::splits::Splits;
-use crate::trainer::{load_weights, m_decision, predict, train_fold, FoldSpec};
+use crate::trainer::{load_weights, m_decision, predict_windowed, train_fold, FoldSpec};
 
 /// Negative mining, stage 1, for one fold: trains the binary baseline on the positive
 /// patients of the fold's training part only, then predicts M on every training image of the
@@ -51,7 +51,12 @@ pub fn mine_negatives(
     let (_vs, model) = load_weights(&stage1.model, stage1.device, &outcome.best_weights)?;
     let all = splits.fold(fold, groups).train;
     let images = TrainingSet::new(cohort, &all, profile, &TargetSpec::Binary, stage1.device)?;
-    let probs = predict(&model, &images.images, stage1.device.is_cuda())?;
+    let probs = predict_windowed(
+        &model,
+        &images.images,
+        stage1.device.is_cuda(),
+        stage1.training.window(),
+    )?;
     let pred = m_decision(stage1.model.variant, &probs);
     let (h, w) = (pred.size()[1] as usize, pred.size()[2] as usize);
     let flat: Vec<u8> = Vec::<u8>::try_from(pred.to_kind(tch::Kind::Uint8).flatten(0, -1))?;

@@ -16,7 +16,7 @@ use crate::experiment::{result_path, FoldResult, RunInfo};
 use crate::io::{read_json, write_atomic, write_json_atomic};
 use crate::trainer::EpochLog;
 
-pub use compare::write_comparison;
+pub use compare::{write_comparison, ComparisonRow};
 pub use paper::paper_mean;
 
 /// The results of one arm (loss) over all folds.
@@ -72,7 +72,7 @@ impl RunResults {
     }
 }
 
-/// Reads the fold results of a run directory (all folds must be present).
+/// Reads the fold results of a run directory (every fold its profile runs must be present).
 pub fn collect(run_dir: &Path) -> Result<RunResults> {
     let config = ExperimentConfig::from_path(&run_dir.join("experiment.toml")).map_err(|e| {
         TrainError::RunDir {
@@ -85,7 +85,7 @@ pub fn collect(run_dir: &Path) -> Result<RunResults> {
     for &loss in &config.losses {
         let mut folds = Vec::new();
         let mut missing = Vec::new();
-        for k in 0..config.training.folds {
+        for k in run.profile.fold_indices(config.training.folds) {
             let p = result_path(run_dir, loss, k);
             if p.exists() {
                 folds.push(read_json::<FoldResult>(&p)?);
@@ -210,12 +210,48 @@ fn report_markdown(
         r.run.epochs,
         r.run.pretrain_epochs.map_or(String::new(), |p| format!(", {p} pre-training epochs"))
     ));
+    let p = &r.run.profile;
+    let folds: Vec<String> = r
+        .arms
+        .first()
+        .map(|a| a.folds.iter().map(|f| f.fold.to_string()).collect())
+        .unwrap_or_default();
+    s.push_str(&format!(
+        "* **Folds run:** {} of {}{}\n",
+        folds.join(", "),
+        e.training.folds,
+        if folds.len() < e.training.folds {
+            " (the profile runs the first folds only; the splits are those of all folds)"
+        } else {
+            ""
+        }
+    ));
+    s.push_str(&format!(
+        "* **Samples:** {}; augmentation: {}\n",
+        match p.patches(e.training.patches) {
+            Some(q) => format!(
+                "{}×{} patches of the full-resolution image, {} per epoch ({:.0} % forced to contain metastasis), batch {}; validation and test on whole images",
+                q.size[0], q.size[1], q.per_epoch, 100.0 * q.m_fraction, e.training.batch_size
+            ),
+            None => "whole images".to_string(),
+        },
+        match p.augmentation(e.training.augmentation) {
+            Some(a) if !a.is_off() => format!(
+                "mirror {}, gain ±{:.0} %, zoom ±{:.0} %, shift ≤ {} px, count thinning to ≥ {:.0} %",
+                if a.mirror { "on" } else { "off" },
+                100.0 * a.gain,
+                100.0 * a.zoom,
+                a.shift,
+                100.0 * a.thinning
+            ),
+            _ => "none".to_string(),
+        }
+    ));
     s.push_str(&format!("* **Device:** {}\n", r.run.device));
     s.push_str(&format!(
         "* **Training:** groups {:?}, NM source {:?}, Adam lr {}, batch {}, {} folds (8:1:1), seed {}, model selection on validation F1\n",
         e.groups, e.nm_source, e.training.learning_rate * r.run.profile.learning_rate_scale, e.training.batch_size, e.training.folds, e.training.seed
     ));
-    let p = &r.run.profile;
     s.push_str(&format!(
         "* **Network and loss:** batch-norm momentum {}, sigmoid head prior {}, three-class NM/M loss {:?}\n",
         p.batch_norm_momentum,

@@ -29,8 +29,8 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
-/// Validation F1 (solid) and training loss (dashed, right scale 0–1) per epoch, one colour
-/// per fold, one panel per loss.
+/// Validation F1 (solid) and training loss (dashed, scale 0–1) against optimiser steps (epochs
+/// for logs written before steps were recorded), one colour per fold, one panel per loss.
 pub fn training_curves(path: &Path, hist: &[(LossKind, usize, Vec<EpochLog>)]) -> Result<()> {
     let mut losses: Vec<LossKind> = hist.iter().map(|h| h.0).collect();
     losses.dedup();
@@ -38,12 +38,18 @@ pub fn training_curves(path: &Path, hist: &[(LossKind, usize, Vec<EpochLog>)]) -
     let root = BitMapBackend::new(path, (640 * panels as u32, 420)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| plot_err(path, e))?;
     let areas = root.split_evenly((1, panels));
-    let max_epoch = hist
+    let by_step = hist.iter().all(|h| h.2.iter().all(|e| e.steps > 0));
+    let x_of = |e: &EpochLog| {
+        if by_step {
+            e.steps as f64
+        } else {
+            e.epoch as f64
+        }
+    };
+    let max_x = hist
         .iter()
-        .flat_map(|h| h.2.iter().map(|e| e.epoch))
-        .max()
-        .unwrap_or(1)
-        .max(2);
+        .flat_map(|h| h.2.iter().map(x_of))
+        .fold(2.0, f64::max);
     for (area, loss) in areas.iter().zip(&losses) {
         let mut chart = ChartBuilder::on(area)
             .caption(
@@ -56,11 +62,11 @@ pub fn training_curves(path: &Path, hist: &[(LossKind, usize, Vec<EpochLog>)]) -
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(40)
-            .build_cartesian_2d(1f64..max_epoch as f64, 0f64..1f64)
+            .build_cartesian_2d(0f64..max_x, 0f64..1f64)
             .map_err(|e| plot_err(path, e))?;
         chart
             .configure_mesh()
-            .x_desc("epoch")
+            .x_desc(if by_step { "optimiser step" } else { "epoch" })
             .y_desc("F1 / loss")
             .draw()
             .map_err(|e| plot_err(path, e))?;
@@ -71,9 +77,7 @@ pub fn training_curves(path: &Path, hist: &[(LossKind, usize, Vec<EpochLog>)]) -
             let color = PALETTE[(fold - 1) % PALETTE.len()];
             chart
                 .draw_series(LineSeries::new(
-                    epochs
-                        .iter()
-                        .map(|e| (e.epoch as f64, e.val_f1.unwrap_or(0.0))),
+                    epochs.iter().map(|e| (x_of(e), e.val_f1.unwrap_or(0.0))),
                     color.stroke_width(2),
                 ))
                 .map_err(|e| plot_err(path, e))?
@@ -83,7 +87,7 @@ pub fn training_curves(path: &Path, hist: &[(LossKind, usize, Vec<EpochLog>)]) -
                 .draw_series(DashedLineSeries::new(
                     epochs
                         .iter()
-                        .map(|e| (e.epoch as f64, e.train_loss.clamp(0.0, 1.0))),
+                        .map(|e| (x_of(e), e.train_loss.clamp(0.0, 1.0))),
                     4,
                     3,
                     color.stroke_width(1),

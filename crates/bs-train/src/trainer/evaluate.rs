@@ -13,13 +13,78 @@ const EVAL_BATCH: i64 = 8;
 
 /// Head-2 probabilities of `images` (N×1×h×w, 0…255), N×C×h×w float on the CPU.
 pub fn predict(model: &DoubleUNet, images: &Tensor, amp: bool) -> Result<Tensor> {
-    Ok(predict_on_device(model, images, amp)?.to_device(Device::Cpu))
+    Ok(predict_on_device(model, images, amp, false)?.to_device(Device::Cpu))
+}
+
+/// [`predict`] through windows of `window` (rows, cols) when given: a model trained on patches
+/// sees at test what it saw in training — its batch-norm statistics and the ASPP pooling
+/// branch, which averages over its input, were learnt on patches, and over a whole image
+/// mostly of air that average is another. Windows tile the image edge to edge (the last one
+/// of a row or column flush with the border); where two overlap their probabilities are
+/// averaged.
+pub fn predict_windowed(
+    model: &DoubleUNet,
+    images: &Tensor,
+    amp: bool,
+    window: Option<(i64, i64)>,
+) -> Result<Tensor> {
+    Ok(windowed_on_device(model, images, amp, window)?.to_device(Device::Cpu))
+}
+
+/// Window starts along a side of `len`: `0, win, 2·win, …` and the last at `len − win`.
+fn window_starts(len: i64, win: i64) -> Vec<i64> {
+    if win >= len {
+        return vec![0];
+    }
+    let mut starts: Vec<i64> = (0..)
+        .map(|k| k * win)
+        .take_while(|&s| s + win < len)
+        .collect();
+    starts.push(len - win);
+    starts
+}
+
+fn windowed_on_device(
+    model: &DoubleUNet,
+    images: &Tensor,
+    amp: bool,
+    window: Option<(i64, i64)>,
+) -> Result<Tensor> {
+    let size = images.size();
+    let (h, w) = (size[2], size[3]);
+    let Some((wh, ww)) = window.filter(|&(a, b)| a < h || b < w) else {
+        return predict_on_device(model, images, amp, false);
+    };
+    let (wh, ww) = (wh.min(h), ww.min(w));
+    let mut sum: Option<Tensor> = None;
+    let count = Tensor::zeros([1, 1, h, w], (tch::Kind::Float, images.device()));
+    for &y in &window_starts(h, wh) {
+        for &x in &window_starts(w, ww) {
+            let tile = images.narrow(2, y, wh).narrow(3, x, ww);
+            let p = predict_on_device(model, &tile, amp, true)?;
+            let acc = sum.get_or_insert_with(|| {
+                Tensor::zeros(
+                    [size[0], p.size()[1], h, w],
+                    (tch::Kind::Float, images.device()),
+                )
+            });
+            let _ = acc.narrow(2, y, wh).narrow(3, x, ww).f_add_(&p)?;
+            let _ = count.narrow(2, y, wh).narrow(3, x, ww).f_add_scalar_(1.0)?;
+        }
+    }
+    let sum = sum.unwrap_or_else(|| Tensor::zeros([0], (tch::Kind::Float, images.device())));
+    Ok(sum / count)
 }
 
 /// [`predict`], the probabilities left on the device of `images`: validation runs every epoch,
 /// and its decision, counts and loss are cheaper where the probabilities already are than
 /// after copying N×C×h×w floats to the host.
-fn predict_on_device(model: &DoubleUNet, images: &Tensor, amp: bool) -> Result<Tensor> {
+fn predict_on_device(
+    model: &DoubleUNet,
+    images: &Tensor,
+    amp: bool,
+    any_size: bool,
+) -> Result<Tensor> {
     let n = images.size()[0];
     let cuda = images.device().is_cuda();
     let mut outs = Vec::new();
@@ -34,7 +99,13 @@ fn predict_on_device(model: &DoubleUNet, images: &Tensor, amp: bool) -> Result<T
             } else {
                 x
             };
-            let out = bs_model::with_mixed_precision(amp, || model.try_forward_t(&x, false))?;
+            let out = bs_model::with_mixed_precision(amp, || {
+                if any_size {
+                    model.try_forward_any_size_t(&x, false)
+                } else {
+                    model.try_forward_t(&x, false)
+                }
+            })?;
             outs.push(out.out2.to_kind(Kind::Float));
             start += len;
         }
@@ -65,13 +136,15 @@ pub fn confusion(pred: &Tensor, truth: &Tensor) -> ConfusionCounts {
 }
 
 /// Validation scores of a model on a set (pooled over the set, training size), and the
-/// head-2 probabilities, on the device of the set.
+/// head-2 probabilities, on the device of the set; through windows of `window` when given
+/// ([`predict_windowed`]).
 pub fn validation_scores(
     model: &DoubleUNet,
     set: &TrainingSet,
     amp: bool,
+    window: Option<(i64, i64)>,
 ) -> Result<(PixelScores, Tensor)> {
-    let probs = predict_on_device(model, &set.images, amp)?;
+    let probs = windowed_on_device(model, &set.images, amp, window)?;
     let pred = m_decision(model.config().variant, &probs);
     let counts = confusion(&pred, &set.m);
     Ok((PixelScores::from_counts(&counts), probs))

@@ -18,6 +18,7 @@
 //! run ends with exactly the weights of an uninterrupted one.
 
 mod evaluate;
+mod sampler;
 mod state;
 
 use std::collections::BTreeMap;
@@ -38,8 +39,9 @@ use crate::data::{epoch_order, BatchMaker, TrainingSet};
 use crate::error::{Result, TrainError};
 use crate::io::{read_json, write_atomic, write_json_atomic};
 use crate::optim::{Adam, AdamConfig};
+use sampler::Sampler;
 
-pub use evaluate::{confusion, m_decision, predict, validation_scores};
+pub use evaluate::{confusion, m_decision, predict, predict_windowed, validation_scores};
 pub use state::{EpochLog, TrainerState};
 
 /// Everything that defines one training run of one fold.
@@ -297,16 +299,17 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
     let maker = BatchMaker {
         intensity_augmentation: t.intensity_augmentation,
     };
+    let sampler = Sampler::new(t, train, &maker)?;
+    let steps_per_epoch = sampler.steps_per_epoch(train.len(), t.batch_size);
     let vars: Vec<Tensor> = adam.params().values().map(|p| p.shallow_clone()).collect();
-    let batches_per_epoch = train.len().div_ceil(t.batch_size);
     let bar = if spec.progress {
-        let bar = ProgressBar::new((spec.epochs * batches_per_epoch) as u64);
+        let bar = ProgressBar::new((spec.epochs * steps_per_epoch) as u64);
         bar.set_style(
             ProgressStyle::with_template("{prefix:>18} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_prefix(spec.label.clone());
-        bar.set_position((state.epochs_done * batches_per_epoch) as u64);
+        bar.set_position((state.epochs_done * steps_per_epoch) as u64);
         bar
     } else {
         ProgressBar::hidden()
@@ -327,23 +330,34 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
         }
         let epoch = state.epochs_done + 1;
         let started = Instant::now();
-        adam.config.lr = state.lr;
+        let lr = state.lr * t.lr_decay.unwrap_or_default().factor(epoch, spec.epochs);
+        adam.config.lr = lr;
         let order = epoch_order(train.len(), t.seed, spec.stream, epoch);
         let mut rng = BatchMaker::epoch_rng(t.seed, spec.stream, epoch);
-        let (mut sum, mut sum1, mut sum2, mut seen) = (0.0, 0.0, 0.0, 0usize);
-        for (b, chunk) in order.chunks(t.batch_size).enumerate() {
-            // A batch of one image would give batch norm a single value per channel in the
-            // ASPP pooling branch; the shuffled order drops a different image each epoch.
-            if chunk.len() < 2 {
+        let (mut sum, mut sum1, mut sum2, mut seen, mut steps) = (0.0, 0.0, 0.0, 0usize, 0usize);
+        for b in 0..steps_per_epoch {
+            let Some((x, target, n)) = sampler.batch(
+                train,
+                &order,
+                (t.seed, spec.stream, epoch, b),
+                t.batch_size,
+                &mut rng,
+            )?
+            else {
                 continue;
-            }
-            let (x, target) = maker.batch(train, chunk, Some(&mut rng))?;
+            };
             let x = if cuda {
                 bs_model::channels_last::to_channels_last(&x)
             } else {
                 x
             };
-            let out = bs_model::with_mixed_precision(amp, || model.try_forward_t(&x, true))?;
+            let out = bs_model::with_mixed_precision(amp, || {
+                if sampler.is_patches() {
+                    model.try_forward_any_size_t(&x, true)
+                } else {
+                    model.try_forward_t(&x, true)
+                }
+            })?;
             let l = loss.try_forward(
                 &out.out1.to_kind(Kind::Float),
                 &out.out2.to_kind(Kind::Float),
@@ -376,17 +390,18 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
                     adam.step();
                 }
             }
+            steps += 1;
             if value.is_finite() {
-                sum += value * chunk.len() as f64;
-                sum1 += l.out1.double_value(&[]) * chunk.len() as f64;
-                sum2 += l.out2.double_value(&[]) * chunk.len() as f64;
-                seen += chunk.len();
+                sum += value * n as f64;
+                sum1 += l.out1.double_value(&[]) * n as f64;
+                sum2 += l.out2.double_value(&[]) * n as f64;
+                seen += n;
             }
             bar.inc(1);
         }
         let train_seconds = started.elapsed().as_secs_f64();
         let (scores, val_loss) = {
-            let (scores, probs) = validation_scores(&model, val, amp)?;
+            let (scores, probs) = validation_scores(&model, val, amp, t.window())?;
             let target = if val.num_classes == 1 {
                 val.labels.unsqueeze(1).to_kind(Kind::Float)
             } else {
@@ -409,9 +424,10 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
             val_precision: scores.precision,
             val_sensitivity: scores.sensitivity,
             val_f1: scores.f1,
-            lr: state.lr,
+            lr,
             seconds,
             images_per_second: seen as f64 / train_seconds.max(1e-9),
+            steps: state.history.last().map_or(0, |e| e.steps) + steps,
         };
         bar.set_message(format!(
             "epoch {epoch}/{} loss {:.4} val F1 {}",

@@ -25,8 +25,11 @@ pub struct EpochLog {
     pub lr: f64,
     /// Wall time of the epoch (training + validation), seconds.
     pub seconds: f64,
-    /// Training throughput, images per second.
+    /// Training throughput, images (or patches) per second.
     pub images_per_second: f64,
+    /// Optimiser steps since the start of training, at the end of this epoch.
+    #[serde(default)]
+    pub steps: usize,
 }
 
 /// The trainer's state after an epoch, stored as `state.json` beside the checkpoint it names.

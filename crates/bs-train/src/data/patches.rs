@@ -1,0 +1,300 @@
+//! Training samples drawn from full-resolution images: fixed-size patches, a fraction of
+//! them forced to contain metastasis (the way nnU-Net trains, which forces one third), or
+//! whole images, augmented by [`crate::data::augment`].
+//!
+//! Every draw of step `k` of epoch `e` comes from a generator seeded by (seed, stream, e, k)
+//! only, so a resumed run draws exactly the samples of an uninterrupted one.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use tch::{Device, Kind, Tensor};
+
+use crate::data::augment::{apply_gain, cut_sample, thin_counts, AugmentConfig, SampleGeometry};
+use crate::data::targets::TrainingSet;
+use crate::error::Result;
+
+/// Patch training (TOML `[training.patches]`): `size` rows × cols (multiples of 16), a
+/// fraction `m_fraction` of patches forced to contain an M pixel, `per_epoch` patches per
+/// epoch (one validation on whole images after each epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchConfig {
+    /// Patch rows and columns.
+    pub size: [usize; 2],
+    /// Fraction of patches centred on metastasis (nnU-Net: ⅓); the rest are uniform.
+    #[serde(default = "one_third")]
+    pub m_fraction: f64,
+    /// Patches per epoch.
+    pub per_epoch: usize,
+    /// Patches per optimiser step; `None`: `training.batch_size`.
+    #[serde(default)]
+    pub batch: Option<usize>,
+}
+
+fn one_third() -> f64 {
+    1.0 / 3.0
+}
+
+impl PatchConfig {
+    /// Why a value is out of range, if one is (key relative to `[training.patches]`).
+    pub fn invalid(&self) -> Option<(&'static str, String)> {
+        let [h, w] = self.size;
+        if h == 0 || w == 0 || h % 16 != 0 || w % 16 != 0 || h > 8192 || w > 8192 {
+            return Some((
+                "size",
+                format!("sides must be positive multiples of 16 up to 8192, got {h}×{w}"),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.m_fraction) {
+            return Some((
+                "m_fraction",
+                format!("must lie in [0, 1], got {}", self.m_fraction),
+            ));
+        }
+        if self.per_epoch < 2 {
+            return Some((
+                "per_epoch",
+                format!("must be at least 2, got {}", self.per_epoch),
+            ));
+        }
+        if let Some(b) = self.batch.filter(|b| !(2..=4096).contains(b)) {
+            return Some((
+                "batch",
+                format!("must lie in 2..=4096 (batch norm needs two samples), got {b}"),
+            ));
+        }
+        None
+    }
+}
+
+/// How one sample is made: which image, where, and its intensity transforms.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Draw {
+    /// Index of the image in the set.
+    pub image: usize,
+    /// Coordinate map of the cut.
+    pub geometry: SampleGeometry,
+    /// Count-thinning keep probability (1 = none).
+    pub keep: f64,
+    /// Gain (1 = none).
+    pub gain: f64,
+    /// The patch was forced to contain an M pixel.
+    pub forced: bool,
+}
+
+/// The host copy of a training set that samples are cut from.
+#[derive(Debug)]
+pub struct SampleSource {
+    images: Vec<f32>,
+    labels: Vec<u8>,
+    n: usize,
+    dim: (usize, usize),
+    num_classes: i64,
+    /// (image, flat index) of every M pixel, per image with any.
+    m_pixels: Vec<(usize, Vec<u32>)>,
+}
+
+impl SampleSource {
+    /// Copies the images and labels of `set` to the host.
+    pub fn new(set: &TrainingSet) -> Result<SampleSource> {
+        let size = set.images.size();
+        let (n, rows, cols) = (size[0] as usize, size[2] as usize, size[3] as usize);
+        let images = Vec::<f32>::try_from(
+            set.images
+                .to_device(Device::Cpu)
+                .to_kind(Kind::Float)
+                .flatten(0, -1),
+        )?;
+        let labels = Vec::<u8>::try_from(
+            set.labels
+                .to_device(Device::Cpu)
+                .to_kind(Kind::Uint8)
+                .flatten(0, -1),
+        )?;
+        let m_class = set.num_classes.min(2) as u8;
+        let m_pixels = (0..n)
+            .filter_map(|k| {
+                let px: Vec<u32> = labels[k * rows * cols..(k + 1) * rows * cols]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &c)| c == m_class)
+                    .map(|(i, _)| i as u32)
+                    .collect();
+                (!px.is_empty()).then_some((k, px))
+            })
+            .collect();
+        Ok(SampleSource {
+            images,
+            labels,
+            n,
+            dim: (rows, cols),
+            num_classes: set.num_classes,
+            m_pixels,
+        })
+    }
+
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// True when there are no images.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Image size (rows, cols).
+    pub fn dim(&self) -> (usize, usize) {
+        self.dim
+    }
+
+    /// Labels of image `k` (row-major).
+    pub fn labels(&self, k: usize) -> &[u8] {
+        let len = self.dim.0 * self.dim.1;
+        &self.labels[k * len..(k + 1) * len]
+    }
+
+    /// Draws a patch of `size`: with probability `m_fraction` (when any image has M) around a
+    /// uniformly chosen M pixel of a uniformly chosen image with M, placed uniformly in the
+    /// patch; otherwise a uniformly placed patch of a uniformly chosen image.
+    pub fn draw_patch(
+        &self,
+        patches: &PatchConfig,
+        augment: &AugmentConfig,
+        rng: &mut impl Rng,
+    ) -> Draw {
+        let [h, w] = patches.size;
+        let (rows, cols) = self.dim;
+        let forced = !self.m_pixels.is_empty() && rng.random_bool(patches.m_fraction);
+        let (zoom, mirror) = augment.draw_zoom_mirror(rng);
+        let (image, anchor) = if forced {
+            let (k, px) = &self.m_pixels[rng.random_range(0..self.m_pixels.len())];
+            let flat = px[rng.random_range(0..px.len())] as usize;
+            let at = (rng.random_range(0..h), rng.random_range(0..w));
+            let anchor = SampleGeometry::anchor_for(
+                (flat / cols, flat % cols),
+                at,
+                (h, w),
+                cols,
+                zoom,
+                mirror,
+            );
+            (*k, anchor)
+        } else {
+            let mut centre = |side: usize, len: usize| {
+                let lo = (side as f64 - 1.0) / 2.0;
+                let hi = (len as f64 - 1.0 - lo).max(lo);
+                rng.random_range(lo..=hi)
+            };
+            let ay = centre(h, rows);
+            let ax = centre(w, cols);
+            (rng.random_range(0..self.n), (ay, ax))
+        };
+        let (keep, gain) = augment.draw_intensity(rng);
+        Draw {
+            image,
+            geometry: SampleGeometry {
+                anchor,
+                zoom,
+                mirror,
+            },
+            keep,
+            gain,
+            forced,
+        }
+    }
+
+    /// Draws the augmentation of whole image `image` (centre shifted by up to `shift` pixels).
+    pub fn draw_whole(&self, image: usize, augment: &AugmentConfig, rng: &mut impl Rng) -> Draw {
+        let (rows, cols) = self.dim;
+        let (zoom, mirror) = augment.draw_zoom_mirror(rng);
+        let s = augment.shift as f64;
+        let mut jitter = || {
+            if s > 0.0 {
+                rng.random_range(-s..=s).round()
+            } else {
+                0.0
+            }
+        };
+        let anchor = (
+            (rows as f64 - 1.0) / 2.0 + jitter(),
+            (cols as f64 - 1.0) / 2.0 + jitter(),
+        );
+        let (keep, gain) = augment.draw_intensity(rng);
+        Draw {
+            image,
+            geometry: SampleGeometry {
+                anchor,
+                zoom,
+                mirror,
+            },
+            keep,
+            gain,
+            forced: false,
+        }
+    }
+
+    /// Cuts one sample of `size` (rows, cols): pixels after thinning and gain, and labels.
+    pub fn cut(
+        &self,
+        draw: &Draw,
+        size: (usize, usize),
+        rng: &mut impl Rng,
+    ) -> (Vec<f32>, Vec<u8>) {
+        let len = self.dim.0 * self.dim.1;
+        let k = draw.image;
+        let mut pixels = Vec::with_capacity(size.0 * size.1);
+        let mut labels = Vec::with_capacity(size.0 * size.1);
+        cut_sample(
+            &self.images[k * len..(k + 1) * len],
+            &self.labels[k * len..(k + 1) * len],
+            self.dim,
+            &draw.geometry,
+            size,
+            &mut pixels,
+            &mut labels,
+        );
+        thin_counts(&mut pixels, draw.keep, rng);
+        apply_gain(&mut pixels, draw.gain);
+        (pixels, labels)
+    }
+
+    /// Network input N×3×h×w and target (N×C×h×w, one-hot for three classes, the M indicator
+    /// for binary) of `draws`, each cut at `size`, on `device`.
+    pub fn batch(
+        &self,
+        draws: &[Draw],
+        size: (usize, usize),
+        rng: &mut impl Rng,
+        device: Device,
+    ) -> Result<(Tensor, Tensor)> {
+        let mut pixels = Vec::with_capacity(draws.len() * size.0 * size.1);
+        let mut labels = Vec::with_capacity(draws.len() * size.0 * size.1);
+        for d in draws {
+            let (p, l) = self.cut(d, size, rng);
+            pixels.extend(p);
+            labels.extend(l.into_iter().map(i64::from));
+        }
+        let (n, h, w) = (draws.len() as i64, size.0 as i64, size.1 as i64);
+        let images = Tensor::from_slice(&pixels)
+            .reshape([n, 1, h, w])
+            .to_device(device);
+        let labels = Tensor::from_slice(&labels)
+            .reshape([n, h, w])
+            .to_device(device);
+        let x = bs_model::grayscale_to_input(&images)?;
+        let target = if self.num_classes == 1 {
+            labels.unsqueeze(1).to_kind(Kind::Float)
+        } else {
+            bs_losses::one_hot(&labels, self.num_classes as usize)?
+        };
+        Ok((x, target))
+    }
+}
+
+/// The generator of step `step` of epoch `epoch` (independent of every other step's).
+pub fn step_rng(seed: u64, stream: u64, epoch: usize, step: usize) -> ChaCha8Rng {
+    let base = super::batches::epoch_seed(seed ^ 0x5A5A_0F0F, stream, epoch);
+    ChaCha8Rng::seed_from_u64(base ^ (step as u64 + 1).wrapping_mul(0xD6E8_FEB8_6659_FD93))
+}

@@ -1,0 +1,121 @@
+//! The patch sampler on full-resolution images: the forced-metastasis rate over many draws,
+//! patches inside the image, M present whenever forced (also mirrored and zoomed), and draws
+//! that depend only on (seed, stream, epoch, step).
+
+mod common;
+
+use bs_train::data::patches::{step_rng, Draw};
+use bs_train::data::targets::TargetSpec;
+use bs_train::data::{AugmentConfig, PatchConfig, SampleSource, TrainingSet};
+use bs_train::{Group, ProfileName};
+use tch::Device;
+
+fn source(spec: &TargetSpec) -> SampleSource {
+    let cohort = common::cohort(&[(Group::D1, 3), (Group::D2, 2)]);
+    let ids: Vec<String> = cohort
+        .images()
+        .iter()
+        .map(|p| p.patient_id.clone())
+        .collect();
+    let profile = ProfileName::Cpu.profile();
+    let set = TrainingSet::new(&cohort, &ids, &profile, spec, Device::Cpu).unwrap();
+    SampleSource::new(&set).unwrap()
+}
+
+fn patches(m_fraction: f64) -> PatchConfig {
+    PatchConfig {
+        size: [96, 64],
+        m_fraction,
+        per_epoch: 64,
+        batch: Some(8),
+    }
+}
+
+const AUGMENT: AugmentConfig = AugmentConfig {
+    mirror: true,
+    gain: 0.2,
+    zoom: 0.2,
+    shift: 0,
+    thinning: 0.5,
+};
+
+#[test]
+fn forced_rate_matches_m_fraction_and_forced_patches_hold_metastasis() {
+    let src = source(&TargetSpec::Otsu);
+    assert_eq!(src.dim(), (640, 512));
+    for (m_fraction, augment) in [
+        (1.0 / 3.0, AugmentConfig::default()),
+        (0.5, AUGMENT),
+        (0.0, AUGMENT),
+    ] {
+        let p = patches(m_fraction);
+        let mut rng = step_rng(1, 2, 3, 4);
+        let n = 3000;
+        let draws: Vec<Draw> = (0..n)
+            .map(|_| src.draw_patch(&p, &augment, &mut rng))
+            .collect();
+        let rate = draws.iter().filter(|d| d.forced).count() as f64 / n as f64;
+        // binomial SD at n = 3000 is at most 0.0092: 4 SD
+        assert!(
+            (rate - m_fraction).abs() < 0.037,
+            "forced rate {rate} for m_fraction {m_fraction}"
+        );
+        for d in draws.iter().filter(|d| d.forced).take(300) {
+            let (_, labels) = src.cut(d, (96, 64), &mut rng);
+            assert!(labels.contains(&2), "forced patch without M: {d:?}");
+            assert!(
+                src.labels(d.image).contains(&2),
+                "forced patch from an image without M"
+            );
+        }
+    }
+}
+
+#[test]
+fn uniform_patches_lie_inside_the_image() {
+    let src = source(&TargetSpec::Binary);
+    let p = patches(0.0);
+    let mirror_only = AugmentConfig {
+        mirror: true,
+        ..AugmentConfig::default()
+    };
+    let mut rng = step_rng(5, 0, 1, 0);
+    let mut images = std::collections::HashSet::new();
+    for _ in 0..2000 {
+        let d = src.draw_patch(&p, &mirror_only, &mut rng);
+        assert!(!d.forced);
+        images.insert(d.image);
+        for (i, j) in [(0, 0), (95, 63), (0, 63), (95, 0), (40, 30)] {
+            assert!(
+                d.geometry.source((i, j), (96, 64), src.dim()).is_some(),
+                "pixel {i},{j} of {d:?} outside the image"
+            );
+        }
+    }
+    assert_eq!(images.len(), src.len(), "every image is drawn");
+}
+
+#[test]
+fn batches_depend_only_on_the_step_key() {
+    let src = source(&TargetSpec::Otsu);
+    let p = patches(0.5);
+    let batch = |key: (u64, u64, usize, usize)| {
+        let mut rng = step_rng(key.0, key.1, key.2, key.3);
+        let draws: Vec<Draw> = (0..4)
+            .map(|_| src.draw_patch(&p, &AUGMENT, &mut rng))
+            .collect();
+        src.batch(&draws, (96, 64), &mut rng, Device::Cpu).unwrap()
+    };
+    let (x1, y1) = batch((7, 1, 2, 3));
+    let (x2, y2) = batch((7, 1, 2, 3));
+    assert_eq!(x1.size(), [4, 3, 96, 64]);
+    assert_eq!(y1.size(), [4, 3, 96, 64], "one-hot BG/NM/M");
+    assert!(x1.equal(&x2) && y1.equal(&y2), "same key, same batch");
+    for other in [(7, 1, 2, 4), (7, 1, 3, 3), (7, 2, 2, 3), (8, 1, 2, 3)] {
+        let (x3, _) = batch(other);
+        assert!(!x1.equal(&x3), "key {other:?} drew the same batch");
+    }
+    // the one-hot target sums to one per pixel
+    let per_pixel = y1.sum_dim_intlist([1].as_slice(), false, tch::Kind::Float);
+    assert!(per_pixel.eq(1.0).all().int64_value(&[]) == 1);
+}
