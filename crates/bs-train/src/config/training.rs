@@ -107,6 +107,8 @@ pub struct TrainingConfig {
     pub augmentation: Option<AugmentConfig>,
     /// Learning-rate schedule; `None`: the profile's (`paper` constant, `cpu`/`gpu` poly).
     pub lr_decay: Option<LrDecay>,
+    /// Linear learning-rate warm-up over this many optimiser steps (0 = none, the paper's).
+    pub warmup_steps: usize,
 }
 
 impl Default for TrainingConfig {
@@ -129,6 +131,7 @@ impl Default for TrainingConfig {
             patches: None,
             augmentation: None,
             lr_decay: None,
+            warmup_steps: 0,
         }
     }
 }

@@ -335,7 +335,15 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
         let order = epoch_order(train.len(), t.seed, spec.stream, epoch);
         let mut rng = BatchMaker::epoch_rng(t.seed, spec.stream, epoch);
         let (mut sum, mut sum1, mut sum2, mut seen, mut steps) = (0.0, 0.0, 0.0, 0usize, 0usize);
+        let done_before = state.history.last().map_or(0, |e| e.steps);
         for b in 0..steps_per_epoch {
+            // linear warm-up over the first optimiser steps of the training
+            let step = done_before + b;
+            adam.config.lr = if step < t.warmup_steps {
+                lr * (step + 1) as f64 / t.warmup_steps as f64
+            } else {
+                lr
+            };
             let Some((x, target, n)) = sampler.batch(
                 train,
                 &order,
