@@ -28,6 +28,7 @@ fn patches(m_fraction: f64) -> PatchConfig {
         m_fraction,
         per_epoch: 64,
         batch: Some(8),
+        m_fraction_last: None,
     }
 }
 
@@ -118,4 +119,31 @@ fn batches_depend_only_on_the_step_key() {
     // the one-hot target sums to one per pixel
     let per_pixel = y1.sum_dim_intlist([1].as_slice(), false, tch::Kind::Float);
     assert!(per_pixel.eq(1.0).all().int64_value(&[]) == 1);
+}
+
+#[test]
+fn forced_fraction_anneals_linearly_over_the_epochs() {
+    let p = PatchConfig {
+        m_fraction_last: Some(0.2),
+        ..patches(0.8)
+    };
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+    assert!(close(p.m_fraction_at(1, 7), 0.8));
+    assert!(close(p.m_fraction_at(4, 7), 0.5));
+    assert!(close(p.m_fraction_at(7, 7), 0.2));
+    assert!(
+        close(p.m_fraction_at(1, 1), 0.2),
+        "one epoch: the last fraction"
+    );
+    let constant = PatchConfig {
+        m_fraction_last: None,
+        ..p
+    };
+    assert!(close(constant.m_fraction_at(5, 7), 0.8));
+    assert!(p.invalid().is_none());
+    let bad = PatchConfig {
+        m_fraction_last: Some(1.5),
+        ..p
+    };
+    assert_eq!(bad.invalid().map(|e| e.0), Some("m_fraction_last"));
 }

@@ -212,7 +212,13 @@ fn loss_class_reduction_parses_and_paper_profile_keeps_the_published_network() {
     ] {
         let p = reduced.profile();
         assert_eq!(p.loss_class_reduction, bs_losses::ClassReduction::Mean);
-        assert!(p.batch_norm_momentum > keras.batch_norm_momentum);
         assert!(p.head_prior.is_some());
+        // the pooled whole-image profiles train a few hundred steps: their batch-norm
+        // statistics must keep up; the patch profiles keep Keras' slower, steadier average
+        if p.patches.is_some() {
+            assert_eq!(p.batch_norm_momentum, keras.batch_norm_momentum);
+        } else {
+            assert!(p.batch_norm_momentum > keras.batch_norm_momentum);
+        }
     }
 }

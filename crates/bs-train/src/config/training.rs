@@ -225,6 +225,7 @@ impl TrainingConfig {
                 "size" => "training.patches.size",
                 "m_fraction" => "training.patches.m_fraction",
                 "batch" => "training.patches.batch",
+                "m_fraction_last" => "training.patches.m_fraction_last",
                 _ => "training.patches.per_epoch",
             };
             return Err(bad(key, message));

@@ -30,6 +30,11 @@ pub struct PatchConfig {
     /// Patches per optimiser step; `None`: `training.batch_size`.
     #[serde(default)]
     pub batch: Option<usize>,
+    /// The forced fraction of the last epoch, reached linearly from `m_fraction` in the first;
+    /// `None`: `m_fraction` throughout. A high fraction first gives the rare M class a
+    /// foothold; a low one last shows the network the class balance of whole images.
+    #[serde(default)]
+    pub m_fraction_last: Option<f64>,
 }
 
 fn one_third() -> f64 {
@@ -37,6 +42,18 @@ fn one_third() -> f64 {
 }
 
 impl PatchConfig {
+    /// The forced fraction of epoch `epoch` (1-based) of `epochs`.
+    pub fn m_fraction_at(&self, epoch: usize, epochs: usize) -> f64 {
+        match self.m_fraction_last {
+            Some(last) if epochs > 1 => {
+                let t = (epoch.clamp(1, epochs) - 1) as f64 / (epochs - 1) as f64;
+                self.m_fraction + (last - self.m_fraction) * t
+            }
+            Some(last) => last,
+            None => self.m_fraction,
+        }
+    }
+
     /// Why a value is out of range, if one is (key relative to `[training.patches]`).
     pub fn invalid(&self) -> Option<(&'static str, String)> {
         let [h, w] = self.size;
@@ -57,6 +74,9 @@ impl PatchConfig {
                 "per_epoch",
                 format!("must be at least 2, got {}", self.per_epoch),
             ));
+        }
+        if let Some(f) = self.m_fraction_last.filter(|f| !(0.0..=1.0).contains(f)) {
+            return Some(("m_fraction_last", format!("must lie in [0, 1], got {f}")));
         }
         if let Some(b) = self.batch.filter(|b| !(2..=4096).contains(b)) {
             return Some((
@@ -261,7 +281,10 @@ impl SampleSource {
     }
 
     /// Network input N×3×h×w and target (N×C×h×w, one-hot for three classes, the M indicator
-    /// for binary) of `draws`, each cut at `size`, on `device`.
+    /// for binary) of `draws`, each cut at `size`, on `device`. Each sample's count thinning
+    /// draws from its own generator, seeded in turn from `rng`, so that the samples can be cut
+    /// in parallel (on CUDA, where the host's work would otherwise hold back the device) with
+    /// the same result.
     pub fn batch(
         &self,
         draws: &[Draw],
@@ -269,10 +292,17 @@ impl SampleSource {
         rng: &mut impl Rng,
         device: Device,
     ) -> Result<(Tensor, Tensor)> {
+        let seeds: Vec<u64> = draws.iter().map(|_| rng.random()).collect();
+        let cut = |(d, &s): (&Draw, &u64)| self.cut(d, size, &mut ChaCha8Rng::seed_from_u64(s));
+        let samples: Vec<(Vec<f32>, Vec<u8>)> = if device.is_cuda() {
+            use rayon::prelude::*;
+            draws.par_iter().zip(seeds.par_iter()).map(cut).collect()
+        } else {
+            draws.iter().zip(seeds.iter()).map(cut).collect()
+        };
         let mut pixels = Vec::with_capacity(draws.len() * size.0 * size.1);
         let mut labels = Vec::with_capacity(draws.len() * size.0 * size.1);
-        for d in draws {
-            let (p, l) = self.cut(d, size, rng);
+        for (p, l) in samples {
             pixels.extend(p);
             labels.extend(l.into_iter().map(i64::from));
         }

@@ -299,7 +299,7 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
     let maker = BatchMaker {
         intensity_augmentation: t.intensity_augmentation,
     };
-    let sampler = Sampler::new(t, train, &maker)?;
+    let sampler = Sampler::new(t, train, &maker, spec.epochs)?;
     let steps_per_epoch = sampler.steps_per_epoch(train.len(), t.batch_size);
     let vars: Vec<Tensor> = adam.params().values().map(|p| p.shallow_clone()).collect();
     let bar = if spec.progress {

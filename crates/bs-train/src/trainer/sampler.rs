@@ -15,8 +15,8 @@ pub(crate) enum Sampler<'a> {
     Whole(&'a BatchMaker),
     /// Whole images, augmented on the host.
     Augmented(SampleSource, AugmentConfig),
-    /// Patches, augmented on the host.
-    Patches(SampleSource, PatchConfig, AugmentConfig),
+    /// Patches, augmented on the host, over a training of `.3` epochs.
+    Patches(SampleSource, PatchConfig, AugmentConfig, usize),
 }
 
 impl<'a> Sampler<'a> {
@@ -25,10 +25,11 @@ impl<'a> Sampler<'a> {
         t: &TrainingConfig,
         train: &TrainingSet,
         maker: &'a BatchMaker,
+        epochs: usize,
     ) -> Result<Sampler<'a>> {
         let augment = t.augmentation.unwrap_or_default();
         Ok(match t.patches {
-            Some(p) => Sampler::Patches(SampleSource::new(train)?, p, augment),
+            Some(p) => Sampler::Patches(SampleSource::new(train)?, p, augment, epochs),
             None if !augment.is_off() => Sampler::Augmented(SampleSource::new(train)?, augment),
             None => Sampler::Whole(maker),
         })
@@ -42,7 +43,7 @@ impl<'a> Sampler<'a> {
     /// Samples per optimiser step: the patch batch, else the training batch.
     pub(crate) fn batch_size(&self, batch: usize) -> usize {
         match self {
-            Sampler::Patches(_, p, _) => p.batch.unwrap_or(batch),
+            Sampler::Patches(_, p, ..) => p.batch.unwrap_or(batch),
             _ => batch,
         }
     }
@@ -50,7 +51,7 @@ impl<'a> Sampler<'a> {
     /// Optimiser steps per epoch: `per_epoch / batch` patches, or one per batch of images.
     pub(crate) fn steps_per_epoch(&self, images: usize, batch: usize) -> usize {
         match self {
-            Sampler::Patches(_, p, _) => (p.per_epoch / self.batch_size(batch)).max(1),
+            Sampler::Patches(_, p, ..) => (p.per_epoch / self.batch_size(batch)).max(1),
             _ => images.div_ceil(batch),
         }
     }
@@ -71,8 +72,12 @@ impl<'a> Sampler<'a> {
         let chunk: &[usize] = order.chunks(batch).nth(step).unwrap_or(&[]);
         let mut rng = step_rng(seed, stream, epoch, step);
         let (x, target, n) = match self {
-            Sampler::Patches(src, p, aug) => {
+            Sampler::Patches(src, p, aug, epochs) => {
                 let n = self.batch_size(batch);
+                let p = &PatchConfig {
+                    m_fraction: p.m_fraction_at(epoch, *epochs),
+                    ..*p
+                };
                 let draws: Vec<Draw> = (0..n).map(|_| src.draw_patch(p, aug, &mut rng)).collect();
                 let (x, y) = src.batch(&draws, (p.size[0], p.size[1]), &mut rng, device)?;
                 (x, y, n)
