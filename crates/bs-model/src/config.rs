@@ -55,6 +55,28 @@ pub struct DoubleUNetConfig {
     /// first epochs unlearning false positives, which short schedules cannot afford.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub head_prior: Option<f64>,
+    /// How the convolutions of encoder 1 (VGG19, which has no batch norm) start when no
+    /// ImageNet weights are loaded. Default: Keras' Glorot-uniform.
+    #[serde(default)]
+    pub encoder_init: EncoderInit,
+}
+
+/// The random initialisation of encoder 1's sixteen convolutions.
+///
+/// VGG19 has no batch norm. Glorot-uniform (`Var(w) = 2 / (fan_in + fan_out)`) halves the
+/// variance of the activations at every ReLU layer, sixteen times over; at reduced widths (8
+/// channels at ⅛) some seeds then start with encoder features the decoders cannot use, and the
+/// metastasis class was never learnt in 512 steps (`docs/measurements.md`). He-normal
+/// (`Var(w) = 2 / fan_in`, He et al. 2015, Keras' `he_normal`) keeps the variance through ReLU
+/// layers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EncoderInit {
+    /// Keras' default `glorot_uniform`, as the original code starts without ImageNet weights.
+    #[default]
+    Glorot,
+    /// Keras' `he_normal` (truncated at 2σ).
+    He,
 }
 
 impl DoubleUNetConfig {
@@ -71,6 +93,7 @@ impl DoubleUNetConfig {
             batch_norm_momentum: 0.01,
             vgg19_weights: None,
             head_prior: None,
+            encoder_init: EncoderInit::Glorot,
         }
     }
 
@@ -96,6 +119,12 @@ impl DoubleUNetConfig {
     /// Sets the prior probability of metastasis the heads start from (see [`Self::head_prior`]).
     pub fn with_head_prior(mut self, prior: f64) -> Self {
         self.head_prior = Some(prior);
+        self
+    }
+
+    /// Sets the random initialisation of encoder 1 (see [`EncoderInit`]).
+    pub fn with_encoder_init(mut self, init: EncoderInit) -> Self {
+        self.encoder_init = init;
         self
     }
 

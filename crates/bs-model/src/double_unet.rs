@@ -70,7 +70,7 @@ impl DoubleUNet {
         let aspp_filters = c(config.aspp_filters);
         let classes = config.variant.num_classes();
 
-        let encoder1 = Vgg19Encoder::new(&(root / "features"), c);
+        let encoder1 = Vgg19Encoder::new(&(root / "features"), c, config.encoder_init);
         let aspp1 = Aspp::new(&(root / "aspp1"), c(512), aspp_filters, bn);
         let mut decoder1 = Vec::with_capacity(4);
         let mut c_in = aspp_filters;

@@ -71,7 +71,7 @@ mod variant;
 mod vgg19;
 
 pub use acceleration::{set_cudnn_benchmark, with_mixed_precision};
-pub use config::{DoubleUNetConfig, INPUT_SIDE_MULTIPLE, MAX_INPUT_SIDE};
+pub use config::{DoubleUNetConfig, EncoderInit, INPUT_SIDE_MULTIPLE, MAX_INPUT_SIDE};
 pub use double_unet::{DoubleUNet, DoubleUNetOutput};
 pub use error::{ModelError, Result};
 pub use input::{grayscale_to_input, input_from_pixels, INPUT_SCALE};

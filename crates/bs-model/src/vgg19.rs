@@ -6,6 +6,7 @@ use std::path::Path;
 use tch::nn;
 use tch::Tensor;
 
+use crate::config::EncoderInit;
 use crate::error::{ModelError, Result};
 use crate::init::conv2d_same;
 
@@ -42,8 +43,8 @@ pub struct Encoder1Output {
 
 impl Vgg19Encoder {
     /// Builds encoder 1 under `path` (the model uses `features`) with channels scaled by
-    /// `scale` (identity at width 1).
-    pub(crate) fn new(path: &nn::Path<'_>, scale: impl Fn(i64) -> i64) -> Self {
+    /// `scale` (identity at width 1), its convolutions initialised as `init` says.
+    pub(crate) fn new(path: &nn::Path<'_>, scale: impl Fn(i64) -> i64, init: EncoderInit) -> Self {
         let mut convs = Vec::with_capacity(16);
         let mut index = 0usize;
         let mut c_in = 3;
@@ -51,7 +52,11 @@ impl Vgg19Encoder {
         for (block, &(channels, n)) in VGG19_BLOCKS.iter().enumerate() {
             let c_out = scale(channels);
             for _ in 0..n {
-                convs.push((index, conv2d_same(&(path / index), c_in, c_out, 3, 1, true)));
+                let conv = conv2d_same(&(path / index), c_in, c_out, 3, 1, true);
+                if init == EncoderInit::He {
+                    crate::init::he_normal_truncated(&conv.ws, 9 * c_in);
+                }
+                convs.push((index, conv));
                 c_in = c_out;
                 index += 2; // conv, ReLU
             }

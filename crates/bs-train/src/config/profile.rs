@@ -43,7 +43,7 @@ use bs_losses::ClassReduction;
 
 use crate::config::LrDecay;
 use crate::data::{AugmentConfig, PatchConfig};
-use bs_model::{DoubleUNetConfig, Variant};
+use bs_model::{DoubleUNetConfig, EncoderInit, Variant};
 use serde::{Deserialize, Serialize};
 
 /// Name of a profile (`auto` picks `paper` on CUDA, `quick` otherwise).
@@ -103,6 +103,7 @@ impl ProfileName {
                 folds_run: None,
                 epoch_seconds: PAPER_EPOCH_SECONDS,
                 lr_decay: LrDecay::None,
+                encoder_init: EncoderInit::Glorot,
             },
             ProfileName::Gpu => Profile {
                 name: self,
@@ -126,6 +127,7 @@ impl ProfileName {
                 folds_run: Some(1),
                 epoch_seconds: GPU_EPOCH_SECONDS,
                 lr_decay: LrDecay::Poly,
+                encoder_init: EncoderInit::He,
             },
             ProfileName::Cpu => Profile {
                 name: self,
@@ -149,6 +151,7 @@ impl ProfileName {
                 folds_run: Some(CPU_FOLDS),
                 epoch_seconds: CPU_EPOCH_SECONDS,
                 lr_decay: LrDecay::Poly,
+                encoder_init: EncoderInit::He,
             },
             ProfileName::Quick => Profile {
                 name: self,
@@ -166,6 +169,7 @@ impl ProfileName {
                 folds_run: None,
                 epoch_seconds: EPOCH_SECONDS_UNKNOWN,
                 lr_decay: LrDecay::None,
+                encoder_init: EncoderInit::Glorot,
             },
             ProfileName::Tiny => Profile {
                 name: self,
@@ -183,6 +187,7 @@ impl ProfileName {
                 folds_run: None,
                 epoch_seconds: EPOCH_SECONDS_UNKNOWN,
                 lr_decay: LrDecay::None,
+                encoder_init: EncoderInit::Glorot,
             },
         }
     }
@@ -256,6 +261,10 @@ pub struct Profile {
     /// Learning-rate schedule unless the experiment says ([`crate::TrainingConfig::lr_decay`]).
     #[serde(default)]
     pub lr_decay: LrDecay,
+    /// Initialisation of encoder 1 ([`bs_model::EncoderInit`]): `paper`, `quick`, `tiny`
+    /// Keras' Glorot; `cpu` and `gpu` He (a ⅛-width Glorot start never learnt M on some seeds).
+    #[serde(default)]
+    pub encoder_init: EncoderInit,
 }
 
 /// `paper`: H200, 82 training and 9 validation images, fp16 (2026-11-27: 2.0 s of training,
@@ -309,6 +318,7 @@ impl Profile {
         if variant == Variant::Binary {
             network.head_prior = self.head_prior;
         }
+        network.encoder_init = self.encoder_init;
         network
     }
 

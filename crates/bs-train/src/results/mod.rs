@@ -253,7 +253,8 @@ fn report_markdown(
         e.groups, e.nm_source, e.training.learning_rate * r.run.profile.learning_rate_scale, e.training.batch_size, e.training.folds, e.training.seed
     ));
     s.push_str(&format!(
-        "* **Network and loss:** batch-norm momentum {}, sigmoid head prior {}, three-class NM/M loss {:?}\n",
+        "* **Network and loss:** encoder 1 initialised {:?}, batch-norm momentum {}, sigmoid head prior {}, three-class NM/M loss {:?}\n",
+        p.encoder_init,
         p.batch_norm_momentum,
         p.head_prior.map_or("none".to_string(), |q| format!("P(M) = {q}")),
         p.class_reduction(e.training.loss_class_reduction)
