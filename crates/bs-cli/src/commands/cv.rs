@@ -96,13 +96,21 @@ pub fn run(args: &Args) -> CliResult {
     opts.epochs = args.epochs;
     opts.splits = args.splits.clone();
     opts.stop_after_epochs = args.stop_after_epochs;
+    let folds = opts.folds.as_ref().map_or_else(
+        || profile.profile().fold_indices(config.training.folds).len(),
+        Vec::len,
+    );
+    let (epochs, seconds) = bs_train::experiment::expected_work(&config, &opts, folds);
     eprintln!(
-        "[cv] {} ({}) profile {profile} on {} — {} patients from {}",
+        "[cv] {} ({}) profile {profile} on {} — {} patients from {}; {folds} fold(s), {epochs} training epochs, expected {}",
         config.name,
         config.table,
         bs_train::experiment::device_name(opts.device),
         cohort.images().len(),
-        args.data.display()
+        args.data.display(),
+        seconds.map_or("time unknown (no measured epoch time for this profile)".to_string(), |s| {
+            format!("about {:.0} min", s / 60.0)
+        })
     );
     let summary = run_experiment(&config, &cohort, &opts)?;
     if summary.interrupted {

@@ -135,11 +135,11 @@ fn announce(args: &Args, configs: &[ExperimentConfig], jobs: usize) -> CliResult
         } else {
             args.folds.len()
         };
-        let e = n * bs_train::experiment::epochs_per_fold(config, &opts);
+        let (e, s) = bs_train::experiment::expected_work(config, &opts, n);
         folds += n;
         epochs += e;
-        match profile.profile().epoch_seconds {
-            Some(s) => seconds += e as f64 * s,
+        match s {
+            Some(s) => seconds += s,
             None => unknown = true,
         }
     }

@@ -104,6 +104,7 @@ impl ProfileName {
                 epoch_seconds: PAPER_EPOCH_SECONDS,
                 lr_decay: LrDecay::None,
                 encoder_init: EncoderInit::Glorot,
+                binary_batch_norm_momentum: None,
             },
             ProfileName::Gpu => Profile {
                 name: self,
@@ -128,6 +129,7 @@ impl ProfileName {
                 epoch_seconds: GPU_EPOCH_SECONDS,
                 lr_decay: LrDecay::Poly,
                 encoder_init: EncoderInit::He,
+                binary_batch_norm_momentum: Some(0.1),
             },
             ProfileName::Cpu => Profile {
                 name: self,
@@ -152,6 +154,7 @@ impl ProfileName {
                 epoch_seconds: CPU_EPOCH_SECONDS,
                 lr_decay: LrDecay::Poly,
                 encoder_init: EncoderInit::He,
+                binary_batch_norm_momentum: Some(0.1),
             },
             ProfileName::Quick => Profile {
                 name: self,
@@ -170,6 +173,7 @@ impl ProfileName {
                 epoch_seconds: EPOCH_SECONDS_UNKNOWN,
                 lr_decay: LrDecay::None,
                 encoder_init: EncoderInit::Glorot,
+                binary_batch_norm_momentum: None,
             },
             ProfileName::Tiny => Profile {
                 name: self,
@@ -188,6 +192,7 @@ impl ProfileName {
                 epoch_seconds: EPOCH_SECONDS_UNKNOWN,
                 lr_decay: LrDecay::None,
                 encoder_init: EncoderInit::Glorot,
+                binary_batch_norm_momentum: None,
             },
         }
     }
@@ -265,6 +270,12 @@ pub struct Profile {
     /// Keras' Glorot; `cpu` and `gpu` He (a ⅛-width Glorot start never learnt M on some seeds).
     #[serde(default)]
     pub encoder_init: EncoderInit,
+    /// Batch-norm momentum of the binary (sigmoid) networks when it differs from
+    /// [`Self::batch_norm_momentum`]: their second U-Net sees the image times P(M), whose
+    /// scale grows from the head prior (1 %) by orders of magnitude while M is learnt, and
+    /// running statistics at Keras' 0.01 lag behind it.
+    #[serde(default)]
+    pub binary_batch_norm_momentum: Option<f64>,
 }
 
 /// `paper`: H200, 82 training and 9 validation images, fp16 (2026-11-27: 2.0 s of training,
@@ -317,6 +328,9 @@ impl Profile {
             .with_batch_norm_momentum(self.batch_norm_momentum);
         if variant == Variant::Binary {
             network.head_prior = self.head_prior;
+            if let Some(m) = self.binary_batch_norm_momentum {
+                network.batch_norm_momentum = m;
+            }
         }
         network.encoder_init = self.encoder_init;
         network

@@ -445,6 +445,22 @@ pub fn epochs_per_fold(config: &ExperimentConfig, opts: &RunOptions) -> usize {
     arms * (epochs + pre.unwrap_or(0)) + stage1
 }
 
+/// The training epochs ahead of `folds` folds of `config` and, when the profile's epoch time
+/// is measured, their expected seconds on one worker: epochs × [`Profile::epoch_seconds`].
+pub fn expected_work(
+    config: &ExperimentConfig,
+    opts: &RunOptions,
+    folds: usize,
+) -> (usize, Option<f64>) {
+    let epochs = folds * epochs_per_fold(config, opts);
+    let seconds = opts
+        .profile
+        .profile()
+        .epoch_seconds
+        .map(|s| s * epochs as f64);
+    (epochs, seconds)
+}
+
 /// True when every fold the profile runs has a `result.json` in every arm.
 pub fn is_complete(config: &ExperimentConfig, profile: ProfileName, out: &Path) -> bool {
     let folds = profile.profile().fold_indices(config.training.folds);
