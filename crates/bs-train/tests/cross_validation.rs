@@ -344,3 +344,30 @@ fn non_finite_loss_stops_the_fold_and_keeps_the_last_checkpoint() {
     assert_eq!(kept.epochs_done, 1);
     assert!(tmp.path().join(kept.checkpoint.unwrap()).is_file());
 }
+
+#[test]
+fn expected_work_counts_every_training_of_a_fold() {
+    use bs_train::experiment::expected_work;
+    let mining = config(
+        "name = \"m\"\ntable = \"Table 5\"\ngroups = [\"D1\"]\nnm_source = \"negative_mining\"\nlosses = [\"dice\", \"focal_tversky\"]\n",
+    );
+    let transfer = config(
+        "name = \"t\"\ntable = \"Table 7\"\ngroups = [\"D1\", \"D2\"]\nnm_source = \"otsu\"\nlosses = [\"dice\", \"focal_tversky\"]\n[transfer]\npretrain_groups = [\"D3\", \"D4\"]\n",
+    );
+    let cpu = ProfileName::Cpu.profile();
+    let (e, p) = (cpu.epochs, cpu.pretrain_epochs);
+    let o = RunOptions::new("unused", ProfileName::Cpu);
+    // two arms, and negative mining's stage 1 once per fold
+    let (epochs, seconds) = expected_work(&mining, &o, 3);
+    assert_eq!(epochs, 3 * (2 * e + e));
+    assert_eq!(seconds, Some(epochs as f64 * cpu.epoch_seconds.unwrap()));
+    // pre-training per arm
+    assert_eq!(expected_work(&transfer, &o, 1).0, 2 * (e + p));
+    // a command-line epoch count replaces both
+    let mut o5 = o.clone();
+    o5.epochs = Some(5);
+    assert_eq!(expected_work(&transfer, &o5, 1).0, 2 * (5 + 5));
+    // no measured epoch time: no estimate
+    let tiny = RunOptions::new("unused", ProfileName::Tiny);
+    assert_eq!(expected_work(&mining, &tiny, 1).1, None);
+}
