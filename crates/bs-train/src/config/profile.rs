@@ -283,9 +283,9 @@ pub struct Profile {
 const PAPER_EPOCH_SECONDS: Option<f64> = Some(2.6);
 /// Not measured.
 const EPOCH_SECONDS_UNKNOWN: Option<f64> = None;
-/// `cpu`: one libtorch thread of a 2-core machine with the other core also training
-/// (`docs/measurements.md`, 2026-12-04).
-const CPU_EPOCH_SECONDS: Option<f64> = Some(16.5);
+/// `cpu`: one libtorch thread of a 2-core machine with the other core also training: 14.8–16.6 s
+/// in the main job (`docs/measurements.md`, 2026-12-04).
+const CPU_EPOCH_SECONDS: Option<f64> = Some(15.5);
 /// `gpu`: H200, fp16, 512 patches of 256×256 and validation through windows: 4.1–4.8 s after a
 /// first epoch of 30 s that includes cuDNN's autotuning (`docs/measurements.md`, 2026-12-04).
 const GPU_EPOCH_SECONDS: Option<f64> = Some(4.6);

@@ -103,6 +103,26 @@ pub struct Draw {
     pub forced: bool,
 }
 
+impl Draw {
+    /// A draw of `image` through `geometry`, its intensity transforms drawn from `rng`.
+    fn with_intensity(
+        image: usize,
+        geometry: SampleGeometry,
+        forced: bool,
+        augment: &AugmentConfig,
+        rng: &mut impl Rng,
+    ) -> Draw {
+        let (keep, gain) = augment.draw_intensity(rng);
+        Draw {
+            image,
+            geometry,
+            keep,
+            gain,
+            forced,
+        }
+    }
+}
+
 /// The host copy of a training set that samples are cut from.
 #[derive(Debug)]
 pub struct SampleSource {
@@ -211,18 +231,12 @@ impl SampleSource {
             let ax = centre(w, cols);
             (rng.random_range(0..self.n), (ay, ax))
         };
-        let (keep, gain) = augment.draw_intensity(rng);
-        Draw {
-            image,
-            geometry: SampleGeometry {
-                anchor,
-                zoom,
-                mirror,
-            },
-            keep,
-            gain,
-            forced,
-        }
+        let geometry = SampleGeometry {
+            anchor,
+            zoom,
+            mirror,
+        };
+        Draw::with_intensity(image, geometry, forced, augment, rng)
     }
 
     /// Draws the augmentation of whole image `image` (centre shifted by up to `shift` pixels).
@@ -241,18 +255,12 @@ impl SampleSource {
             (rows as f64 - 1.0) / 2.0 + jitter(),
             (cols as f64 - 1.0) / 2.0 + jitter(),
         );
-        let (keep, gain) = augment.draw_intensity(rng);
-        Draw {
-            image,
-            geometry: SampleGeometry {
-                anchor,
-                zoom,
-                mirror,
-            },
-            keep,
-            gain,
-            forced: false,
-        }
+        let geometry = SampleGeometry {
+            anchor,
+            zoom,
+            mirror,
+        };
+        Draw::with_intensity(image, geometry, false, augment, rng)
     }
 
     /// Cuts one sample of `size` (rows, cols): pixels after thinning and gain, and labels.

@@ -230,8 +230,17 @@ fn report_markdown(
         "* **Samples:** {}; augmentation: {}\n",
         match p.patches(e.training.patches) {
             Some(q) => format!(
-                "{}×{} patches of the full-resolution image, {} per epoch ({:.0} % forced to contain metastasis), batch {}; validation and test on whole images",
-                q.size[0], q.size[1], q.per_epoch, 100.0 * q.m_fraction, e.training.batch_size
+                "{}×{} patches of the full-resolution image, {} per epoch ({} forced to contain metastasis), batch {}; validation and test through {}×{} windows of the whole images",
+                q.size[0],
+                q.size[1],
+                q.per_epoch,
+                match q.m_fraction_last {
+                    Some(last) => format!("{:.0} % → {:.0} % over the epochs", 100.0 * q.m_fraction, 100.0 * last),
+                    None => format!("{:.0} %", 100.0 * q.m_fraction),
+                },
+                q.batch.unwrap_or(e.training.batch_size),
+                q.size[0],
+                q.size[1]
             ),
             None => "whole images".to_string(),
         },
@@ -249,8 +258,17 @@ fn report_markdown(
     ));
     s.push_str(&format!("* **Device:** {}\n", r.run.device));
     s.push_str(&format!(
-        "* **Training:** groups {:?}, NM source {:?}, Adam lr {}, batch {}, {} folds (8:1:1), seed {}, model selection on validation F1\n",
-        e.groups, e.nm_source, e.training.learning_rate * r.run.profile.learning_rate_scale, e.training.batch_size, e.training.folds, e.training.seed
+        "* **Training:** groups {:?}, NM source {:?}, Adam lr {}{}, batch {}, {} folds (8:1:1), seed {}, model selection on validation F1\n",
+        e.groups,
+        e.nm_source,
+        e.training.learning_rate * r.run.profile.learning_rate_scale,
+        match r.run.profile.lr_decay(e.training.lr_decay) {
+            crate::config::LrDecay::Poly => " with poly decay",
+            crate::config::LrDecay::None => "",
+        },
+        e.training.batch_size,
+        e.training.folds,
+        e.training.seed
     ));
     s.push_str(&format!(
         "* **Network and loss:** encoder 1 initialised {:?}, batch-norm momentum {}, sigmoid head prior {}, three-class NM/M loss {:?}\n",
