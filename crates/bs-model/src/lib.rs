@@ -69,6 +69,7 @@ pub mod layers;
 pub mod loss_scaler;
 mod variant;
 mod vgg19;
+pub mod windows;
 
 pub use acceleration::{set_cudnn_benchmark, with_mixed_precision};
 pub use config::{DoubleUNetConfig, EncoderInit, INPUT_SIDE_MULTIPLE, MAX_INPUT_SIDE};

@@ -19,23 +19,35 @@ fn network() -> DoubleUNetConfig {
 
 /// A run directory with folds `present` of `total`, arm `dice`, recorded preprocessing.
 fn fake_run(dir: &Path, present: &[usize], total: usize) -> PathBuf {
+    fake_run_of(dir, present, total, &network(), (20, 16), None)
+}
+
+/// [`fake_run`] of network `cfg`, pooling `pool` and prediction window `window`.
+fn fake_run_of(
+    dir: &Path,
+    present: &[usize],
+    total: usize,
+    cfg: &DoubleUNetConfig,
+    pool: (usize, usize),
+    window: Option<(usize, usize)>,
+) -> PathBuf {
     let run = dir.join("run");
     for &k in present {
         let fold = run.join(format!("dice/fold_{k}"));
         std::fs::create_dir_all(&fold).unwrap();
         tch::manual_seed(k as i64);
         let vs = VarStore::new(Device::Cpu);
-        let cfg = network();
         let _model = cfg.init(&vs.root()).unwrap();
-        bs_model::checkpoint::save(&vs, &cfg, &fold.join("model.safetensors")).unwrap();
+        bs_model::checkpoint::save(&vs, cfg, &fold.join("model.safetensors")).unwrap();
     }
     std::fs::create_dir_all(&run).unwrap();
     let run_json = serde_json::json!({
         "experiment": "fake",
-        "profile": {"name": "tiny", "pool_rows": 20, "pool_cols": 16, "width_multiplier": 0.0625,
-                    "epochs": 1, "pretrain_epochs": 1},
+        "profile": {"name": "tiny", "pool_rows": pool.0, "pool_cols": pool.1,
+                    "width_multiplier": cfg.width_multiplier, "epochs": 1, "pretrain_epochs": 1},
         "epochs": 1,
-        "input_size": [32, 32],
+        "input_size": [cfg.input_height, cfg.input_width],
+        "window": window,
         "device": "cpu",
         "data": dir.join("no-such-prepared-data"),
         "version": env!("CARGO_PKG_VERSION"),
@@ -199,4 +211,35 @@ fn binary_frames_pack_least_significant_bit_first() {
     // odd byte counts are padded to an even length
     let c = Array2::from_elem((1, 9), true);
     assert_eq!(bs_predict::seg::pack_bits(&[c.view()]), vec![0xFF, 0x01]);
+}
+
+#[test]
+fn a_patch_trained_run_predicts_through_the_windows_its_training_evaluated_with() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = network().with_input_size(640, 512);
+    let window = (160, 128);
+    let run = fake_run_of(tmp.path(), &[1], 3, &cfg, (1, 1), Some(window));
+    let spec = resolve(&request(&run, FoldSelection::Only(vec![1]))).unwrap();
+    assert_eq!(spec.identity.window, Some(window));
+    let ensemble = Ensemble::load(&spec, Device::Cpu).unwrap();
+    let image = Array2::from_shape_fn((640, 512), |(r, c)| ((r * 7 + c * 13) % 256) as f32);
+    let p = ensemble.probabilities(&[image.view()]).unwrap();
+    // bs-train's validation and test of the same weights, through the same windows
+    let checkpoint =
+        bs_model::checkpoint::load(&run.join("dice/fold_1/model.safetensors"), Device::Cpu)
+            .unwrap();
+    let model = &checkpoint.model;
+    let images = tch::Tensor::from_slice(image.as_slice().unwrap()).reshape([1, 1, 640, 512]);
+    let trained = |w: Option<(i64, i64)>| {
+        bs_train::trainer::predict_windowed(model, &images, false, w).unwrap()
+    };
+    let windowed = trained(Some((160, 128)));
+    let diff = (&p - &windowed).abs().max().double_value(&[]);
+    assert!(
+        diff < 1e-5,
+        "prediction and training evaluation differ by {diff}"
+    );
+    // and that is not the whole-image pass (the ASPP pooling branch sees another input)
+    let whole = (&p - trained(None)).abs().max().double_value(&[]);
+    assert!(whole > 1e-4, "windows made no difference ({whole})");
 }

@@ -173,14 +173,28 @@ impl Ensemble {
             let mean = tch::no_grad(|| -> Result<Tensor> {
                 let mut sum: Option<Tensor> = None;
                 for m in &self.members {
-                    let out = bs_model::with_mixed_precision(self.mixed_precision, || {
-                        m.model.try_forward_t(&x, false)
-                    })
-                    .map_err(|source| PredictError::Model {
-                        path: self.spec.identity.path.clone(),
-                        source,
-                    })?;
-                    let p = out.out2.to_kind(Kind::Float);
+                    let forward = |x: &Tensor, any_size: bool| {
+                        bs_model::with_mixed_precision(self.mixed_precision, || {
+                            if any_size {
+                                m.model.try_forward_any_size_t(x, false)
+                            } else {
+                                m.model.try_forward_t(x, false)
+                            }
+                        })
+                        .map(|out| out.out2.to_kind(Kind::Float))
+                        .map_err(|source| PredictError::Model {
+                            path: self.spec.identity.path.clone(),
+                            source,
+                        })
+                    };
+                    let p = match self.spec.identity.window {
+                        Some((wh, ww)) if wh < h || ww < w => {
+                            bs_model::windows::tiled(&x, (wh as i64, ww as i64), |tile| {
+                                forward(tile, true)
+                            })?
+                        }
+                        _ => forward(&x, false)?,
+                    };
                     sum = Some(match sum {
                         None => p,
                         Some(s) => s + p,

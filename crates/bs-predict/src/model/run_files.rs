@@ -37,6 +37,10 @@ pub struct RunJson {
     pub profile: RunProfile,
     /// Network input size (rows, cols).
     pub input_size: (usize, usize),
+    /// Window (rows, cols) of a model trained on patches: whole images are predicted through
+    /// windows of this size, as bs-train validated and tested it.
+    #[serde(default)]
+    pub window: Option<(usize, usize)>,
     /// Epochs per fold.
     #[serde(default)]
     pub epochs: Option<usize>,

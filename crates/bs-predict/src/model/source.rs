@@ -103,6 +103,9 @@ pub struct ModelIdentity {
     pub input_size: (usize, usize),
     /// Prepared pixels averaged into one network pixel (rows, cols).
     pub pool: (usize, usize),
+    /// Window (rows, cols) the network sees at a time: its training patch size, when it was
+    /// trained on patches ([`bs_model::windows`]); none: the whole image at once.
+    pub window: Option<(usize, usize)>,
     /// Channel multiplier.
     pub width_multiplier: f64,
     /// Version of bonescan that trained it (runs only).
@@ -323,6 +326,7 @@ fn resolve_run(
             variant: network.variant.to_string(),
             input_size: input,
             pool,
+            window: run.window,
             width_multiplier: network.width_multiplier,
             trained_with: Some(run.version.clone()),
             predictor_version: env!("CARGO_PKG_VERSION").into(),
@@ -415,6 +419,7 @@ fn resolve_checkpoint(weights: &Path) -> Result<ModelSpec> {
             variant: network.variant.to_string(),
             input_size: (network.input_height as usize, network.input_width as usize),
             pool,
+            window: run.as_ref().and_then(|r| r.window),
             width_multiplier: network.width_multiplier,
             trained_with: run.as_ref().map(|r| r.version.clone()),
             predictor_version: env!("CARGO_PKG_VERSION").into(),

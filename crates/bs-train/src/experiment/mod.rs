@@ -83,6 +83,10 @@ pub struct RunInfo {
     pub pretrain_epochs: Option<usize>,
     /// Training input size (rows, cols).
     pub input_size: (usize, usize),
+    /// Window (rows, cols) through which whole images are predicted: the patch size of a
+    /// model trained on patches, else none.
+    #[serde(default)]
+    pub window: Option<(usize, usize)>,
     /// Device, e.g. `cpu` or `cuda:0 (NVIDIA H100)`.
     pub device: String,
     /// Prepared data directory.
@@ -231,6 +235,9 @@ pub fn run_experiment(
         epochs,
         pretrain_epochs,
         input_size: profile.input_size(rows, cols),
+        window: profile
+            .patches(config.training.patches)
+            .map(|p| (p.size[0], p.size[1])),
         device: device_name(opts.device),
         data: cohort.source().to_path_buf(),
         groups: cohort.group_counts(),

@@ -31,19 +31,6 @@ pub fn predict_windowed(
     Ok(windowed_on_device(model, images, amp, window)?.to_device(Device::Cpu))
 }
 
-/// Window starts along a side of `len`: `0, win, 2·win, …` and the last at `len − win`.
-fn window_starts(len: i64, win: i64) -> Vec<i64> {
-    if win >= len {
-        return vec![0];
-    }
-    let mut starts: Vec<i64> = (0..)
-        .map(|k| k * win)
-        .take_while(|&s| s + win < len)
-        .collect();
-    starts.push(len - win);
-    starts
-}
-
 fn windowed_on_device(
     model: &DoubleUNet,
     images: &Tensor,
@@ -55,25 +42,9 @@ fn windowed_on_device(
     let Some((wh, ww)) = window.filter(|&(a, b)| a < h || b < w) else {
         return predict_on_device(model, images, amp, false);
     };
-    let (wh, ww) = (wh.min(h), ww.min(w));
-    let mut sum: Option<Tensor> = None;
-    let count = Tensor::zeros([1, 1, h, w], (tch::Kind::Float, images.device()));
-    for &y in &window_starts(h, wh) {
-        for &x in &window_starts(w, ww) {
-            let tile = images.narrow(2, y, wh).narrow(3, x, ww);
-            let p = predict_on_device(model, &tile, amp, true)?;
-            let acc = sum.get_or_insert_with(|| {
-                Tensor::zeros(
-                    [size[0], p.size()[1], h, w],
-                    (tch::Kind::Float, images.device()),
-                )
-            });
-            let _ = acc.narrow(2, y, wh).narrow(3, x, ww).f_add_(&p)?;
-            let _ = count.narrow(2, y, wh).narrow(3, x, ww).f_add_scalar_(1.0)?;
-        }
-    }
-    let sum = sum.unwrap_or_else(|| Tensor::zeros([0], (tch::Kind::Float, images.device())));
-    Ok(sum / count)
+    bs_model::windows::tiled(images, (wh, ww), |tile| {
+        predict_on_device(model, tile, amp, true)
+    })
 }
 
 /// [`predict`], the probabilities left on the device of `images`: validation runs every epoch,
