@@ -371,3 +371,46 @@ fn expected_work_counts_every_training_of_a_fold() {
     let tiny = RunOptions::new("unused", ProfileName::Tiny);
     assert_eq!(expected_work(&mining, &tiny, 1).1, None);
 }
+
+#[test]
+fn augmented_whole_images_resume_to_the_uninterrupted_run() {
+    tch::set_num_threads(1);
+    let cohort = common::cohort(&[(Group::D1, 6), (Group::D2, 2)]);
+    let c = config(&format!(
+        "{OTSU}[training.augmentation]\nmirror = true\ngain = 0.1\nzoom = 0.1\nshift = 2\nthinning = 0.5\n"
+    ));
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |dir: &Path, stop: Option<usize>| {
+        let mut o = opts(dir);
+        o.folds = Some(vec![0]);
+        o.stop_after_epochs = stop;
+        run_experiment(&c, &cohort, &o).unwrap()
+    };
+    let full = tmp.path().join("full");
+    assert!(!run(&full, None).interrupted);
+    let pieces = tmp.path().join("pieces");
+    assert!(run(&pieces, Some(1)).interrupted);
+    assert!(!run(&pieces, None).interrupted);
+    let result = |d: &Path| -> serde_json::Value {
+        let mut v: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(d.join("dice/fold_1/result.json")).unwrap(),
+        )
+        .unwrap();
+        v["train_seconds"] = 0.into();
+        v["images_per_second"] = 0.into();
+        v
+    };
+    assert_eq!(result(&full), result(&pieces));
+    // the augmented path differs from the plain one (the transforms are applied)
+    let plain = tmp.path().join("plain");
+    let mut o = opts(&plain);
+    o.folds = Some(vec![0]);
+    run_experiment(&config(OTSU), &cohort, &o).unwrap();
+    let log = |d: &Path| std::fs::read_to_string(d.join("dice/fold_1/log.jsonl")).unwrap();
+    let loss = |d: &Path| -> f64 {
+        let first: serde_json::Value =
+            serde_json::from_str(log(d).lines().next().unwrap()).unwrap();
+        first["train_loss"].as_f64().unwrap()
+    };
+    assert_ne!(loss(&full), loss(&plain));
+}
