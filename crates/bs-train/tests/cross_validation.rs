@@ -360,7 +360,14 @@ fn expected_work_counts_every_training_of_a_fold() {
     // two arms, and negative mining's stage 1 once per fold
     let (epochs, seconds) = expected_work(&mining, &o, 3);
     assert_eq!(epochs, 3 * (2 * e + e));
-    assert_eq!(seconds, Some(epochs as f64 * cpu.epoch_seconds.unwrap()));
+    // three trainings per fold: two arms and stage 1
+    assert_eq!(bs_train::experiment::trainings_per_fold(&mining), 3);
+    let want = epochs as f64 * cpu.epoch_seconds.unwrap() + 9.0 * cpu.training_seconds.unwrap();
+    assert!(
+        (seconds.unwrap() - want).abs() < 1e-9,
+        "{seconds:?} vs {want}"
+    );
+    assert_eq!(bs_train::experiment::trainings_per_fold(&transfer), 4);
     // pre-training per arm
     assert_eq!(expected_work(&transfer, &o, 1).0, 2 * (e + p));
     // a command-line epoch count replaces both

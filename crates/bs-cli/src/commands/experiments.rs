@@ -121,11 +121,14 @@ fn run_parallel(
     Ok(seconds)
 }
 
-/// Prints the trainings ahead and their expected duration: epochs × the profile's epoch
-/// seconds ÷ parallel jobs (measured on the machine the profile is for).
+/// Prints the trainings ahead and their expected duration: each (experiment, fold) process
+/// costs epochs × the profile's epoch seconds + trainings × its per-training seconds (both
+/// measured on the machine the profile is for), and the processes are dealt to `jobs` workers
+/// in order, each taking the next when it is free — as [`run_parallel`] does.
 fn announce(args: &Args, configs: &[ExperimentConfig], jobs: usize) -> CliResult {
-    let (mut epochs, mut folds, mut unknown) = (0usize, 0usize, false);
-    let mut seconds = 0.0;
+    let (mut epochs, mut folds) = (0usize, 0usize);
+    let mut workers = vec![0.0f64; jobs.max(1)];
+    let mut unknown = false;
     for config in configs {
         let profile = super::cv::profile(args.profile.as_deref(), config)?;
         let mut opts = RunOptions::new(args.out.join(&config.name), profile);
@@ -135,12 +138,18 @@ fn announce(args: &Args, configs: &[ExperimentConfig], jobs: usize) -> CliResult
         } else {
             args.folds.len()
         };
-        let (e, s) = bs_train::experiment::expected_work(config, &opts, n);
-        folds += n;
-        epochs += e;
-        match s {
-            Some(s) => seconds += s,
-            None => unknown = true,
+        for _ in 0..n {
+            let (e, s) = bs_train::experiment::expected_work(config, &opts, 1);
+            folds += 1;
+            epochs += e;
+            match s {
+                Some(s) => {
+                    if let Some(free) = workers.iter_mut().min_by(|a, b| a.total_cmp(b)) {
+                        *free += s;
+                    }
+                }
+                None => unknown = true,
+            }
         }
     }
     let expected = if unknown {
@@ -148,7 +157,7 @@ fn announce(args: &Args, configs: &[ExperimentConfig], jobs: usize) -> CliResult
     } else {
         format!(
             "about {:.0} min ({jobs} at a time; folds finished before are skipped)",
-            seconds / jobs.max(1) as f64 / 60.0
+            workers.iter().fold(0.0f64, |a, &b| a.max(b)) / 60.0
         )
     };
     eprintln!(

@@ -102,6 +102,7 @@ impl ProfileName {
                 augmentation: None,
                 folds_run: None,
                 epoch_seconds: PAPER_EPOCH_SECONDS,
+                training_seconds: None,
                 lr_decay: LrDecay::None,
                 encoder_init: EncoderInit::Glorot,
                 binary_batch_norm_momentum: None,
@@ -127,6 +128,7 @@ impl ProfileName {
                 augmentation: Some(BONE_SCAN_AUGMENTATION),
                 folds_run: Some(1),
                 epoch_seconds: GPU_EPOCH_SECONDS,
+                training_seconds: Some(GPU_TRAINING_SECONDS),
                 lr_decay: LrDecay::Poly,
                 encoder_init: EncoderInit::He,
                 binary_batch_norm_momentum: Some(0.1),
@@ -152,6 +154,7 @@ impl ProfileName {
                 augmentation: Some(BONE_SCAN_AUGMENTATION),
                 folds_run: Some(CPU_FOLDS),
                 epoch_seconds: CPU_EPOCH_SECONDS,
+                training_seconds: Some(CPU_TRAINING_SECONDS),
                 lr_decay: LrDecay::Poly,
                 encoder_init: EncoderInit::He,
                 binary_batch_norm_momentum: Some(0.1),
@@ -171,6 +174,7 @@ impl ProfileName {
                 augmentation: None,
                 folds_run: None,
                 epoch_seconds: EPOCH_SECONDS_UNKNOWN,
+                training_seconds: None,
                 lr_decay: LrDecay::None,
                 encoder_init: EncoderInit::Glorot,
                 binary_batch_norm_momentum: None,
@@ -190,6 +194,7 @@ impl ProfileName {
                 augmentation: None,
                 folds_run: None,
                 epoch_seconds: EPOCH_SECONDS_UNKNOWN,
+                training_seconds: None,
                 lr_decay: LrDecay::None,
                 encoder_init: EncoderInit::Glorot,
                 binary_batch_norm_momentum: None,
@@ -263,6 +268,10 @@ pub struct Profile {
     /// to announce a run's expected duration; `None` where not measured.
     #[serde(default)]
     pub epoch_seconds: Option<f64>,
+    /// Seconds each training costs beyond its epochs (process start, data, a first epoch's
+    /// warm-up, test evaluation), for the same estimate.
+    #[serde(default)]
+    pub training_seconds: Option<f64>,
     /// Learning-rate schedule unless the experiment says ([`crate::TrainingConfig::lr_decay`]).
     #[serde(default)]
     pub lr_decay: LrDecay,
@@ -281,6 +290,12 @@ pub struct Profile {
 /// `paper`: H200, 82 training and 9 validation images, fp16 (2026-11-27: 2.0 s of training,
 /// validation and the checkpoint).
 const PAPER_EPOCH_SECONDS: Option<f64> = Some(2.6);
+/// `cpu`: what a training took beyond its epochs in the main job of 2026-12-04 (Table 2: 138 s
+/// for 8 epochs; Table 3: 266 s for two trainings of 8).
+const CPU_TRAINING_SECONDS: f64 = 12.0;
+/// `gpu`: the same on an H200 (Tables 2 and 4: 216 s for three trainings of 12 epochs; the
+/// first epoch of each autotunes cuDNN).
+const GPU_TRAINING_SECONDS: f64 = 17.0;
 /// Not measured.
 const EPOCH_SECONDS_UNKNOWN: Option<f64> = None;
 /// `cpu`: one libtorch thread of a 2-core machine with the other core also training: 14.8–16.6 s

@@ -452,19 +452,29 @@ pub fn epochs_per_fold(config: &ExperimentConfig, opts: &RunOptions) -> usize {
     arms * (epochs + pre.unwrap_or(0)) + stage1
 }
 
-/// The training epochs ahead of `folds` folds of `config` and, when the profile's epoch time
-/// is measured, their expected seconds on one worker: epochs × [`Profile::epoch_seconds`].
+/// Trainings of one fold of `config`: one per arm, one pre-training per arm (transfer), and
+/// negative mining's stage 1.
+pub fn trainings_per_fold(config: &ExperimentConfig) -> usize {
+    let arms = config.losses.len();
+    let pre = if config.transfer.is_some() { arms } else { 0 };
+    let stage1 = usize::from(config.nm_source == NmSource::NegativeMining);
+    arms + pre + stage1
+}
+
+/// The training epochs ahead of `folds` folds of `config` and, when the profile's times are
+/// measured, their expected seconds on one worker: epochs × [`Profile::epoch_seconds`] +
+/// trainings × [`Profile::training_seconds`] (start, first-epoch warm-up, test evaluation).
 pub fn expected_work(
     config: &ExperimentConfig,
     opts: &RunOptions,
     folds: usize,
 ) -> (usize, Option<f64>) {
     let epochs = folds * epochs_per_fold(config, opts);
-    let seconds = opts
-        .profile
-        .profile()
+    let p = opts.profile.profile();
+    let trainings = (folds * trainings_per_fold(config)) as f64;
+    let seconds = p
         .epoch_seconds
-        .map(|s| s * epochs as f64);
+        .map(|s| s * epochs as f64 + p.training_seconds.unwrap_or(0.0) * trainings);
     (epochs, seconds)
 }
 
