@@ -10,11 +10,12 @@
 //!
 //! `cpu` and `gpu` train on augmented full-resolution patches, the share forced to contain
 //! metastasis falling from 80 % in the first epoch to 20 % in the last, with nnU-Net's poly
-//! learning-rate decay and Keras' batch-norm momentum, and run the first fold of each
-//! experiment only: on 2 CPU cores the 8×-pooled images of `quick` lost the lesions (three-class
-//! arms 0–2 % F1 in 7 epochs), and the whole 10-fold grid at full resolution does not fit in the
-//! time a newcomer waits. Validation and test always use whole images. `docs/measurements.md`
-//! has what each choice measured.
+//! learning-rate decay, Keras' batch-norm momentum (0.1 for the binary networks) and a He-normal
+//! VGG19 encoder, and run the first fold of each experiment only: on 2 CPU cores the 8×-pooled
+//! images of `quick` lost the lesions (three-class arms 0–2 % F1 in 7 epochs), and the whole
+//! 10-fold grid at full resolution does not fit in the time a newcomer waits. Validation and test
+//! cover whole images through windows of the patch size. `docs/measurements.md` has what each
+//! choice measured.
 //!
 //! With a handful of epochs instead of 500 the reduced profiles change what the paper's
 //! schedule can afford to leave alone (each measured on the synthetic cohort, Tables 2–3, 10
