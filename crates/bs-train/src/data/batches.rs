@@ -7,9 +7,9 @@
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
-use crate::data::targets::TrainingSet;
+use crate::data::targets::{target_tensor, TrainingSet};
 use crate::error::Result;
 
 /// The seed of one epoch's generator.
@@ -59,12 +59,7 @@ impl BatchMaker {
         }
         let x = bs_model::grayscale_to_input(&images)?;
         let labels = set.labels.index_select(0, &idx);
-        let target = if set.num_classes == 1 {
-            labels.unsqueeze(1).to_kind(Kind::Float)
-        } else {
-            bs_losses::one_hot(&labels, set.num_classes as usize)?
-        };
-        Ok((x, target))
+        Ok((x, target_tensor(&labels, set.num_classes)?))
     }
 
     /// The augmentation generator of an epoch (independent of the order generator).

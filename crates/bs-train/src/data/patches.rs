@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 
 use crate::data::augment::{apply_gain, cut_sample, thin_counts, AugmentConfig, SampleGeometry};
-use crate::data::targets::TrainingSet;
+use crate::data::targets::{target_tensor, TrainingSet};
 use crate::error::Result;
 
 /// Patch training (TOML `[training.patches]`): `size` rows × cols (multiples of 16), a
@@ -152,13 +152,18 @@ impl SampleSource {
                 .to_kind(Kind::Uint8)
                 .flatten(0, -1),
         )?;
-        let m_class = set.num_classes.min(2) as u8;
+        let m = Vec::<u8>::try_from(
+            set.m
+                .to_device(Device::Cpu)
+                .to_kind(Kind::Uint8)
+                .flatten(0, -1),
+        )?;
         let m_pixels = (0..n)
             .filter_map(|k| {
-                let px: Vec<u32> = labels[k * rows * cols..(k + 1) * rows * cols]
+                let px: Vec<u32> = m[k * rows * cols..(k + 1) * rows * cols]
                     .iter()
                     .enumerate()
-                    .filter(|(_, &c)| c == m_class)
+                    .filter(|(_, &is_m)| is_m != 0)
                     .map(|(i, _)| i as u32)
                     .collect();
                 (!px.is_empty()).then_some((k, px))
@@ -322,12 +327,7 @@ impl SampleSource {
             .reshape([n, h, w])
             .to_device(device);
         let x = bs_model::grayscale_to_input(&images)?;
-        let target = if self.num_classes == 1 {
-            labels.unsqueeze(1).to_kind(Kind::Float)
-        } else {
-            bs_losses::one_hot(&labels, self.num_classes as usize)?
-        };
-        Ok((x, target))
+        Ok((x, target_tensor(&labels, self.num_classes)?))
     }
 }
 

@@ -13,6 +13,16 @@ use crate::data::cohort::{Cohort, PatientImage};
 use crate::data::pool::{avg_pool, max_pool_bool, max_pool_u8};
 use crate::error::{Result, TrainError};
 
+/// The loss target of integer class labels (N×h×w): the M indicator N×1×h×w for binary
+/// (`num_classes` 1), one-hot N×C×h×w otherwise.
+pub(crate) fn target_tensor(labels: &Tensor, num_classes: i64) -> Result<Tensor> {
+    Ok(if num_classes == 1 {
+        labels.unsqueeze(1).to_kind(Kind::Float)
+    } else {
+        bs_losses::one_hot(labels, num_classes as usize)?
+    })
+}
+
 /// Class map BG/NM/M at full prepared resolution with NM = Otsu body ∖ M, pooled.
 pub fn otsu_targets(p: &PatientImage, profile: &Profile) -> Result<Array2<u8>> {
     let mask = bs_masks::nm::otsu_nm(p.image.view(), p.m.view())?;

@@ -410,11 +410,7 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
         let train_seconds = started.elapsed().as_secs_f64();
         let (scores, val_loss) = {
             let (scores, probs) = validation_scores(&model, val, amp, t.window())?;
-            let target = if val.num_classes == 1 {
-                val.labels.unsqueeze(1).to_kind(Kind::Float)
-            } else {
-                bs_losses::one_hot(&val.labels, val.num_classes as usize)?
-            };
+            let target = crate::data::targets::target_tensor(&val.labels, val.num_classes)?;
             let vl = loss
                 .try_forward(&probs, &probs, &target)?
                 .out2
