@@ -230,7 +230,7 @@ fn a_patch_trained_run_predicts_through_the_windows_its_training_evaluated_with(
             .unwrap();
     let model = &checkpoint.model;
     let images = tch::Tensor::from_slice(image.as_slice().unwrap()).reshape([1, 1, 640, 512]);
-    let trained = |w: Option<(i64, i64)>| {
+    let trained = |w: Option<(usize, usize)>| {
         bs_train::trainer::predict_windowed(model, &images, false, w).unwrap()
     };
     let windowed = trained(Some((160, 128)));

@@ -361,13 +361,16 @@ fn expected_work_counts_every_training_of_a_fold() {
     let (epochs, seconds) = expected_work(&mining, &o, 3);
     assert_eq!(epochs, 3 * (2 * e + e));
     // three trainings per fold: two arms and stage 1
-    assert_eq!(bs_train::experiment::trainings_per_fold(&mining), 3);
+    assert_eq!(bs_train::experiment::fold_trainings(&mining, &o), [e, e, e]);
     let want = epochs as f64 * cpu.epoch_seconds.unwrap() + 9.0 * cpu.training_seconds.unwrap();
     assert!(
         (seconds.unwrap() - want).abs() < 1e-9,
         "{seconds:?} vs {want}"
     );
-    assert_eq!(bs_train::experiment::trainings_per_fold(&transfer), 4);
+    assert_eq!(
+        bs_train::experiment::fold_trainings(&transfer, &o),
+        [p, e, p, e]
+    );
     // pre-training per arm
     assert_eq!(expected_work(&transfer, &o, 1).0, 2 * (e + p));
     // a command-line epoch count replaces both

@@ -145,5 +145,8 @@ fn forced_fraction_anneals_linearly_over_the_epochs() {
         m_fraction_last: Some(1.5),
         ..p
     };
-    assert_eq!(bad.invalid().map(|e| e.0), Some("m_fraction_last"));
+    assert_eq!(
+        bad.invalid().map(|e| e.0),
+        Some("training.patches.m_fraction_last")
+    );
 }

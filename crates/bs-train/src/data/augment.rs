@@ -60,22 +60,31 @@ impl AugmentConfig {
         *self == AugmentConfig::default()
     }
 
-    /// Why a value is out of range, if one is (key relative to `[training.augmentation]`).
+    /// Why a value is out of range, if one is: its TOML key and the reason.
     pub fn invalid(&self) -> Option<(&'static str, String)> {
         if !(0.0..0.5).contains(&self.gain) {
-            return Some(("gain", format!("must lie in [0, 0.5), got {}", self.gain)));
+            return Some((
+                "training.augmentation.gain",
+                format!("must lie in [0, 0.5), got {}", self.gain),
+            ));
         }
         if !(0.0..0.5).contains(&self.zoom) {
-            return Some(("zoom", format!("must lie in [0, 0.5), got {}", self.zoom)));
+            return Some((
+                "training.augmentation.zoom",
+                format!("must lie in [0, 0.5), got {}", self.zoom),
+            ));
         }
         if !(self.thinning > 0.0 && self.thinning <= 1.0) {
             return Some((
-                "thinning",
+                "training.augmentation.thinning",
                 format!("must lie in (0, 1], got {}", self.thinning),
             ));
         }
         if self.shift > 4096 {
-            return Some(("shift", format!("must be at most 4096, got {}", self.shift)));
+            return Some((
+                "training.augmentation.shift",
+                format!("must be at most 4096, got {}", self.shift),
+            ));
         }
         None
     }

@@ -54,33 +54,41 @@ impl PatchConfig {
         }
     }
 
-    /// Why a value is out of range, if one is (key relative to `[training.patches]`).
+    /// Why a value is out of range, if one is: its TOML key and the reason. The sides follow
+    /// the network's input rule ([`bs_model::INPUT_SIDE_MULTIPLE`], [`bs_model::MAX_INPUT_SIDE`]).
     pub fn invalid(&self) -> Option<(&'static str, String)> {
         let [h, w] = self.size;
-        if h == 0 || w == 0 || h % 16 != 0 || w % 16 != 0 || h > 8192 || w > 8192 {
+        let (m, max) = (
+            bs_model::INPUT_SIDE_MULTIPLE as usize,
+            bs_model::MAX_INPUT_SIDE as usize,
+        );
+        if [h, w].iter().any(|&s| s == 0 || s % m != 0 || s > max) {
             return Some((
-                "size",
-                format!("sides must be positive multiples of 16 up to 8192, got {h}×{w}"),
+                "training.patches.size",
+                format!("sides must be positive multiples of {m} up to {max}, got {h}×{w}"),
             ));
         }
         if !(0.0..=1.0).contains(&self.m_fraction) {
             return Some((
-                "m_fraction",
+                "training.patches.m_fraction",
                 format!("must lie in [0, 1], got {}", self.m_fraction),
             ));
         }
         if self.per_epoch < 2 {
             return Some((
-                "per_epoch",
+                "training.patches.per_epoch",
                 format!("must be at least 2, got {}", self.per_epoch),
             ));
         }
         if let Some(f) = self.m_fraction_last.filter(|f| !(0.0..=1.0).contains(f)) {
-            return Some(("m_fraction_last", format!("must lie in [0, 1], got {f}")));
+            return Some((
+                "training.patches.m_fraction_last",
+                format!("must lie in [0, 1], got {f}"),
+            ));
         }
         if let Some(b) = self.batch.filter(|b| !(2..=4096).contains(b)) {
             return Some((
-                "batch",
+                "training.patches.batch",
                 format!("must lie in 2..=4096 (batch norm needs two samples), got {b}"),
             ));
         }

@@ -34,7 +34,7 @@ pub fn evaluate_test(
     ids: &[String],
     profile: &Profile,
     device: Device,
-    window: Option<(i64, i64)>,
+    window: Option<(usize, usize)>,
 ) -> Result<TestEvaluation> {
     let set = TrainingSet::new(cohort, ids, profile, &TargetSpec::Binary, device)?;
     let probs = predict_windowed(model, &set.images, device.is_cuda(), window)?;

@@ -228,6 +228,13 @@ pub fn run_experiment(
         &opts.out.join("experiment.toml"),
         config.to_toml_string().as_bytes(),
     )?;
+    // the experiment's training settings, the profile's where it leaves them unset
+    let mut training = config.training.clone();
+    training.learning_rate *= profile.learning_rate_scale;
+    training.loss_class_reduction = Some(profile.class_reduction(training.loss_class_reduction));
+    training.patches = profile.patches(training.patches);
+    training.augmentation = profile.augmentation(training.augmentation);
+    training.lr_decay = Some(profile.lr_decay(training.lr_decay));
     let (rows, cols) = cohort.dim();
     let info = RunInfo {
         experiment: config.name.clone(),
@@ -235,9 +242,7 @@ pub fn run_experiment(
         epochs,
         pretrain_epochs,
         input_size: profile.input_size(rows, cols),
-        window: profile
-            .patches(config.training.patches)
-            .map(|p| (p.size[0], p.size[1])),
+        window: training.window(),
         device: device_name(opts.device),
         data: cohort.source().to_path_buf(),
         groups: cohort.group_counts(),
@@ -264,12 +269,6 @@ pub fn run_experiment(
     )?;
     let (h, w) = info.input_size;
     let model_cfg = profile.network(config.variant(), h, w);
-    let mut training = config.training.clone();
-    training.learning_rate *= profile.learning_rate_scale;
-    training.loss_class_reduction = Some(profile.class_reduction(training.loss_class_reduction));
-    training.patches = profile.patches(training.patches);
-    training.augmentation = profile.augmentation(training.augmentation);
-    training.lr_decay = Some(profile.lr_decay(training.lr_decay));
     let folds: Vec<usize> = opts
         .folds
         .clone()
@@ -439,26 +438,16 @@ pub fn run_experiment(
     Ok(summary)
 }
 
-/// Epochs one fold of `config` trains in all (every arm, negative mining's stage 1,
-/// pre-training), for announcing a run's expected duration.
-pub fn epochs_per_fold(config: &ExperimentConfig, opts: &RunOptions) -> usize {
+/// The epochs of every training of one fold of `config`, in the order they run: negative
+/// mining's stage 1, then per arm its pre-training (transfer) and its training.
+pub fn fold_trainings(config: &ExperimentConfig, opts: &RunOptions) -> Vec<usize> {
     let (epochs, pre) = resolved_epochs(config, opts);
-    let arms = config.losses.len();
-    let stage1 = if config.nm_source == NmSource::NegativeMining {
-        epochs
-    } else {
-        0
-    };
-    arms * (epochs + pre.unwrap_or(0)) + stage1
-}
-
-/// Trainings of one fold of `config`: one per arm, one pre-training per arm (transfer), and
-/// negative mining's stage 1.
-pub fn trainings_per_fold(config: &ExperimentConfig) -> usize {
-    let arms = config.losses.len();
-    let pre = if config.transfer.is_some() { arms } else { 0 };
-    let stage1 = usize::from(config.nm_source == NmSource::NegativeMining);
-    arms + pre + stage1
+    let stage1 = (config.nm_source == NmSource::NegativeMining).then_some(epochs);
+    let arms = config
+        .losses
+        .iter()
+        .flat_map(|_| pre.into_iter().chain([epochs]));
+    stage1.into_iter().chain(arms).collect()
 }
 
 /// The training epochs ahead of `folds` folds of `config` and, when the profile's times are
@@ -469,9 +458,10 @@ pub fn expected_work(
     opts: &RunOptions,
     folds: usize,
 ) -> (usize, Option<f64>) {
-    let epochs = folds * epochs_per_fold(config, opts);
+    let trainings = fold_trainings(config, opts);
+    let epochs = folds * trainings.iter().sum::<usize>();
     let p = opts.profile.profile();
-    let trainings = (folds * trainings_per_fold(config)) as f64;
+    let trainings = (folds * trainings.len()) as f64;
     let seconds = p
         .epoch_seconds
         .map(|s| s * epochs as f64 + p.training_seconds.unwrap_or(0.0) * trainings);

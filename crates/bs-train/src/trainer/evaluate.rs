@@ -26,7 +26,7 @@ pub fn predict_windowed(
     model: &DoubleUNet,
     images: &Tensor,
     amp: bool,
-    window: Option<(i64, i64)>,
+    window: Option<(usize, usize)>,
 ) -> Result<Tensor> {
     Ok(windowed_on_device(model, images, amp, window)?.to_device(Device::Cpu))
 }
@@ -35,10 +35,11 @@ fn windowed_on_device(
     model: &DoubleUNet,
     images: &Tensor,
     amp: bool,
-    window: Option<(i64, i64)>,
+    window: Option<(usize, usize)>,
 ) -> Result<Tensor> {
     let size = images.size();
     let (h, w) = (size[2], size[3]);
+    let window = window.map(|(a, b)| (a as i64, b as i64));
     let Some((wh, ww)) = window.filter(|&(a, b)| a < h || b < w) else {
         return predict_on_device(model, images, amp, false);
     };
@@ -113,7 +114,7 @@ pub fn validation_scores(
     model: &DoubleUNet,
     set: &TrainingSet,
     amp: bool,
-    window: Option<(i64, i64)>,
+    window: Option<(usize, usize)>,
 ) -> Result<(PixelScores, Tensor)> {
     let probs = windowed_on_device(model, &set.images, amp, window)?;
     let pred = m_decision(model.config().variant, &probs);
