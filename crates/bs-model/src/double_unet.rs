@@ -144,23 +144,8 @@ impl DoubleUNet {
     /// Checks that `x` is a floating-point N×3×H×W tensor at the configured size (N ≥ 1, and
     /// N ≥ 2 when training: batch norm of the ASPP pooling branch sees one value per image).
     pub fn check_input(&self, x: &Tensor, train: bool) -> Result<()> {
-        let size = x.size();
         let (h, w) = (self.config.input_height, self.config.input_width);
-        let min_batch = if train { 2 } else { 1 };
-        let ok =
-            size.len() == 4 && size[0] >= min_batch && size[1] == 3 && size[2] == h && size[3] == w;
-        if !ok {
-            return Err(ModelError::InputShape {
-                expected: format!("N×3×{h}×{w} with N ≥ {min_batch}"),
-                found: size,
-            });
-        }
-        match x.kind() {
-            Kind::Float | Kind::Double | Kind::Half | Kind::BFloat16 => Ok(()),
-            other => Err(ModelError::InputKind {
-                found: format!("{other:?}"),
-            }),
-        }
+        check_shape(x, train, |side| side == [h, w], &format!("{h}×{w}"))
     }
 
     /// [`Self::forward_t`] on an input of any size whose sides are positive multiples of
@@ -168,21 +153,10 @@ impl DoubleUNet {
     /// training cuts samples smaller than the configured input, which validation and
     /// prediction use. The ASPP pooling branch then averages over the patch, not the image.
     pub fn try_forward_any_size_t(&self, x: &Tensor, train: bool) -> Result<DoubleUNetOutput> {
-        let size = x.size();
         let m = crate::config::INPUT_SIDE_MULTIPLE;
         let side_ok = |s: i64| s > 0 && s % m == 0 && s <= crate::config::MAX_INPUT_SIDE;
-        let min_batch = if train { 2 } else { 1 };
-        if size.len() != 4
-            || size[0] < min_batch
-            || size[1] != 3
-            || !side_ok(size[2])
-            || !side_ok(size[3])
-        {
-            return Err(ModelError::InputShape {
-                expected: format!("N×3×H×W with N ≥ {min_batch}, H and W multiples of {m}"),
-                found: size,
-            });
-        }
+        let sides = format!("H×W (multiples of {m})");
+        check_shape(x, train, |[h, w]| side_ok(h) && side_ok(w), &sides)?;
         Ok(self.forward_t(x, train))
     }
 
@@ -233,5 +207,31 @@ impl DoubleUNet {
             logits1,
             logits2,
         }
+    }
+}
+
+/// Checks that `x` is a floating-point N×3×H×W tensor with N ≥ 1 (N ≥ 2 when training) whose
+/// sides `[H, W]` pass `sides_ok` (described as `sides` in the error).
+fn check_shape(
+    x: &Tensor,
+    train: bool,
+    sides_ok: impl Fn([i64; 2]) -> bool,
+    sides: &str,
+) -> Result<()> {
+    let size = x.size();
+    let min_batch = if train { 2 } else { 1 };
+    let ok =
+        size.len() == 4 && size[0] >= min_batch && size[1] == 3 && sides_ok([size[2], size[3]]);
+    if !ok {
+        return Err(ModelError::InputShape {
+            expected: format!("N×3×{sides} with N ≥ {min_batch}"),
+            found: size,
+        });
+    }
+    match x.kind() {
+        Kind::Float | Kind::Double | Kind::Half | Kind::BFloat16 => Ok(()),
+        other => Err(ModelError::InputKind {
+            found: format!("{other:?}"),
+        }),
     }
 }
