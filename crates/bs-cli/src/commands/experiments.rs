@@ -138,18 +138,19 @@ fn announce(args: &Args, configs: &[ExperimentConfig], jobs: usize) -> CliResult
         } else {
             args.folds.len()
         };
-        for _ in 0..n {
-            let (e, s) = bs_train::experiment::expected_work(config, &opts, 1);
-            folds += 1;
-            epochs += e;
-            match s {
-                Some(s) => {
+        // every fold of an experiment is one process of the same expected length
+        let (e, s) = bs_train::experiment::expected_work(config, &opts, 1);
+        folds += n;
+        epochs += n * e;
+        match s {
+            Some(s) => {
+                for _ in 0..n {
                     if let Some(free) = workers.iter_mut().min_by(|a, b| a.total_cmp(b)) {
                         *free += s;
                     }
                 }
-                None => unknown = true,
             }
+            None => unknown = true,
         }
     }
     let expected = if unknown {

@@ -102,7 +102,7 @@ impl ProfileName {
                 patches: None,
                 augmentation: None,
                 folds_run: None,
-                epoch_seconds: PAPER_EPOCH_SECONDS,
+                epoch_seconds: Some(PAPER_EPOCH_SECONDS),
                 training_seconds: None,
                 lr_decay: LrDecay::None,
                 encoder_init: EncoderInit::Glorot,
@@ -128,7 +128,7 @@ impl ProfileName {
                 }),
                 augmentation: Some(BONE_SCAN_AUGMENTATION),
                 folds_run: Some(1),
-                epoch_seconds: GPU_EPOCH_SECONDS,
+                epoch_seconds: Some(GPU_EPOCH_SECONDS),
                 training_seconds: Some(GPU_TRAINING_SECONDS),
                 lr_decay: LrDecay::Poly,
                 encoder_init: EncoderInit::He,
@@ -154,7 +154,7 @@ impl ProfileName {
                 }),
                 augmentation: Some(BONE_SCAN_AUGMENTATION),
                 folds_run: Some(CPU_FOLDS),
-                epoch_seconds: CPU_EPOCH_SECONDS,
+                epoch_seconds: Some(CPU_EPOCH_SECONDS),
                 training_seconds: Some(CPU_TRAINING_SECONDS),
                 lr_decay: LrDecay::Poly,
                 encoder_init: EncoderInit::He,
@@ -174,12 +174,13 @@ impl ProfileName {
                 patches: None,
                 augmentation: None,
                 folds_run: None,
-                epoch_seconds: EPOCH_SECONDS_UNKNOWN,
+                epoch_seconds: None,
                 training_seconds: None,
                 lr_decay: LrDecay::None,
                 encoder_init: EncoderInit::Glorot,
                 binary_batch_norm_momentum: None,
             },
+            // `quick` at test size
             ProfileName::Tiny => Profile {
                 name: self,
                 pool_rows: 20,
@@ -188,17 +189,7 @@ impl ProfileName {
                 epochs: 2,
                 pretrain_epochs: 1,
                 learning_rate_scale: 10.0,
-                batch_norm_momentum: 0.1,
-                head_prior: Some(0.01),
-                loss_class_reduction: ClassReduction::Mean,
-                patches: None,
-                augmentation: None,
-                folds_run: None,
-                epoch_seconds: EPOCH_SECONDS_UNKNOWN,
-                training_seconds: None,
-                lr_decay: LrDecay::None,
-                encoder_init: EncoderInit::Glorot,
-                binary_batch_norm_momentum: None,
+                ..ProfileName::Quick.profile()
             },
         }
     }
@@ -290,21 +281,19 @@ pub struct Profile {
 
 /// `paper`: H200, 82 training and 9 validation images, fp16 (2026-11-27: 2.0 s of training,
 /// validation and the checkpoint).
-const PAPER_EPOCH_SECONDS: Option<f64> = Some(2.6);
+const PAPER_EPOCH_SECONDS: f64 = 2.6;
 /// `cpu`: what a training took beyond its epochs in the main job of 2026-12-04 (Table 2: 138 s
 /// for 8 epochs; Table 3: 266 s for two trainings of 8).
 const CPU_TRAINING_SECONDS: f64 = 12.0;
 /// `gpu`: the same on an H200 (Tables 2 and 4: 216 s for three trainings of 12 epochs; the
 /// first epoch of each autotunes cuDNN).
 const GPU_TRAINING_SECONDS: f64 = 17.0;
-/// Not measured.
-const EPOCH_SECONDS_UNKNOWN: Option<f64> = None;
 /// `cpu`: one libtorch thread of a 2-core machine with the other core also training: 14.8–16.6 s
 /// in the main job (`docs/measurements.md`, 2026-12-04).
-const CPU_EPOCH_SECONDS: Option<f64> = Some(15.5);
+const CPU_EPOCH_SECONDS: f64 = 15.5;
 /// `gpu`: H200, fp16, 512 patches of 256×256 and validation through windows: 4.1–4.8 s after a
 /// first epoch of 30 s that includes cuDNN's autotuning (`docs/measurements.md`, 2026-12-04).
-const GPU_EPOCH_SECONDS: Option<f64> = Some(4.6);
+const GPU_EPOCH_SECONDS: f64 = 4.6;
 
 /// Augmentation of the reduced full-resolution profiles: mirroring (each view in place),
 /// gain ±15 %, zoom ±10 %, count thinning to between half and all of the counts.

@@ -130,14 +130,14 @@ pub fn write_comparison(run_dirs: &[PathBuf], out: &Path, preface: &str) -> Resu
                 r.experiment.name,
                 rel.display(),
                 a.loss.title(),
-                pct(a.aggregate.precision.map(|m| m.mean)),
-                pct(a.aggregate.sensitivity.map(|m| m.mean)),
-                pct(a.aggregate.f1_of_means),
+                pct(row.precision),
+                pct(row.sensitivity),
+                pct(row.f1_of_means),
                 mean_sd(a.aggregate.f1),
                 paper[0],
                 paper[1],
                 paper[2],
-                r.run.profile.name,
+                row.profile,
                 row.folds
                     .iter()
                     .map(|k| k.to_string())
