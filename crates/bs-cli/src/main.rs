@@ -34,6 +34,8 @@ enum Command {
     Experiments(commands::experiments::Args),
     /// Apply a trained model to new scans: overlay, masks, report.json, DICOM SEG.
     Predict(commands::predict::Args),
+    /// Convert ImageNet weights (torchvision or Keras VGG19) for `--encoder-weights`.
+    Weights(commands::weights::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -48,6 +50,7 @@ fn main() -> std::process::ExitCode {
         Command::Aggregate(args) => commands::aggregate::run(&args),
         Command::Experiments(args) => commands::experiments::run(&args),
         Command::Predict(args) => commands::predict::run(&args),
+        Command::Weights(args) => commands::weights::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

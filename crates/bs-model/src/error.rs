@@ -102,6 +102,33 @@ pub enum ModelError {
         /// The shape in the file.
         found: Vec<i64>,
     },
+    /// A weight file to convert is of an unknown format.
+    #[error("{path}: not a VGG19 weight file this converter reads: {reason}")]
+    WeightFormat {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead.
+        reason: &'static str,
+    },
+    /// A `torch.save` archive cannot be read.
+    #[error("{path}: cannot read the torch.save archive: {reason}")]
+    TorchArchive {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An HDF5 (Keras) weight file cannot be read.
+    #[error("{path}: cannot read HDF5 object `{object}`")]
+    Hdf5 {
+        /// The file.
+        path: PathBuf,
+        /// The group or dataset.
+        object: String,
+        /// The HDF5 reader's error.
+        #[source]
+        source: Box<hdf5_pure::Error>,
+    },
 }
 
 impl ModelError {

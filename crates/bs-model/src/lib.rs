@@ -63,6 +63,7 @@ pub mod checkpoint;
 mod config;
 mod double_unet;
 mod error;
+pub mod imagenet;
 mod init;
 mod input;
 pub mod layers;

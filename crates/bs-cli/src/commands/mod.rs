@@ -9,6 +9,7 @@ pub mod labelme_to_mask;
 pub mod predict;
 pub mod prepare;
 pub mod synth;
+pub mod weights;
 
 /// The error type every subcommand returns: each crate's typed error, boxed.
 pub type CliResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
