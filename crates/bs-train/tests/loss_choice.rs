@@ -1,7 +1,7 @@
 //! The loss an experiment arm trains with: BG excluded, and NM and M pooled (the Keras loss) or
 //! averaged per class, checked against the closed form on a case where the two differ.
 
-use bs_losses::ClassReduction;
+use bs_losses::{ClassReduction, HeadCombination};
 use bs_model::Variant;
 use bs_train::trainer::loss_config;
 use bs_train::LossKind;
@@ -69,4 +69,41 @@ fn binary_arms_ignore_the_class_reduction() {
             value(r)
         );
     }
+}
+
+/// The Keras loss over `Concatenate([out1, out2])`: one ratio over the pooled counts of both
+/// heads, which is neither the sum nor the mean of the per-head losses when the heads differ.
+#[test]
+fn concatenated_heads_pool_the_counts_of_both_heads() {
+    let (p1, y) = nm_right_m_missed();
+    // head 2: M found, one NM pixel called BG (BG, NM, M channels over four pixels)
+    let p2: Vec<f32> = [
+        [0.0f32, 0.0, 1.0, 0.0],
+        [1.0, 1.0, 0.0, 0.0],
+        [0.0, 0.0, 0.0, 1.0],
+    ]
+    .concat();
+    let p2 = Tensor::from_slice(&p2).reshape([1, 3, 1, 4]);
+    let loss = loss_config(
+        LossKind::Dice,
+        Variant::ThreeClass,
+        1.0,
+        ClassReduction::Pooled,
+    )
+    .with_combination(HeadCombination::Concatenated)
+    .init()
+    .unwrap();
+    let out = loss.try_forward(&p1, &p2, &y).unwrap();
+    // head 1: TP 3, FP 1, FN 1; head 2: TP 3 (NM 2, M 1), FP 0, FN 1; pooled: TP 6, FP 1, FN 2
+    let head1 = 1.0 - 6.0 / 8.0;
+    let head2 = 1.0 - 6.0 / 7.0;
+    let pooled = 1.0 - 12.0 / 15.0;
+    let total = out.total.double_value(&[]);
+    assert!((out.out1.double_value(&[]) - head1).abs() < 1e-6);
+    assert!((out.out2.double_value(&[]) - head2).abs() < 1e-6);
+    assert!((total - pooled).abs() < 1e-6, "{total} vs {pooled}");
+    assert!(
+        (total - (head1 + head2) / 2.0).abs() > 1e-3,
+        "not the mean of the heads"
+    );
 }

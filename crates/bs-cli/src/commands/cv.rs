@@ -32,6 +32,10 @@ pub struct Args {
     /// Splits file to use or create (default: RUN_DIR/splits.json).
     #[arg(long)]
     pub splits: Option<PathBuf>,
+    /// ImageNet weights of encoder 1 (`bonescan weights vgg19 --out FILE`); overrides the
+    /// experiment's `encoder_weights`. Needs a width-1 profile (`paper`, `gpu`).
+    #[arg(long, value_name = "FILE")]
+    pub encoder_weights: Option<PathBuf>,
     /// Force the CPU even when CUDA is available.
     #[arg(long)]
     pub cpu: bool,
@@ -96,6 +100,7 @@ pub fn run(args: &Args) -> CliResult {
     opts.epochs = args.epochs;
     opts.splits = args.splits.clone();
     opts.stop_after_epochs = args.stop_after_epochs;
+    opts.encoder_weights = args.encoder_weights.clone();
     let folds = opts.folds.as_ref().map_or_else(
         || profile.profile().fold_indices(config.training.folds).len(),
         Vec::len,

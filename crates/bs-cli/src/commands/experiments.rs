@@ -34,6 +34,10 @@ pub struct Args {
     /// Run only these folds (1-based; the comparison then waits for the rest).
     #[arg(long = "fold")]
     pub folds: Vec<usize>,
+    /// ImageNet weights of encoder 1 for every experiment (`bonescan weights vgg19`);
+    /// overrides the experiments' `encoder_weights`. Needs a width-1 profile (`paper`, `gpu`).
+    #[arg(long, value_name = "FILE")]
+    pub encoder_weights: Option<PathBuf>,
     /// Force the CPU.
     #[arg(long)]
     pub cpu: bool,
@@ -86,6 +90,9 @@ fn run_parallel(
             }
             if args.cpu {
                 cmd.arg("--cpu");
+            }
+            if let Some(w) = &args.encoder_weights {
+                cmd.arg("--encoder-weights").arg(w);
             }
             eprintln!("[experiments] start {name} fold {fold}");
             running.push((
@@ -248,6 +255,7 @@ pub fn run(args: &Args) -> CliResult {
         }
         opts.progress = !args.quiet;
         opts.epochs = args.epochs;
+        opts.encoder_weights = args.encoder_weights.clone();
         let t0 = Instant::now();
         eprintln!(
             "[experiments] {} ({}) profile {profile}",

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Result, TrainError};
 
 pub use profile::{Profile, ProfileName};
-pub use training::{EarlyStopping, LrDecay, LrPlateau, TrainingConfig};
+pub use training::{EarlyStopping, LrDecay, LrPlateau, ModelSelection, TrainingConfig};
 
 /// The four data sets of Table 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -152,6 +152,11 @@ pub struct ExperimentConfig {
     /// Profile requested by the file (the command line overrides it; default: by device).
     #[serde(default)]
     pub profile: Option<ProfileName>,
+    /// ImageNet weights of encoder 1 (VGG19), a safetensors file written by `bonescan weights
+    /// vgg19`; relative paths are relative to the experiment file. `None`: random
+    /// initialisation. Needs a profile at width 1 (`paper`, `gpu`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoder_weights: Option<PathBuf>,
 }
 
 impl ExperimentConfig {
@@ -161,7 +166,11 @@ impl ExperimentConfig {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::from_toml_str(&text, path)
+        let mut config = Self::from_toml_str(&text, path)?;
+        if let (Some(w), Some(dir)) = (&config.encoder_weights, path.parent()) {
+            config.encoder_weights = Some(dir.join(w));
+        }
+        Ok(config)
     }
 
     /// Parses and validates TOML text; `origin` names it in errors.

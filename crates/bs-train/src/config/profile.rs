@@ -40,9 +40,9 @@
 //! Reduced resolutions average-pool the image (counts are conserved in the mean) and max-pool
 //! the metastasis mask (a lesion smaller than a pooled pixel is not lost).
 
-use bs_losses::ClassReduction;
+use bs_losses::{ClassReduction, HeadCombination};
 
-use crate::config::LrDecay;
+use crate::config::{LrDecay, ModelSelection};
 use crate::data::{AugmentConfig, PatchConfig};
 use bs_model::{DoubleUNetConfig, EncoderInit, Variant};
 use serde::{Deserialize, Serialize};
@@ -107,6 +107,8 @@ impl ProfileName {
                 lr_decay: LrDecay::None,
                 encoder_init: EncoderInit::Glorot,
                 binary_batch_norm_momentum: None,
+                head_combination: HeadCombination::Concatenated,
+                model_selection: ModelSelection::LastEpoch,
             },
             ProfileName::Gpu => Profile {
                 name: self,
@@ -133,6 +135,8 @@ impl ProfileName {
                 lr_decay: LrDecay::Poly,
                 encoder_init: EncoderInit::He,
                 binary_batch_norm_momentum: Some(0.1),
+                head_combination: HeadCombination::WeightedSum,
+                model_selection: ModelSelection::BestValidationF1,
             },
             ProfileName::Cpu => Profile {
                 name: self,
@@ -159,6 +163,8 @@ impl ProfileName {
                 lr_decay: LrDecay::Poly,
                 encoder_init: EncoderInit::He,
                 binary_batch_norm_momentum: Some(0.1),
+                head_combination: HeadCombination::WeightedSum,
+                model_selection: ModelSelection::BestValidationF1,
             },
             ProfileName::Quick => Profile {
                 name: self,
@@ -179,6 +185,8 @@ impl ProfileName {
                 lr_decay: LrDecay::None,
                 encoder_init: EncoderInit::Glorot,
                 binary_batch_norm_momentum: None,
+                head_combination: HeadCombination::WeightedSum,
+                model_selection: ModelSelection::BestValidationF1,
             },
             // `quick` at test size
             ProfileName::Tiny => Profile {
@@ -277,6 +285,16 @@ pub struct Profile {
     /// running statistics at Keras' 0.01 lag behind it.
     #[serde(default)]
     pub binary_batch_norm_momentum: Option<f64>,
+    /// How the heads' losses combine unless the experiment says
+    /// ([`crate::TrainingConfig::head_combination`]): `paper` concatenated (the Keras loss
+    /// on `Concatenate([out1, out2])`), the others a sum.
+    #[serde(default)]
+    pub head_combination: HeadCombination,
+    /// Which epoch is tested unless the experiment says
+    /// ([`crate::TrainingConfig::model_selection`]): `paper` the last (the Keras code keeps
+    /// it), the others the best on validation (a handful of epochs swing widely).
+    #[serde(default)]
+    pub model_selection: ModelSelection,
 }
 
 /// `paper`: H200, 82 training and 9 validation images, fp16 (2026-11-27: 2.0 s of training,
@@ -355,6 +373,16 @@ impl Profile {
     /// Augmentation of an experiment: its `requested` setting, else this profile's.
     pub fn augmentation(&self, requested: Option<AugmentConfig>) -> Option<AugmentConfig> {
         requested.or(self.augmentation)
+    }
+
+    /// Head combination of an experiment's loss: its `requested` one, else this profile's.
+    pub fn head_combination(&self, requested: Option<HeadCombination>) -> HeadCombination {
+        requested.unwrap_or(self.head_combination)
+    }
+
+    /// Model selection of an experiment: its `requested` one, else this profile's.
+    pub fn model_selection(&self, requested: Option<ModelSelection>) -> ModelSelection {
+        requested.unwrap_or(self.model_selection)
     }
 
     /// Learning-rate schedule of an experiment: its `requested` one, else this profile's.

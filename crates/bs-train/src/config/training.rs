@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use bs_losses::ClassReduction;
+use bs_losses::{ClassReduction, HeadCombination};
 use serde::{Deserialize, Serialize};
 
 use crate::data::{AugmentConfig, PatchConfig};
@@ -53,6 +53,28 @@ impl LrDecay {
                 let done = epoch.saturating_sub(1) as f64 / epochs.max(1) as f64;
                 (1.0 - done).max(0.0).powf(0.9)
             }
+        }
+    }
+}
+
+/// Which epoch's weights a training hands to testing (and to the next stage).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ModelSelection {
+    /// The epoch with the best validation F1 (ties: the earliest).
+    #[default]
+    BestValidationF1,
+    /// The last epoch trained, as the Keras Double U-Net's `ModelCheckpoint(model_path)` keeps.
+    LastEpoch,
+}
+
+impl ModelSelection {
+    /// `best validation F1` or `last epoch`, for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ModelSelection::BestValidationF1 => "best validation F1",
+            ModelSelection::LastEpoch => "last epoch",
         }
     }
 }
@@ -110,6 +132,14 @@ pub struct TrainingConfig {
     pub lr_decay: Option<LrDecay>,
     /// Linear learning-rate warm-up over this many optimiser steps (0 = none, the paper's).
     pub warmup_steps: usize,
+    /// How the two heads' losses combine: `weighted_sum` (`head1_weight`·loss(out1) +
+    /// loss(out2)) or `concatenated` (one loss over both heads stacked, as the Keras code
+    /// computes it on `Concatenate([out1, out2])`). `None`: the profile's (`paper`
+    /// concatenated, the others weighted sum).
+    pub head_combination: Option<HeadCombination>,
+    /// Which epoch's weights are tested: `best_validation_f1` or `last_epoch`. `None`: the
+    /// profile's (`paper` last epoch, as the Keras code; the others best validation F1).
+    pub model_selection: Option<ModelSelection>,
 }
 
 impl Default for TrainingConfig {
@@ -133,6 +163,8 @@ impl Default for TrainingConfig {
             augmentation: None,
             lr_decay: None,
             warmup_steps: 0,
+            head_combination: None,
+            model_selection: None,
         }
     }
 }
@@ -228,6 +260,16 @@ impl TrainingConfig {
         }
         if !(self.head1_weight.is_finite() && self.head1_weight >= 0.0) {
             return Err(bad("training.head1_weight", "must be ≥ 0".into()));
+        }
+        if self.head_combination == Some(HeadCombination::Concatenated) && self.head1_weight != 1.0
+        {
+            return Err(bad(
+                "training.head1_weight",
+                format!(
+                    "must be 1 with head_combination = \"concatenated\" (one loss over both heads), got {}",
+                    self.head1_weight
+                ),
+            ));
         }
         Ok(())
     }

@@ -52,6 +52,9 @@ pub struct RunOptions {
     pub splits: Option<PathBuf>,
     /// Epoch override (command line), taking precedence over config and profile.
     pub epochs: Option<usize>,
+    /// ImageNet weights of encoder 1 (command line), taking precedence over the experiment's
+    /// `encoder_weights`.
+    pub encoder_weights: Option<PathBuf>,
 }
 
 impl RunOptions {
@@ -66,6 +69,7 @@ impl RunOptions {
             stop_after_epochs: None,
             splits: None,
             epochs: None,
+            encoder_weights: None,
         }
     }
 }
@@ -95,6 +99,35 @@ pub struct RunInfo {
     pub groups: Vec<(Group, usize)>,
     /// bs-train version.
     pub version: String,
+    /// ImageNet weights encoder 1 started from; `None`: random initialisation.
+    #[serde(default)]
+    pub encoder_weights: Option<EncoderWeights>,
+}
+
+/// A weight file a run started from, identified by its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncoderWeights {
+    /// The file as given.
+    pub path: PathBuf,
+    /// SHA-256 of its bytes (lower-case hex).
+    pub sha256: String,
+}
+
+impl EncoderWeights {
+    /// Hashes `path`.
+    pub fn of_file(path: &Path) -> Result<EncoderWeights> {
+        use sha2::{Digest, Sha256};
+        let bytes = std::fs::read(path)
+            .map_err(|e| TrainError::io("cannot read encoder weights", path, e))?;
+        let sha256 = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(EncoderWeights {
+            path: path.to_path_buf(),
+            sha256,
+        })
+    }
 }
 
 /// One fold of one arm: the test evaluation and how training went.
@@ -108,9 +141,10 @@ pub struct FoldResult {
     pub report: bs_metrics::FoldReport,
     /// Per-image results.
     pub images: Vec<bs_metrics::ImageResult>,
-    /// Best epoch (validation F1).
+    /// The tested epoch: the best on validation F1, or the last
+    /// ([`crate::config::ModelSelection`]).
     pub best_epoch: usize,
-    /// Validation F1 at the best epoch.
+    /// Validation F1 at the tested epoch.
     pub best_val_f1: Option<f64>,
     /// Epochs trained.
     pub epochs_run: usize,
@@ -235,6 +269,12 @@ pub fn run_experiment(
     training.patches = profile.patches(training.patches);
     training.augmentation = profile.augmentation(training.augmentation);
     training.lr_decay = Some(profile.lr_decay(training.lr_decay));
+    training.head_combination = Some(profile.head_combination(training.head_combination));
+    training.model_selection = Some(profile.model_selection(training.model_selection));
+    let encoder_weights = opts
+        .encoder_weights
+        .clone()
+        .or_else(|| config.encoder_weights.clone());
     let (rows, cols) = cohort.dim();
     let info = RunInfo {
         experiment: config.name.clone(),
@@ -247,6 +287,10 @@ pub fn run_experiment(
         data: cohort.source().to_path_buf(),
         groups: cohort.group_counts(),
         version: env!("CARGO_PKG_VERSION").into(),
+        encoder_weights: encoder_weights
+            .as_deref()
+            .map(EncoderWeights::of_file)
+            .transpose()?,
     };
     write_json_atomic(&opts.out.join("run.json"), &info)?;
     // The preprocessing of the training images travels with the run, so a run directory moved
@@ -268,7 +312,8 @@ pub fn run_experiment(
         config.training.seed,
     )?;
     let (h, w) = info.input_size;
-    let model_cfg = profile.network(config.variant(), h, w);
+    let mut model_cfg = profile.network(config.variant(), h, w);
+    model_cfg.vgg19_weights = encoder_weights.clone();
     let folds: Vec<usize> = opts
         .folds
         .clone()
@@ -309,7 +354,10 @@ pub fn run_experiment(
                         format!("stage1 fold {}", fold + 1),
                         (fold as u64 + 1) * 100 + 90,
                         opts.out.join("stage1").join(format!("fold_{}", fold + 1)),
-                        profile.network(bs_model::Variant::Binary, h, w),
+                        DoubleUNetConfig {
+                            vgg19_weights: encoder_weights.clone(),
+                            ..profile.network(bs_model::Variant::Binary, h, w)
+                        },
                         LossKind::Dice,
                         epochs,
                     );
@@ -404,6 +452,7 @@ pub fn run_experiment(
                 }
             }
             let st = &outcome.state;
+            let selected = st.selected_epoch(training.model_selection.unwrap_or_default());
             let ips = st.history.iter().map(|e| e.images_per_second).sum::<f64>()
                 / st.history.len().max(1) as f64;
             let result = FoldResult {
@@ -411,8 +460,8 @@ pub fn run_experiment(
                 loss,
                 report: evaluation.fold.report(),
                 images: evaluation.fold.images().to_vec(),
-                best_epoch: st.best_epoch,
-                best_val_f1: st.best_val_f1,
+                best_epoch: selected.0,
+                best_val_f1: selected.1,
                 epochs_run: st.epochs_done,
                 stopped_early: st.stopped_early,
                 train_seconds: st.seconds,

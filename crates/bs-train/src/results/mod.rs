@@ -258,7 +258,7 @@ fn report_markdown(
     ));
     s.push_str(&format!("* **Device:** {}\n", r.run.device));
     s.push_str(&format!(
-        "* **Training:** groups {:?}, NM source {:?}, Adam lr {}{}, batch {}, {} folds (8:1:1), seed {}, model selection on validation F1\n",
+        "* **Training:** groups {:?}, NM source {:?}, Adam lr {}{}, batch {}, {} folds (8:1:1), seed {}, tested weights: {}\n",
         e.groups,
         e.nm_source,
         e.training.learning_rate * r.run.profile.learning_rate_scale,
@@ -268,14 +268,25 @@ fn report_markdown(
         },
         e.training.batch_size,
         e.training.folds,
-        e.training.seed
+        e.training.seed,
+        r.run
+            .profile
+            .model_selection(e.training.model_selection)
+            .describe()
     ));
     s.push_str(&format!(
-        "* **Network and loss:** encoder 1 initialised {:?}, batch-norm momentum {}, sigmoid head prior {}, three-class NM/M loss {:?}\n",
-        p.encoder_init,
+        "* **Network and loss:** encoder 1 {}, batch-norm momentum {}, sigmoid head prior {}, three-class NM/M loss {:?}, heads' losses {}\n",
+        r.run.encoder_weights.as_ref().map_or_else(
+            || format!("random initialisation ({:?})", p.encoder_init),
+            |w| format!("ImageNet weights {} (sha256 {})", w.path.display(), w.sha256)
+        ),
         p.batch_norm_momentum,
         p.head_prior.map_or("none".to_string(), |q| format!("P(M) = {q}")),
-        p.class_reduction(e.training.loss_class_reduction)
+        p.class_reduction(e.training.loss_class_reduction),
+        match p.head_combination(e.training.head_combination) {
+            bs_losses::HeadCombination::Concatenated => "on both heads concatenated (Keras)",
+            _ => "summed over the heads",
+        }
     ));
     s.push_str("* Metrics are pixel metrics of the M class on the prepared 640×512 test images, pooled per fold; Mean-row F1 = F1 of mean P and mean S (as in the paper).\n\n");
     s.push_str("## Results\n\n");
@@ -306,7 +317,7 @@ fn report_markdown(
             paper[2]
         ));
     }
-    s.push_str("\n## Training\n\n| loss | fold | best epoch | val F1 | epochs | train s | img/s | lesion sens. | FP lesions/img |\n|---|---|---|---|---|---|---|---|---|\n");
+    s.push_str("\n## Training\n\n| loss | fold | tested epoch | val F1 | epochs | train s | img/s | lesion sens. | FP lesions/img |\n|---|---|---|---|---|---|---|---|---|\n");
     for a in &r.arms {
         for f in &a.folds {
             s.push_str(&format!(

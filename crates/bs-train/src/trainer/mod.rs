@@ -34,7 +34,7 @@ use bs_losses::{
 };
 use bs_model::{DoubleUNet, DoubleUNetConfig, Variant};
 
-use crate::config::{LossKind, TrainingConfig};
+use crate::config::{LossKind, ModelSelection, TrainingConfig};
 use crate::data::{epoch_order, BatchMaker, TrainingSet};
 use crate::error::{Result, TrainError};
 use crate::io::{read_json, write_atomic, write_json_atomic};
@@ -78,7 +78,8 @@ pub struct FoldSpec {
 pub struct FoldOutcome {
     /// Final state (history, best epoch…).
     pub state: TrainerState,
-    /// Weight file of the best epoch (absolute).
+    /// Weight file of the selected epoch (absolute): the best on validation, or the last
+    /// epoch's checkpoint ([`crate::config::ModelSelection`]).
     pub best_weights: PathBuf,
     /// False when stopped by `stop_after_epochs`.
     pub finished: bool,
@@ -204,6 +205,25 @@ pub fn load_weights(
     Ok((vs, model))
 }
 
+/// The weights a finished training hands on, as [`TrainingConfig::model_selection`] says: the
+/// best-validation file, or the last epoch's checkpoint (always written after the last epoch;
+/// its `model.*` tensors load like a best-weights file).
+fn selected_weights(spec: &FoldSpec, state: &TrainerState) -> Result<PathBuf> {
+    let selection = spec.training.model_selection.unwrap_or_default();
+    let file = match selection {
+        ModelSelection::BestValidationF1 => state.best_weights.as_ref(),
+        ModelSelection::LastEpoch => state.checkpoint.as_ref(),
+    };
+    file.map(|f| spec.dir.join(f))
+        .ok_or_else(|| TrainError::Data {
+            path: spec.dir.join("state.json"),
+            message: format!(
+                "training ended without weights for model selection by {}",
+                selection.describe()
+            ),
+        })
+}
+
 fn write_log(dir: &Path, history: &[EpochLog]) -> Result<()> {
     let mut text = String::new();
     for e in history {
@@ -241,10 +261,7 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
     };
     let best_path = |s: &TrainerState| s.best_weights.as_ref().map(|b| spec.dir.join(b));
     if state.finished {
-        let best_weights = best_path(&state).ok_or_else(|| TrainError::Data {
-            path: state_path.clone(),
-            message: "finished state names no best weights".into(),
-        })?;
+        let best_weights = selected_weights(spec, &state)?;
         return Ok(FoldOutcome {
             state,
             best_weights,
@@ -289,6 +306,7 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
         t.head1_weight,
         t.loss_class_reduction.unwrap_or_default(),
     )
+    .with_combination(t.head_combination.unwrap_or_default())
     .init()?;
     let mut scaler = if cuda {
         Some(bs_model::LossScalerConfig::default().init()?)
@@ -504,10 +522,7 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
     bar.finish_and_clear();
     state.finished = true;
     write_json_atomic(&state_path, &state)?;
-    let best_weights = best_path(&state).ok_or_else(|| TrainError::Data {
-        path: state_path.clone(),
-        message: "training ended without a best epoch".into(),
-    })?;
+    let best_weights = selected_weights(spec, &state)?;
     Ok(FoldOutcome {
         state,
         best_weights,

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::ModelSelection;
+
 /// One line of `log.jsonl`: an epoch's training and validation figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochLog {
@@ -77,6 +79,16 @@ impl TrainerState {
             finished: false,
             seconds: 0.0,
             history: Vec::new(),
+        }
+    }
+
+    /// The epoch `selection` hands on and its validation F1: the best epoch, or the last.
+    pub fn selected_epoch(&self, selection: ModelSelection) -> (usize, Option<f64>) {
+        match selection {
+            ModelSelection::BestValidationF1 => (self.best_epoch, self.best_val_f1),
+            ModelSelection::LastEpoch => {
+                (self.epochs_done, self.history.last().and_then(|e| e.val_f1))
+            }
         }
     }
 }
