@@ -25,6 +25,8 @@ SoftMax over channels; network 2's input is input * (1 - P(BG)).
 
 Command line (used by the Rust tests and the bench example):
   python double_unet.py forward SPEC.json      run models, write outputs (see `cmd_forward`)
+  python double_unet.py train_step SPEC.json   one training step of the paper profile (see
+                                               `cmd_train_step`)
   python double_unet.py bench SPEC.json        time training steps / inference (see `cmd_bench`)
 """
 
@@ -211,6 +213,48 @@ def cmd_forward(spec):
                   case["output"])
 
 
+def keras_focal_tversky(out1, out2, target, alpha, beta, gamma, smooth):
+    """The paper's Focal Tversky loss (Eq. 2) as the Keras Double U-Net computes one loss:
+    over both heads concatenated, BG excluded, NM and M pooled into one index."""
+    p = torch.cat([out1, out2], dim=0)[:, 1:].flatten()
+    y = torch.cat([target, target], dim=0)[:, 1:].flatten()
+    tp = (p * y).sum()
+    fp = ((1 - y) * p).sum()
+    fn = (y * (1 - p)).sum()
+    ti = (tp + smooth) / (tp + alpha * fp + beta * fn + smooth)
+    return torch.clamp(1 - ti, min=1e-12) ** gamma
+
+
+def cmd_train_step(spec):
+    """spec: {"config", "weights", "input" (tensors "x", "target"), "output", "loss": {alpha,
+    beta, gamma, smooth}, "adam": {lr, beta1, beta2, eps}}.
+
+    One step in training mode (fp32, CPU): forward, loss, backward, Adam. Writes "loss",
+    "grad.<name>" of every parameter, and the state after the step (parameters and batch-norm
+    running statistics, by their names).
+    """
+    from safetensors.torch import load_file, save_file
+    model = build(spec["config"]).train()
+    load_weights(model, spec["weights"])
+    tensors = load_file(spec["input"])
+    l, a = spec["loss"], spec["adam"]
+    opt = torch.optim.Adam(model.parameters(), lr=a["lr"], betas=(a["beta1"], a["beta2"]),
+                           eps=a["eps"])
+    out1, out2, _, _ = model(tensors["x"])
+    loss = keras_focal_tversky(out1, out2, tensors["target"], l["alpha"], l["beta"],
+                               l["gamma"], l["smooth"])
+    opt.zero_grad()
+    loss.backward()
+    result = {"loss": loss.detach().reshape(1)}
+    for name, p in model.named_parameters():
+        result[f"grad.{name}"] = p.grad.detach().clone().contiguous()
+    opt.step()
+    for name, t in model.state_dict().items():
+        if not name.endswith("num_batches_tracked"):
+            result[name] = t.detach().clone().contiguous()
+    save_file(result, spec["output"])
+
+
 def soft_dice_loss(probs, target):
     inter = (probs * target).sum()
     return 1.0 - (2.0 * inter + 1.0) / (probs.sum() + target.sum() + 1.0)
@@ -264,9 +308,10 @@ def cmd_bench(spec):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("forward", "bench"):
+    commands = {"forward": cmd_forward, "train_step": cmd_train_step, "bench": cmd_bench}
+    if len(sys.argv) != 3 or sys.argv[1] not in commands:
         raise SystemExit(__doc__)
     with open(sys.argv[2]) as fh:
         spec = json.load(fh)
     torch.set_num_threads(spec.get("threads", torch.get_num_threads()))
-    {"forward": cmd_forward, "bench": cmd_bench}[sys.argv[1]](spec)
+    commands[sys.argv[1]](spec)
