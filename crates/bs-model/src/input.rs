@@ -6,8 +6,10 @@ use crate::error::{ModelError, Result};
 
 /// The prepared images of `bs-preprocess` are 0…255 floats; the network takes 0…1.
 ///
-/// The Keras training code of Jha et al. divides 8-bit images by 255 and feeds them to VGG19
-/// without ImageNet mean/std normalisation; this crate keeps that convention.
+/// The Keras training code of Jha et al. shifts each 8-bit image by its median
+/// (`clip(x − median(x) + 127, 0, 255)`), divides by 255 and feeds it to VGG19 without ImageNet
+/// mean/std normalisation. This crate divides by 255 only: the paper's brightness normalisation
+/// (bs-preprocess) takes the place of the median shift.
 pub const INPUT_SCALE: f64 = 1.0 / 255.0;
 
 /// Scales grayscale images (0…255) to 0…1 and replicates them to the three channels VGG19

@@ -8,6 +8,10 @@
 //! | `quick` | whole, pooled to 80×64 (÷8) | 1/8 | 7 | 4 | all | a smoke run of every fold |
 //! | `tiny` | whole, pooled to 32×32 (÷20, ÷16) | 1/16 | 2 | 1 | all | tests |
 //!
+//! `paper` trains as the Keras Double U-Net does: one loss over both heads concatenated and the
+//! last epoch tested (the others sum the heads' losses and test the best validation epoch);
+//! bs-train's README lists where it still differs from the paper or the Keras code.
+//!
 //! `cpu` and `gpu` train on augmented full-resolution patches, the share forced to contain
 //! metastasis falling from 80 % in the first epoch to 20 % in the last, with nnU-Net's poly
 //! learning-rate decay, Keras' batch-norm momentum (0.1 for the binary networks) and a He-normal
