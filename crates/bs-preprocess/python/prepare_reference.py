@@ -48,9 +48,10 @@ def prepare_view(x):
     c0, c1 = span(body.sum(axis=0))
     rs = centre_shift(r0, r1 - r0, CUT_ROWS, True)
     cs = centre_shift(c0, c1 - c0, CUT_COLS, False)
-    cut = np.zeros((KEEP_ROWS, CUT_COLS), np.float32)
+    # the paper's order: normalise the 950×256 cut, then keep its first 640 rows
+    cut = np.zeros((CUT_ROWS, CUT_COLS), np.float32)
     rows, cols = x.shape
-    sr0, sr1 = max(0, -rs), min(rows, KEEP_ROWS - rs)
+    sr0, sr1 = max(0, -rs), min(rows, CUT_ROWS - rs)
     sc0, sc1 = max(0, -cs), min(cols, CUT_COLS - cs)
     cut[sr0 + rs:sr1 + rs, sc0 + cs:sc1 + cs] = x[sr0:sr1, sc0:sc1]
     gain = TARGET / cut.astype(np.float64).mean()
@@ -61,7 +62,8 @@ def prepare_view(x):
         mean = quantise(cut, gain).mean()
         it += 1
     assert LOW < mean < HIGH, mean
-    return quantise(cut, gain).astype(np.float32), gain, (r0, r1, c0, c1, rs, cs)
+    kept = quantise(cut[:KEEP_ROWS], gain).astype(np.float32)
+    return kept, gain, (r0, r1, c0, c1, rs, cs)
 
 
 def views_of(path):

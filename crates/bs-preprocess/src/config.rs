@@ -38,7 +38,7 @@ pub enum MeanRegion {
     /// prepared view's mean is then the controlled quantity itself.
     KeptRows,
     /// The whole cut view (950×256, padding included), the order in which Section 3.3 lists the
-    /// steps (normalise, then drop rows ≥ 640).
+    /// steps (normalise, then drop rows ≥ 640): the default.
     CutView,
     /// Only body pixels (above the body threshold) of the kept rows; a mean that does not depend
     /// on how much air surrounds the patient.
@@ -99,7 +99,7 @@ impl Default for BrightnessConfig {
             target_low: 7.0,
             target_high: 14.0,
             target_mean: 10.5,
-            region: MeanRegion::KeptRows,
+            region: MeanRegion::CutView,
             clip_max: 255.0,
             quantise: true,
             tolerance: 0.05,

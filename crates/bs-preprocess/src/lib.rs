@@ -21,10 +21,11 @@
 //!    0, 255))`, with `g` iterated `g ← g · 10.5 / mean(y)` until `|mean(y) − 10.5| ≤ 0.05`, because
 //!    clipping at 255 lowers the mean; the result must lie in the paper's open interval (7, 14).
 //!    Its Figure 3 (the flowchart) is not in the text, so the choices are ours:
-//!    - *which pixels count*: the kept 640×256 rows ([`MeanRegion::KeptRows`]), so that the
-//!      mean of every prepared view is the controlled quantity; alternatives: the whole 950×256 cut
-//!      ([`MeanRegion::CutView`], the order in which Section 3.3 lists the steps) or body pixels only
-//!      ([`MeanRegion::BodyOfKeptRows`]);
+//!    - *which pixels count*: the whole 950×256 cut ([`MeanRegion::CutView`]), the order in
+//!      which Section 3.3 lists the steps (normalise, then drop rows ≥ 640), so the mean of the
+//!      kept 640 rows is not itself held in (7, 14); alternatives: the kept rows
+//!      ([`MeanRegion::KeptRows`], the prepared view's mean is then the controlled quantity) or
+//!      body pixels only ([`MeanRegion::BodyOfKeptRows`]);
 //!    - *target*: the midpoint 10.5; *output*: 0..255 floats rounded to integers like the 8-bit
 //!      PNGs the paper exported ([`BrightnessConfig::quantise`]);
 //!    - *bad views*: a blank view is [`PrepareError::BlankView`], one whose body pixels mostly sit

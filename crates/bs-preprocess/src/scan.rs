@@ -42,8 +42,8 @@ pub struct PreparedScan {
     /// Normalisation of the posterior view, if any.
     pub posterior_brightness: Option<BrightnessReport>,
     /// Pixels of `image` per intensity `0, 1, 2, …` when the output is quantised (8-bit) and
-    /// the normalisation counted exactly the kept rows (the default
-    /// [`MeanRegion::KeptRows`](crate::MeanRegion)): derived from the views' histograms, so
+    /// the normalisation counted exactly the kept rows
+    /// ([`MeanRegion::KeptRows`](crate::MeanRegion)): derived from the views' histograms, so
     /// Otsu's threshold needs no pass over the image ([`PreparedScan::body_mask`]). `None`
     /// otherwise.
     pub value_counts: Option<Vec<u64>>,
@@ -483,7 +483,15 @@ mod tests {
 
     #[test]
     fn derived_image_histogram_is_the_images_own() {
-        let pre = PrepareConfig::default().init().unwrap();
+        let pre = PrepareConfig {
+            brightness: crate::BrightnessConfig {
+                region: MeanRegion::KeptRows,
+                ..Default::default()
+            },
+            ..PrepareConfig::default()
+        }
+        .init()
+        .unwrap();
         let (a, b) = (view(1024, 256, 3), view(1024, 256, 4));
         let counted = |p: &PreparedScan| {
             bs_masks::otsu::integer_histogram(p.image.as_slice().unwrap(), 255).unwrap()
@@ -495,7 +503,7 @@ mod tests {
             let derived = prepared
                 .value_counts
                 .clone()
-                .expect("default config derives it");
+                .expect("counting the kept rows derives it");
             // the derived histogram may run past the image's maximum with zero counts
             let own = counted(&prepared);
             assert_eq!(&derived[..own.len()], &own[..]);

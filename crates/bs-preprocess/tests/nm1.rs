@@ -6,8 +6,8 @@ use std::path::Path;
 use bs_dicom::{read_scan, ReadOptions};
 use bs_preprocess::dataset::npy::read_npy;
 use bs_preprocess::{
-    otsu_three_class, prepare_scan, prepared_otsu_three_class, PrepareConfig, PrepareError,
-    ViewSide,
+    otsu_three_class, prepare_scan, prepared_otsu_three_class, BrightnessConfig, MeanRegion,
+    PrepareConfig, PrepareError, ViewSide,
 };
 use ndarray::{s, Array2};
 
@@ -56,11 +56,20 @@ fn nm1_prepares_like_the_numpy_reference_and_reports_missing_posterior() {
     assert!(valid.slice(s![.., 256..]).iter().all(|&v| !v));
     assert!(valid.slice(s![.., ..256]).iter().any(|&v| v));
 
-    // brightness: the anterior view's mean lies in (7, 14), values are 8-bit integers
+    // brightness, in the paper's order: the mean of the 950×256 cut lies in (7, 14), then rows
+    // ≥ 640 are dropped, so the kept rows hold at most all of the cut's counts; 8-bit integers
+    let cut_mean = prepared.anterior_brightness.mean;
+    assert!(cut_mean > 7.0 && cut_mean < 14.0, "mean {cut_mean}");
     let ant = prepared.image.slice(s![.., ..256]);
-    let mean = ant.iter().map(|&v| v as f64).sum::<f64>() / ant.len() as f64;
-    assert!(mean > 7.0 && mean < 14.0, "mean {mean}");
-    assert!((mean - prepared.anterior_brightness.mean).abs() < 1e-9);
+    let kept_mean = ant.iter().map(|&v| v as f64).sum::<f64>() / ant.len() as f64;
+    assert!(
+        kept_mean <= cut_mean * 950.0 / 640.0 + 1e-9,
+        "{kept_mean} vs {cut_mean}"
+    );
+    assert!(
+        kept_mean > cut_mean,
+        "NM1's legs below row 640 are dimmer than its trunk"
+    );
     assert!(prepared
         .image
         .iter()
@@ -115,11 +124,28 @@ fn nm1_prepares_like_the_numpy_reference_and_reports_missing_posterior() {
     .unwrap();
     let ours: Vec<u8> = three.classes().iter().copied().collect();
     assert_eq!(ours, ref_nm);
-    // the same through the image histogram derived while normalising (posterior half: zeros)
-    assert!(prepared.value_counts.is_some());
-    let derived =
-        prepared_otsu_three_class(&prepared, Array2::<u8>::zeros((640, 512)).view()).unwrap();
-    assert_eq!(derived, three);
+    // by default (the 950-row cut counted) no histogram is derived; the mask is the same
+    let no_m = Array2::<u8>::zeros((640, 512));
+    assert!(prepared.value_counts.is_none());
+    assert_eq!(
+        prepared_otsu_three_class(&prepared, no_m.view()).unwrap(),
+        three
+    );
+    // counting the kept rows, the mask through the histogram derived while normalising is the
+    // image's own (posterior half: zeros)
+    let kept_rows = PrepareConfig {
+        brightness: BrightnessConfig {
+            region: MeanRegion::KeptRows,
+            ..Default::default()
+        },
+        ..PrepareConfig::default()
+    };
+    let kept = prepare_scan(&scan, &kept_rows).unwrap();
+    assert!(kept.value_counts.is_some());
+    assert_eq!(
+        prepared_otsu_three_class(&kept, no_m.view()).unwrap(),
+        otsu_three_class(kept.image.view(), no_m.view()).unwrap()
+    );
 }
 
 #[test]
