@@ -185,8 +185,11 @@ impl ExperimentConfig {
     }
 
     /// The TOML text of this config (as stored in each run directory).
-    pub fn to_toml_string(&self) -> String {
-        toml::to_string_pretty(self).unwrap_or_default()
+    pub fn to_toml_string(&self) -> Result<String> {
+        toml::to_string_pretty(self).map_err(|e| TrainError::ConfigParse {
+            path: PathBuf::from(&self.name),
+            message: format!("cannot write the experiment as TOML: {e}"),
+        })
     }
 
     /// Checks every value that can be checked without the data.

@@ -20,8 +20,28 @@ fn paper_defaults() {
     assert_eq!(c.training.folds, 10);
     assert_eq!(c.variant(), bs_model::Variant::ThreeClass);
     assert_eq!(c.all_groups(), vec![Group::D1, Group::D2]);
-    let again = parse(&c.to_toml_string()).unwrap();
+    let again = parse(&c.to_toml_string().unwrap()).unwrap();
     assert_eq!(again, c);
+}
+
+/// The file a run directory keeps must read back as the experiment that ran, every key set
+/// (a top-level value after the `[training]` table, as `encoder_weights` and `profile`, is
+/// where TOML writers fail; an error here was once written as an empty file).
+#[test]
+fn every_key_survives_the_run_directory_copy() {
+    let text = format!(
+        "{TABLE4}profile = \"paper\"\nencoder_weights = \"w/vgg19.safetensors\"\n\
+         [training]\nhead_combination = \"concatenated\"\nmodel_selection = \"last_epoch\"\n\
+         lr_decay = \"poly\"\n[training.patches]\nsize = [96, 96]\nper_epoch = 64\n"
+    );
+    let c = parse(&text).unwrap();
+    assert_eq!(
+        c.encoder_weights,
+        Some(PathBuf::from("w/vgg19.safetensors"))
+    );
+    assert_eq!(c.training.model_selection, Some(ModelSelection::LastEpoch));
+    let written = c.to_toml_string().unwrap();
+    assert_eq!(parse(&written).unwrap(), c, "{written}");
 }
 
 #[test]

@@ -260,7 +260,7 @@ pub fn run_experiment(
     create_dir(&opts.out)?;
     crate::io::write_atomic(
         &opts.out.join("experiment.toml"),
-        config.to_toml_string().as_bytes(),
+        config.to_toml_string()?.as_bytes(),
     )?;
     // the experiment's training settings, the profile's where it leaves them unset
     let mut training = config.training.clone();

@@ -227,7 +227,11 @@ fn selected_weights(spec: &FoldSpec, state: &TrainerState) -> Result<PathBuf> {
 fn write_log(dir: &Path, history: &[EpochLog]) -> Result<()> {
     let mut text = String::new();
     for e in history {
-        text.push_str(&serde_json::to_string(e).unwrap_or_default());
+        let line = serde_json::to_string(e).map_err(|source| TrainError::Json {
+            path: dir.join("log.jsonl"),
+            source,
+        })?;
+        text.push_str(&line);
         text.push('\n');
     }
     write_atomic(&dir.join("log.jsonl"), text.as_bytes())

@@ -15,7 +15,8 @@ pub struct EpochLog {
     pub train_loss_out1: f64,
     /// Mean training loss of head 2.
     pub train_loss_out2: f64,
-    /// Total loss on the validation part.
+    /// Loss of head 2 on the validation part, scaled by `1 + head1_weight` so that it reads
+    /// on the training loss's scale (validation scores only head 2, the network's output).
     pub val_loss: f64,
     /// Pixel precision of M on the validation part (head 2, training size).
     pub val_precision: Option<f64>,
