@@ -298,7 +298,9 @@ impl Anatomy {
                 y,
                 ax: f.px(*r),
                 ay: 0.45 * dv * frame_height_px(f),
-                angle: f.p.tilt_deg.to_radians() * 0.0,
+                // level vertebrae: the body's tilt moves their centres (`f.project`), and
+                // the projected bodies of a slightly tilted spine stay level in a scan
+                angle: 0.0,
                 a: up * f.px(*r) * 0.9 * rng.random_range(0.85..1.15),
                 df,
                 db,
