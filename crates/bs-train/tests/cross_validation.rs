@@ -322,6 +322,17 @@ fn non_finite_loss_stops_the_fold_and_keeps_the_last_checkpoint() {
     };
     let first = train_fold(&spec, &train, &val).unwrap();
     assert!(first.finished);
+    assert!(first.best_weights.as_ref().is_some_and(|w| w.is_file()));
+    // stopped before its end: no weights to hand on (this was once an empty path)
+    let stopped_dir = tempfile::tempdir().unwrap();
+    let stopped_spec = FoldSpec {
+        dir: stopped_dir.path().to_path_buf(),
+        stop_after_epochs: Some(0),
+        ..spec.clone()
+    };
+    let stopped = train_fold(&stopped_spec, &train, &val).unwrap();
+    assert!(!stopped.finished);
+    assert_eq!(stopped.best_weights, None);
     // one more epoch on images containing NaN
     let poisoned = TrainingSet {
         images: train.images.fill(f64::NAN),

@@ -421,12 +421,11 @@ pub fn run_experiment(
                 }
             }
             let outcome = train_fold(&main, &train, &val)?;
-            if !outcome.finished {
+            let Some(weights) = &outcome.best_weights else {
                 summary.interrupted = true;
                 return Ok(summary);
-            }
-            let (vs, model) =
-                crate::trainer::load_weights(&model_cfg, opts.device, &outcome.best_weights)?;
+            };
+            let (vs, model) = crate::trainer::load_weights(&model_cfg, opts.device, weights)?;
             bs_model::checkpoint::save(&vs, &model_cfg, &dir.join("model.safetensors"))?;
             let evaluation = evaluate_test(
                 &model,

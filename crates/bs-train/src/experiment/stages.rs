@@ -44,11 +44,10 @@ pub fn mine_negatives(
         &TargetSpec::Binary,
         stage1.device,
     )?;
-    let outcome = train_fold(stage1, &train, &val)?;
-    if !outcome.finished {
-        return Ok(None);
-    }
-    let (_vs, model) = load_weights(&stage1.model, stage1.device, &outcome.best_weights)?;
+    let Some(weights) = train_fold(stage1, &train, &val)?.best_weights else {
+        return Ok(None); // stopped before the end
+    };
+    let (_vs, model) = load_weights(&stage1.model, stage1.device, &weights)?;
     let all = splits.fold(fold, groups).train;
     let images = TrainingSet::new(cohort, &all, profile, &TargetSpec::Binary, stage1.device)?;
     let probs = predict_windowed(
@@ -83,6 +82,5 @@ pub fn pretrain(
     let split = splits.fold(fold, groups);
     let train = TrainingSet::new(cohort, &split.train, profile, targets, spec.device)?;
     let val = TrainingSet::new(cohort, &split.validation, profile, targets, spec.device)?;
-    let outcome = train_fold(spec, &train, &val)?;
-    Ok(outcome.finished.then_some(outcome.best_weights))
+    Ok(train_fold(spec, &train, &val)?.best_weights)
 }

@@ -79,8 +79,9 @@ pub struct FoldOutcome {
     /// Final state (history, best epoch…).
     pub state: TrainerState,
     /// Weight file of the selected epoch (absolute): the best on validation, or the last
-    /// epoch's checkpoint ([`crate::config::ModelSelection`]).
-    pub best_weights: PathBuf,
+    /// epoch's checkpoint ([`crate::config::ModelSelection`]); `None` when stopped before the
+    /// end (`finished` false).
+    pub best_weights: Option<PathBuf>,
     /// False when stopped by `stop_after_epochs`.
     pub finished: bool,
 }
@@ -263,9 +264,8 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
     } else {
         TrainerState::initial(t.learning_rate)
     };
-    let best_path = |s: &TrainerState| s.best_weights.as_ref().map(|b| spec.dir.join(b));
     if state.finished {
-        let best_weights = selected_weights(spec, &state)?;
+        let best_weights = Some(selected_weights(spec, &state)?);
         return Ok(FoldOutcome {
             state,
             best_weights,
@@ -343,10 +343,9 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
     while state.epochs_done < spec.epochs {
         if spec.stop_after_epochs == Some(epochs_this_process) {
             bar.abandon_with_message("stopped");
-            let best_weights = best_path(&state).unwrap_or_default();
             return Ok(FoldOutcome {
                 state,
-                best_weights,
+                best_weights: None,
                 finished: false,
             });
         }
@@ -526,7 +525,7 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
     bar.finish_and_clear();
     state.finished = true;
     write_json_atomic(&state_path, &state)?;
-    let best_weights = selected_weights(spec, &state)?;
+    let best_weights = Some(selected_weights(spec, &state)?);
     Ok(FoldOutcome {
         state,
         best_weights,
