@@ -23,7 +23,9 @@ use tch::Device;
 
 use bs_model::DoubleUNetConfig;
 
-use crate::config::{ExperimentConfig, Group, LossKind, NmSource, Profile, ProfileName};
+use crate::config::{
+    ExperimentConfig, Group, LossKind, ModelSelection, NmSource, Profile, ProfileName,
+};
 use crate::data::targets::TargetSpec;
 use crate::data::{Cohort, TrainingSet};
 use crate::error::{Result, TrainError};
@@ -102,6 +104,12 @@ pub struct RunInfo {
     /// ImageNet weights encoder 1 started from; `None`: random initialisation.
     #[serde(default)]
     pub encoder_weights: Option<EncoderWeights>,
+    /// Which epoch each training hands on (the experiment's setting, else the profile's).
+    #[serde(default)]
+    pub model_selection: ModelSelection,
+    /// How the two heads' losses combine (the experiment's setting, else the profile's).
+    #[serde(default)]
+    pub head_combination: bs_losses::HeadCombination,
 }
 
 /// A weight file a run started from, identified by its content.
@@ -291,6 +299,8 @@ pub fn run_experiment(
             .as_deref()
             .map(EncoderWeights::of_file)
             .transpose()?,
+        model_selection: training.model_selection.unwrap_or_default(),
+        head_combination: training.head_combination.unwrap_or_default(),
     };
     write_json_atomic(&opts.out.join("run.json"), &info)?;
     // The preprocessing of the training images travels with the run, so a run directory moved
