@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod aggregate;
+pub(crate) mod batch;
 pub mod cv;
 pub mod doctor;
 pub mod experiments;
