@@ -57,8 +57,8 @@ impl Cancer {
     }
 }
 
-/// The four data sets of the paper's Table 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The four data sets of the paper's Table 1 (bs-phantom generates its cohort by them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Group {
     /// Breast cancer with bone metastasis.
     D1,
@@ -71,6 +71,22 @@ pub enum Group {
 }
 
 impl Group {
+    /// All groups in Table 1 order.
+    pub const ALL: [Group; 4] = [Group::D1, Group::D2, Group::D3, Group::D4];
+
+    /// The primary cancer of the group.
+    pub fn cancer(self) -> Cancer {
+        match self {
+            Group::D1 | Group::D2 => Cancer::Breast,
+            Group::D3 | Group::D4 => Cancer::Prostate,
+        }
+    }
+
+    /// Whether the group's patients have bone metastases.
+    pub fn metastatic(self) -> bool {
+        matches!(self, Group::D1 | Group::D3)
+    }
+
     /// The group of a breast or prostate patient; `None` for [`Cancer::Other`].
     pub fn of(cancer: Cancer, metastatic: bool) -> Option<Self> {
         match (cancer, metastatic) {
