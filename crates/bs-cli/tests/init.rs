@@ -109,6 +109,7 @@ fn init_lists_the_scans_in_a_template_to_fill_in_and_writes_an_experiment() {
     let experiment = bs_train::config::ExperimentConfig::from_path(&out.join("experiment.toml"))
         .unwrap_or_else(|e| panic!("experiment.toml: {e}"));
     assert_eq!(experiment.name, "my_cohort");
+    assert_eq!(experiment.training.folds, 10);
 }
 
 #[test]

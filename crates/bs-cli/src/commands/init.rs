@@ -136,4 +136,9 @@ losses = [\"focal_tversky\"]
 # Pre-train on other groups first, then fine-tune per fold (the paper's Table 7):
 # [transfer]
 # pretrain_groups = [\"D3\", \"D4\"]
+
+[training]
+# Cross-validation folds (the paper: 10, split 8:1:1); needs at least as many metastatic
+# patients as folds.
+folds = 10
 ";
