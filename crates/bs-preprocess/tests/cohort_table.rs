@@ -84,6 +84,19 @@ fn a_tsv_reads_like_the_csv() {
 }
 
 #[test]
+fn a_semicolon_csv_from_a_spreadsheet_reads_like_the_comma_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = CohortTable::read(&write(dir.path(), "cohort.csv", GOOD_CSV)).unwrap();
+    let semicolons = GOOD_CSV
+        .replace(',', ";")
+        .replace("south; annex", "south, annex")
+        .replace("\r\n", "\n")
+        .replace('\n', "\r\n");
+    let table = CohortTable::read(&write(dir.path(), "excel.csv", &semicolons)).unwrap();
+    assert_eq!(table.rows(), csv.rows());
+}
+
+#[test]
 fn a_scan_column_matches_several_scans_of_one_patient() {
     let dir = tempfile::tempdir().unwrap();
     let text = "scan,patient_id,cancer,metastatic\nP1_2019,P1,breast,no\nP1_2021,P1,breast,yes\n";

@@ -1,17 +1,18 @@
 //! The cohort table users write: one row per patient (or scan) with cancer, metastatic status,
 //! the data set group of the paper's Table 1 and an optional pinned fold.
 //!
-//! Formats, told apart by the file extension: `.csv` (comma), `.tsv`/`.tab` (tab), `.json`
-//! (bs-phantom's `manifest.json`, `{"patients": [{...}, ...]}`). In CSV and TSV, the first
-//! line that is neither blank nor a `#` comment is the header; fields may be quoted (`"a, b"`,
-//! `""` for a quote).
+//! Formats, told apart by the file extension: `.csv` (comma; semicolon when the header has
+//! semicolons and no comma, as spreadsheets write CSV in some locales), `.tsv`/`.tab` (tab),
+//! `.json` (bs-phantom's `manifest.json`, `{"patients": [{...}, ...]}`). In CSV and TSV, the
+//! first line that is neither blank nor a `#` comment is the header (names case-insensitive);
+//! fields may be quoted (`"a, b"`, `""` for a quote) but must end on their line.
 //!
 //! | column | required | values |
 //! |---|---|---|
 //! | `patient_id` | yes (or `scan`) | matched to the scan id, the DICOM file stem (the anterior file's for a pair) |
 //! | `scan` | no | a file stem, when one patient has several scans; then `patient_id` names the patient |
 //! | `cancer` | yes | `breast`, `prostate`, `other` |
-//! | `metastatic` | yes | `yes`/`no`, `true`/`false`, `1`/`0` |
+//! | `metastatic` | yes | `yes`/`no`, `true`/`false`, `1`/`0`, `y`/`n` (any case) |
 //! | `group` | no | `D1`..`D4`; derived from cancer and metastatic when empty or absent |
 //! | `split` | no | a fold number ≥ 1 that pins the patient to that fold |
 //!
@@ -294,7 +295,7 @@ impl CohortTable {
         match ext.as_str() {
             "json" => parse::json_table(path, &text),
             "tsv" | "tab" => parse::delimited_table(path, &text, '\t'),
-            _ => parse::delimited_table(path, &text, ','),
+            _ => parse::delimited_table(path, &text, parse::csv_delimiter(&text)),
         }
     }
 

@@ -45,6 +45,14 @@ pub(super) fn split_fields(line: &str, delimiter: char) -> Option<Vec<String>> {
     Some(fields.into_iter().map(|f| f.trim().to_string()).collect())
 }
 
+/// `;` when the header line has semicolons and no comma, else `,`.
+pub(super) fn csv_delimiter(text: &str) -> char {
+    match text.lines().find(|l| !is_skipped(l)) {
+        Some(header) if header.contains(';') && !header.contains(',') => ';',
+        _ => ',',
+    }
+}
+
 fn is_skipped(line: &str) -> bool {
     let t = line.trim();
     t.is_empty() || t.starts_with('#')
