@@ -256,7 +256,7 @@ fn two_inputs_with_one_stem_write_the_first_and_name_the_second() {
         .unwrap();
     assert!(!run.status.success());
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(stderr.contains("would overwrite scan.png"), "{stderr}");
+    assert!(stderr.contains("both would write scan.png"), "{stderr}");
     let mask = read_class_png(out.join("scan.png")).unwrap();
     assert_eq!(mask[[21, 20]], 1, "the first input's lesion");
     assert_eq!(mask[[21, 40]], 0, "the second input did not overwrite it");

@@ -93,7 +93,7 @@ fn output_paths(jsons: &[PathBuf], out: &Path) -> Vec<Result<PathBuf, String>> {
             if let Some(first) = seen.insert(stem.to_string(), json) {
                 seen.insert(stem.to_string(), first);
                 return Err(format!(
-                    "{} would overwrite {stem}.png, written from {}",
+                    "{} has the stem of {}: both would write {stem}.png (the first one given does)",
                     json.display(),
                     first.display()
                 ));
