@@ -167,13 +167,13 @@ fn one_lesion(x: f64, y: f64) -> String {
 fn a_batch_with_one_bad_file_writes_all_the_others_names_the_bad_one_and_fails() {
     let dir = fresh_dir("batch");
     let mut inputs = Vec::new();
-    for k in 0..40 {
+    for k in 0..300 {
         let path = dir.join(format!("scan_{k:03}.json"));
-        // scan_017 has its lesion 1.1 image widths left of the image: a corrupt file
-        let x = if k == 17 {
+        // as in issue #20: 300 files, scan_217 has its lesion 1.1 image widths left of the image
+        let x = if k == 217 {
             -1.1 * 64.0
         } else {
-            10.0 + k as f64
+            10.0 + (k % 40) as f64
         };
         std::fs::write(&path, one_lesion(x, 20.0)).unwrap();
         inputs.push(path);
@@ -190,7 +190,7 @@ fn a_batch_with_one_bad_file_writes_all_the_others_names_the_bad_one_and_fails()
     assert_eq!(run.status.code(), Some(1), "{stderr}");
     for (k, input) in inputs.iter().enumerate() {
         let png = out.join(format!("scan_{k:03}.png"));
-        if k == 17 {
+        if k == 217 {
             assert!(!png.exists());
             continue;
         }
@@ -208,24 +208,24 @@ fn a_batch_with_one_bad_file_writes_all_the_others_names_the_bad_one_and_fails()
     assert!(
         last_lines
             .iter()
-            .any(|l| l.contains("scan_017.json") && l.contains("outside")),
+            .any(|l| l.contains("scan_217.json") && l.contains("outside")),
         "{stderr}"
     );
-    assert!(stderr.contains("1 of 40 inputs failed"), "{stderr}");
-    assert!(stderr.contains("39 of 40 inputs done"), "{stderr}");
+    assert!(stderr.contains("1 of 300 inputs failed"), "{stderr}");
+    assert!(stderr.contains("299 of 300 inputs done"), "{stderr}");
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["succeeded"], 39);
+    assert_eq!(summary["succeeded"], 299);
     assert_eq!(summary["failed"], 1);
     let entries = summary["inputs"].as_array().unwrap();
-    assert_eq!(entries.len(), 40);
+    assert_eq!(entries.len(), 300);
     let failed: Vec<&serde_json::Value> =
         entries.iter().filter(|e| !e["error"].is_null()).collect();
     assert_eq!(failed.len(), 1);
     assert!(failed[0]["input"]
         .as_str()
         .unwrap()
-        .ends_with("scan_017.json"));
+        .ends_with("scan_217.json"));
     assert!(
         failed[0]["error"].as_str().unwrap().contains("point 0"),
         "{}",
