@@ -46,7 +46,8 @@ pub struct Args {
     /// Default for a bs-phantom cohort (`COHORT/dicom`): `COHORT/labelme`.
     #[arg(long)]
     pub labels: Option<PathBuf>,
-    /// Output directory of the data set (images.npy, lesion.npy, body.npy, manifest.json, previews/).
+    /// Output directory of the data set (images.npy, lesion.npy, body.npy, manifest.json, previews/)
+    /// and of summary.json (every scan's outcome, unmatched cohort rows and scans).
     #[arg(long)]
     pub out: PathBuf,
     /// How NM is derived.
