@@ -22,6 +22,8 @@ enum Command {
     Inspect(commands::inspect::Args),
     /// Generate the synthetic whole-body bone-scan cohort (DICOM + Labelme).
     Synth(commands::synth::Args),
+    /// Start a cohort of your own scans: a commented cohort.csv listing them, an experiment TOML.
+    Init(commands::init::Args),
     /// Preprocess scans (and labels) to the 640×512 training data set.
     Prepare(commands::prepare::Args),
     /// Rasterise Labelme JSON annotations to 8-bit class masks, as labelme exports them.
@@ -44,6 +46,7 @@ fn main() -> std::process::ExitCode {
         Command::Doctor(args) => commands::doctor::run(&args),
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Synth(args) => commands::synth::run(&args),
+        Command::Init(args) => commands::init::run(&args),
         Command::Prepare(args) => commands::prepare::run(&args),
         Command::LabelmeToMask(args) => commands::labelme_to_mask::run(&args),
         Command::Cv(args) => commands::cv::run(&args),

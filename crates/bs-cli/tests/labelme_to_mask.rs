@@ -81,7 +81,7 @@ fn writes_one_class_png_per_json_like_labelme() {
 }
 
 #[test]
-fn bad_input_fails_with_a_message_naming_file_and_shape_and_writes_nothing() {
+fn bad_input_fails_with_a_message_naming_file_and_shape_and_the_good_one_is_written() {
     let dir = fresh_dir("bad");
     let good = dir.join("good.json");
     let bad = dir.join("bad_lesion.json");
@@ -109,9 +109,10 @@ fn bad_input_fails_with_a_message_naming_file_and_shape_and_writes_nothing() {
         "{stderr}"
     );
     assert!(
-        !out.join("good.png").exists(),
-        "nothing is written when one input is bad"
+        out.join("good.png").exists(),
+        "the good input is written although another one is bad"
     );
+    assert!(!out.join("bad_lesion.png").exists());
 
     // an unknown label is an error unless skipped
     let run = bonescan()
@@ -151,4 +152,112 @@ fn bad_input_fails_with_a_message_naming_file_and_shape_and_writes_nothing() {
         .unwrap();
     assert!(!run.status.success());
     assert!(String::from_utf8_lossy(&run.stderr).contains("label=value"));
+}
+
+/// A labelme file with one lesion circle at `(x, y)`, 64×48 image.
+fn one_lesion(x: f64, y: f64) -> String {
+    format!(
+        r#"{{"imageHeight": 48, "imageWidth": 64, "imageData": null, "shapes": [
+            {{"label": "metastasis", "shape_type": "circle", "points": [[{x}, {y}], [{x}, {}]]}}]}}"#,
+        y + 3.0
+    )
+}
+
+#[test]
+fn a_batch_with_one_bad_file_writes_all_the_others_names_the_bad_one_and_fails() {
+    let dir = fresh_dir("batch");
+    let mut inputs = Vec::new();
+    for k in 0..300 {
+        let path = dir.join(format!("scan_{k:03}.json"));
+        // as in issue #20: 300 files, scan_217 has its lesion 1.1 image widths left of the image
+        let x = if k == 217 {
+            -1.1 * 64.0
+        } else {
+            10.0 + (k % 40) as f64
+        };
+        std::fs::write(&path, one_lesion(x, 20.0)).unwrap();
+        inputs.push(path);
+    }
+    let out = dir.join("masks");
+    let run = bonescan()
+        .arg("labelme-to-mask")
+        .args(&inputs)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    for (k, input) in inputs.iter().enumerate() {
+        let png = out.join(format!("scan_{k:03}.png"));
+        if k == 217 {
+            assert!(!png.exists());
+            continue;
+        }
+        let expected = rasterize(
+            &LabelmeDocument::from_path(input).unwrap(),
+            &LabelMap::new().with("metastasis", 1),
+            64,
+            48,
+        )
+        .unwrap();
+        assert_eq!(read_class_png(&png).unwrap(), expected, "{}", png.display());
+    }
+    // the failure is named with its reason at the end of the output and in summary.json
+    let last_lines: Vec<&str> = stderr.lines().rev().take(4).collect();
+    assert!(
+        last_lines
+            .iter()
+            .any(|l| l.contains("scan_217.json") && l.contains("outside")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 of 300 inputs failed"), "{stderr}");
+    assert!(stderr.contains("299 of 300 inputs done"), "{stderr}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["succeeded"], 299);
+    assert_eq!(summary["failed"], 1);
+    let entries = summary["inputs"].as_array().unwrap();
+    assert_eq!(entries.len(), 300);
+    let failed: Vec<&serde_json::Value> =
+        entries.iter().filter(|e| !e["error"].is_null()).collect();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0]["input"]
+        .as_str()
+        .unwrap()
+        .ends_with("scan_217.json"));
+    assert!(
+        failed[0]["error"].as_str().unwrap().contains("point 0"),
+        "{}",
+        failed[0]
+    );
+    assert_eq!(
+        entries[3]["output"],
+        out.join("scan_003.png").to_str().unwrap()
+    );
+}
+
+#[test]
+fn two_inputs_with_one_stem_write_the_first_and_name_the_second() {
+    let dir = fresh_dir("same_stem");
+    std::fs::create_dir_all(dir.join("a")).unwrap();
+    std::fs::create_dir_all(dir.join("b")).unwrap();
+    let first = dir.join("a").join("scan.json");
+    let second = dir.join("b").join("scan.json");
+    std::fs::write(&first, one_lesion(20.0, 20.0)).unwrap();
+    std::fs::write(&second, one_lesion(40.0, 20.0)).unwrap();
+    let out = dir.join("masks");
+    let run = bonescan()
+        .arg("labelme-to-mask")
+        .args([&first, &second])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("both would write scan.png"), "{stderr}");
+    let mask = read_class_png(out.join("scan.png")).unwrap();
+    assert_eq!(mask[[21, 20]], 1, "the first input's lesion");
+    assert_eq!(mask[[21, 40]], 0, "the second input did not overwrite it");
 }

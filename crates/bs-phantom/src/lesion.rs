@@ -25,6 +25,14 @@ pub enum Cancer {
 }
 
 impl Cancer {
+    /// The primary cancer of a Table 1 group.
+    pub fn of(group: crate::Group) -> Self {
+        match group {
+            crate::Group::D1 | crate::Group::D2 => Cancer::Breast,
+            crate::Group::D3 | crate::Group::D4 => Cancer::Prostate,
+        }
+    }
+
     /// Lower-case name for manifests.
     pub fn name(self) -> &'static str {
         match self {

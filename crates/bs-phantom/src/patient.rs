@@ -2,7 +2,6 @@
 
 use ndarray::{s, Array2};
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 
 use crate::anatomy::{soft_tissue_buffer, Anatomy, Site};
 use crate::body::{normal, BodyParams, Frame, Sex};
@@ -14,46 +13,9 @@ use crate::raster::{Camera, Layers, MU_PER_CM};
 use crate::rng::{patient_rng, Stream};
 use crate::{VIEW_COLS, VIEW_ROWS};
 
-/// The four data sets of the paper's Table 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Group {
-    /// Breast cancer with bone metastasis.
-    D1,
-    /// Breast cancer without bone metastasis.
-    D2,
-    /// Prostate cancer with bone metastasis.
-    D3,
-    /// Prostate cancer without bone metastasis.
-    D4,
-}
-
-impl Group {
-    /// All groups in Table 1 order.
-    pub const ALL: [Group; 4] = [Group::D1, Group::D2, Group::D3, Group::D4];
-
-    /// The primary cancer of the group.
-    pub fn cancer(self) -> Cancer {
-        match self {
-            Group::D1 | Group::D2 => Cancer::Breast,
-            Group::D3 | Group::D4 => Cancer::Prostate,
-        }
-    }
-
-    /// Whether the group's patients have bone metastases.
-    pub fn metastatic(self) -> bool {
-        matches!(self, Group::D1 | Group::D3)
-    }
-
-    /// "D1".."D4".
-    pub fn name(self) -> &'static str {
-        match self {
-            Group::D1 => "D1",
-            Group::D2 => "D2",
-            Group::D3 => "D3",
-            Group::D4 => "D4",
-        }
-    }
-}
+/// The four data sets of the paper's Table 1, defined once in bs-preprocess (whose cohort
+/// table reads them from users' spreadsheets).
+pub use bs_preprocess::dataset::Group;
 
 /// What to generate for one patient.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,7 +105,7 @@ fn psf_sigma(d: f32) -> f32 {
 /// Generates one patient of a cohort with seed `seed`.
 pub fn generate_patient(seed: u64, spec: &PatientSpec, cfg: &PhantomConfig) -> SyntheticPatient {
     let mut rng = patient_rng(seed, spec.index, Stream::Anatomy);
-    let cancer = spec.group.cancer();
+    let cancer = Cancer::of(spec.group);
     let sex = match cancer {
         Cancer::Breast => Sex::Female,
         Cancer::Prostate => Sex::Male,

@@ -93,11 +93,11 @@ fn lesions_follow_the_clinical_patterns_and_views_follow_depth() {
     };
     assert!(patients
         .iter()
-        .any(|p| has(p, "injection_site") && p.group.cancer() == bs_phantom::Cancer::Breast));
+        .any(|p| has(p, "injection_site") && p.cancer == bs_phantom::Cancer::Breast));
     for name in ["catheter", "urine_bag", "diaper"] {
         assert!(patients
             .iter()
-            .all(|p| !has(p, name) || p.group.cancer() == bs_phantom::Cancer::Prostate));
+            .all(|p| !has(p, name) || p.cancer == bs_phantom::Cancer::Prostate));
         assert!(
             patients.iter().any(|p| has(p, name)),
             "no {name} in 200 patients"

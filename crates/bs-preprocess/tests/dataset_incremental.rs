@@ -73,6 +73,7 @@ fn items(dir: &Path, labels: &Path) -> Vec<CohortItem> {
                     group: Some(if k == 1 { "D1" } else { "D2" }.into()),
                     cancer: Some("breast".into()),
                     metastatic: Some(k == 1),
+                    ..PatientInfo::default()
                 }),
             }
         })
@@ -220,4 +221,52 @@ fn a_broken_scan_names_itself() {
         text.contains("broken") && text.contains("broken.dcm"),
         "{text}"
     );
+}
+
+#[test]
+fn keep_going_leaves_out_a_broken_scan_and_prepares_the_others() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("dicom");
+    let out = tmp.path().join("prepared");
+    std::fs::create_dir_all(&src).unwrap();
+    let mut cohort: Vec<CohortItem> = (0..2u64)
+        .map(|k| {
+            let id = format!("P{k:03}");
+            CohortItem {
+                dicom: vec![write_scan(&src, &id, k)],
+                id,
+                labels: None,
+                patient: None,
+            }
+        })
+        .collect();
+    let bad = src.join("broken.dcm");
+    std::fs::write(&bad, b"not a dicom file").unwrap();
+    cohort.insert(
+        1,
+        CohortItem {
+            id: "broken".into(),
+            dicom: vec![bad.clone()],
+            labels: None,
+            patient: None,
+        },
+    );
+    let opts = BuildOptions {
+        keep_going: true,
+        previews: false,
+        ..Default::default()
+    };
+    let r = build_dataset(&cohort, &out, &opts).unwrap();
+    assert_eq!(r.prepared, ["P000", "P001"]);
+    assert_eq!(r.failed.len(), 1);
+    assert_eq!(r.failed[0].id, "broken");
+    assert_eq!(r.failed[0].path, bad);
+    assert!(
+        r.failed[0].reason.contains("broken.dcm"),
+        "{}",
+        r.failed[0].reason
+    );
+    let d = PreparedDataset::load(&out).unwrap();
+    let ids: Vec<&str> = d.entries().iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids, ["P000", "P001"]);
 }

@@ -1,9 +1,11 @@
 //! One module per subcommand.
 
 pub mod aggregate;
+pub(crate) mod batch;
 pub mod cv;
 pub mod doctor;
 pub mod experiments;
+pub mod init;
 pub mod inspect;
 pub mod labelme_to_mask;
 pub mod predict;

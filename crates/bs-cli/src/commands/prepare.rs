@@ -1,16 +1,18 @@
 //! `bonescan prepare`: whole-body scans (and labels) → the 640×512 prepared data set (bs-preprocess).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use bs_dicom::SkipReason;
 use bs_masks::labelme::LabelMap;
 use bs_preprocess::dataset::{
-    build_dataset, discover_cohort, phantom_layout, read_cohort_manifest, BuildOptions, CohortItem,
-    Freshness, NmMode,
+    build_dataset, discover_cohort, phantom_layout, BuildOptions, BuildReport, CohortItem,
+    CohortMatch, CohortTable, Freshness, NmMode,
 };
 use bs_preprocess::PrepareConfig;
+use serde_json::json;
 
+use super::batch::BatchLog;
 use super::CliResult;
 
 /// How NM pixels are derived.
@@ -44,14 +46,17 @@ pub struct Args {
     /// Default for a bs-phantom cohort (`COHORT/dicom`): `COHORT/labelme`.
     #[arg(long)]
     pub labels: Option<PathBuf>,
-    /// Output directory of the data set (images.npy, lesion.npy, body.npy, manifest.json, previews/).
+    /// Output directory of the data set (images.npy, lesion.npy, body.npy, manifest.json, previews/)
+    /// and of summary.json (every scan's outcome, unmatched cohort rows and scans).
     #[arg(long)]
     pub out: PathBuf,
     /// How NM is derived.
     #[arg(long, value_enum, default_value = "otsu")]
     pub nm: NmArg,
-    /// Cohort manifest giving group/cancer/metastatic per patient ID (bs-phantom's
-    /// `manifest.json`). Default for a bs-phantom cohort: `COHORT/manifest.json`.
+    /// Cohort table: `.csv`, `.tsv` or bs-phantom's `manifest.json`, one row per patient with
+    /// `patient_id` (= scan file stem), `cancer` (breast|prostate|other), `metastatic` (yes/no),
+    /// optional `group` (D1–D4, else derived), `split` (fold) and any other columns (kept).
+    /// `bonescan init` writes a template. Default for a bs-phantom cohort: `COHORT/manifest.json`.
     #[arg(long)]
     pub cohort: Option<PathBuf>,
     /// Labelme labels meaning metastasis, as `label=value` pairs (non-zero values are M).
@@ -72,6 +77,10 @@ pub struct Args {
 }
 
 /// Runs `bonescan prepare`.
+///
+/// A scan that fails is left out and the others are prepared; each failure, every scan without
+/// a cohort table row and every row without a scan are listed at the end and in
+/// `OUT/summary.json`, and then the command fails.
 pub fn run(args: &Args) -> CliResult {
     let (phantom_labels, phantom_manifest) = match args.inputs.as_slice() {
         [one] => phantom_layout(one),
@@ -79,35 +88,18 @@ pub fn run(args: &Args) -> CliResult {
     };
     let labels_dir = args.labels.clone().or(phantom_labels);
     let cohort_path = args.cohort.clone().or(phantom_manifest);
-    let cohort = cohort_path
-        .as_deref()
-        .map(read_cohort_manifest)
-        .transpose()?;
-    let items = discover_cohort(&args.inputs, labels_dir.as_deref(), cohort.as_ref())?;
-    let (items, notes) = pair_views(items, &bs_dicom::ReadOptions::default());
+    let table = cohort_path.as_deref().map(CohortTable::read).transpose()?;
+    let items = discover_cohort(&args.inputs, labels_dir.as_deref(), None)?;
+    let (mut items, notes) = pair_views(items, &bs_dicom::ReadOptions::default());
     for note in &notes {
         println!("{note}");
     }
+    let mut log = BatchLog::new("prepare");
+    log.note("notes", json!(notes));
+    if let Some(table) = &table {
+        note_cohort_match(&mut log, table, &table.assign(&mut items));
+    }
     let labelled = items.iter().filter(|i| i.labels.is_some()).count();
-    let config = PrepareConfig {
-        mirror_posterior: args.mirror_posterior,
-        ..PrepareConfig::default()
-    };
-    let opts = BuildOptions {
-        config,
-        lesion_labels: args.lesion_labels.parse::<LabelMap>()?,
-        nm: match args.nm {
-            NmArg::Otsu => NmMode::Otsu,
-            NmArg::None => NmMode::None,
-        },
-        freshness: match args.freshness {
-            FreshnessArg::Modified => Freshness::Modified,
-            FreshnessArg::Content => Freshness::Content,
-        },
-        previews: !args.no_previews,
-        threads: args.threads,
-        ..BuildOptions::default()
-    };
     println!(
         "preparing {} scans ({labelled} with labels{}{}) into {}",
         items.len(),
@@ -120,12 +112,13 @@ pub fn run(args: &Args) -> CliResult {
         args.out.display()
     );
     let started = std::time::Instant::now();
-    let report = build_dataset(&items, &args.out, &opts)?;
+    let report = build_dataset(&items, &args.out, &build_options(args)?)?;
     println!(
-        "{} prepared, {} up to date, {} dropped{} in {:.2} s",
+        "{} prepared, {} up to date, {} dropped, {} failed{} in {:.2} s",
         report.prepared.len(),
         report.reused.len(),
         report.dropped.len(),
+        report.failed.len(),
         if report.written {
             ""
         } else {
@@ -133,7 +126,75 @@ pub fn run(args: &Args) -> CliResult {
         },
         started.elapsed().as_secs_f64()
     );
-    let ds = bs_preprocess::dataset::PreparedDataset::load(&args.out)?;
+    log_outcomes(&mut log, &items, &report);
+    report_missing_posteriors(&args.out);
+    Ok(log.finish(&args.out)?)
+}
+
+fn build_options(args: &Args) -> Result<BuildOptions, bs_masks::MaskError> {
+    Ok(BuildOptions {
+        config: PrepareConfig {
+            mirror_posterior: args.mirror_posterior,
+            ..PrepareConfig::default()
+        },
+        lesion_labels: args.lesion_labels.parse::<LabelMap>()?,
+        nm: match args.nm {
+            NmArg::Otsu => NmMode::Otsu,
+            NmArg::None => NmMode::None,
+        },
+        freshness: match args.freshness {
+            FreshnessArg::Modified => Freshness::Modified,
+            FreshnessArg::Content => Freshness::Content,
+        },
+        previews: !args.no_previews,
+        threads: args.threads,
+        keep_going: true,
+        ..BuildOptions::default()
+    })
+}
+
+/// Scans without a row and rows without a scan: problems of the batch (never dropped quietly).
+fn note_cohort_match(log: &mut BatchLog, table: &CohortTable, matched: &CohortMatch) {
+    let path = table.path().display();
+    for id in &matched.scans_without_row {
+        log.problem(format!(
+            "scan {id} has no row in {path} (prepared without patient facts)"
+        ));
+    }
+    for (line, id) in &matched.rows_without_scan {
+        log.problem(format!("{path} line {line}: no scan {id} among the inputs"));
+    }
+    log.note("scans_without_row", json!(matched.scans_without_row));
+    let rows: Vec<_> = matched
+        .rows_without_scan
+        .iter()
+        .map(|(line, id)| json!({"line": line, "scan": id}))
+        .collect();
+    log.note("rows_without_scan", json!(rows));
+}
+
+/// One summary entry per scan: prepared, reused, or failed with its reason.
+fn log_outcomes(log: &mut BatchLog, items: &[CohortItem], report: &BuildReport) {
+    for item in items {
+        let input = item.dicom.first().cloned().unwrap_or_default();
+        match report.failed.iter().find(|f| f.id == item.id) {
+            Some(failure) => log.failed(&input, failure.reason.clone()),
+            None => {
+                let status = if report.reused.contains(&item.id) {
+                    "up to date"
+                } else {
+                    "prepared"
+                };
+                log.succeeded(&input, json!({"id": item.id, "status": status}));
+            }
+        }
+    }
+}
+
+fn report_missing_posteriors(out: &Path) {
+    let Ok(ds) = bs_preprocess::dataset::PreparedDataset::load(out) else {
+        return;
+    };
     let missing: Vec<&str> = ds
         .entries()
         .iter()
@@ -146,7 +207,6 @@ pub fn run(args: &Args) -> CliResult {
             missing.join(", ")
         );
     }
-    Ok(())
 }
 
 /// Groups the one-file-per-item cohort of `discover_cohort` into scans with bs-dicom's

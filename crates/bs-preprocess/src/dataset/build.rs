@@ -63,6 +63,9 @@ pub struct BuildOptions {
     pub previews: bool,
     /// Worker threads (`None`: rayon's global pool).
     pub threads: Option<usize>,
+    /// Leave out a scan that fails and go on with the others, listing it in
+    /// [`BuildReport::failed`] (default: the first failing scan is the error).
+    pub keep_going: bool,
 }
 
 impl Default for BuildOptions {
@@ -75,6 +78,7 @@ impl Default for BuildOptions {
             freshness: Freshness::Modified,
             previews: true,
             threads: None,
+            keep_going: false,
         }
     }
 }
@@ -90,6 +94,40 @@ pub struct BuildReport {
     pub dropped: Vec<String>,
     /// Whether the data set files were (re)written.
     pub written: bool,
+    /// Scans left out because they failed ([`BuildOptions::keep_going`]), in cohort order.
+    pub failed: Vec<ScanFailure>,
+}
+
+/// A scan [`build_dataset`] left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanFailure {
+    /// The cohort item's id.
+    pub id: String,
+    /// Its (first) DICOM file.
+    pub path: PathBuf,
+    /// The error and its causes, one line (`error: cause: ...`, each cause once).
+    pub reason: String,
+}
+
+impl ScanFailure {
+    fn new(item: &CohortItem, err: &PrepareError) -> Self {
+        let mut reason = err.to_string();
+        let mut source = std::error::Error::source(err);
+        while let Some(cause) = source {
+            // some errors repeat their cause in their own message: name each cause once
+            let text = cause.to_string();
+            if !reason.contains(&text) {
+                reason.push_str(": ");
+                reason.push_str(&text);
+            }
+            source = cause.source();
+        }
+        Self {
+            id: item.id.clone(),
+            path: first_path(item),
+            reason,
+        }
+    }
 }
 
 struct Prepared {
@@ -240,6 +278,29 @@ fn replace_file<T: super::npy::NpyElement>(
     std::fs::rename(&tmp, &dst).map_err(|e| PrepareError::io(&dst, e))
 }
 
+/// The prepared scans, `None` for each that failed (listed in `report.failed` and removed from
+/// `report.prepared`); without `keep_going` the first failure is the error.
+fn keep_successes(
+    todo: &[&CohortItem],
+    fresh: Vec<Result<Prepared>>,
+    keep_going: bool,
+    report: &mut BuildReport,
+) -> Result<Vec<Option<Prepared>>> {
+    let mut kept = Vec::with_capacity(fresh.len());
+    for (item, result) in todo.iter().zip(fresh) {
+        match result {
+            Ok(p) => kept.push(Some(p)),
+            Err(e) if keep_going => {
+                report.failed.push(ScanFailure::new(item, &e));
+                report.prepared.retain(|id| id != &item.id);
+                kept.push(None);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(kept)
+}
+
 /// Prepares `items` into the data set directory `out` (created if needed), reusing what is up to
 /// date from a previous run there. See the module doc.
 pub fn build_dataset(items: &[CohortItem], out: &Path, opts: &BuildOptions) -> Result<BuildReport> {
@@ -336,7 +397,7 @@ pub fn build_dataset(items: &[CohortItem], out: &Path, opts: &BuildOptions) -> R
             .install(work),
         None => work(),
     };
-    let mut fresh = fresh.into_iter().collect::<Result<Vec<_>>>()?.into_iter();
+    let mut fresh = keep_successes(&todo, fresh, opts.keep_going, &mut report)?.into_iter();
 
     let (rows, cols) = opts.config.prepared_shape();
     let plane = rows * cols;
@@ -360,7 +421,9 @@ pub fn build_dataset(items: &[CohortItem], out: &Path, opts: &BuildOptions) -> R
                 entries.push(e);
             }
             None => {
-                let p = fresh.next().expect("one result per item to prepare");
+                let Some(p) = fresh.next().expect("one result per item to prepare") else {
+                    continue;
+                };
                 if opts.previews {
                     let m = p.lesion.mapv(|v| v != 0);
                     let nm = ndarray::Zip::from(&p.body)

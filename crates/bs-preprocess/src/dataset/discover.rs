@@ -70,6 +70,7 @@ pub fn read_cohort_manifest(path: &Path) -> Result<HashMap<String, PatientInfo>>
             group: text_field("group"),
             cancer: text_field("cancer"),
             metastatic: p.get("metastatic").and_then(|v| v.as_bool()),
+            ..PatientInfo::default()
         };
         if out.insert(patient_id.clone(), info).is_some() {
             return Err(bad(format!("patient {patient_id:?} listed twice")));

@@ -83,6 +83,12 @@ pub struct PatientInfo {
     pub cancer: Option<String>,
     /// Whether the patient has bone metastases, when known.
     pub metastatic: Option<bool>,
+    /// Fold the patient is pinned to (1-based), from the cohort table's `split` column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<u32>,
+    /// The cohort table's other columns, by header name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub extra: std::collections::BTreeMap<String, String>,
 }
 
 /// One prepared scan.

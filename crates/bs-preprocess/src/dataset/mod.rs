@@ -15,12 +15,16 @@
 //! [`PreparedDataset::three_class`].
 
 mod build;
+mod cohort_table;
 mod discover;
 mod load;
 mod manifest;
 pub mod npy;
 
-pub use build::{build_dataset, BuildOptions, BuildReport, CohortItem, Freshness};
+pub use build::{build_dataset, BuildOptions, BuildReport, CohortItem, Freshness, ScanFailure};
+pub use cohort_table::{
+    Cancer, CohortError, CohortMatch, CohortRow, CohortTable, Group, RowError, RowProblem,
+};
 pub use discover::{dicom_files, discover_cohort, phantom_layout, read_cohort_manifest};
 pub use load::{NmSource, PreparedDataset};
 pub use manifest::{sha256_hex, Entry, Manifest, NmMode, PatientInfo, SourceFingerprint, FORMAT};
