@@ -166,7 +166,12 @@ fn sigkill_mid_fold_then_resume_gives_identical_results() {
     // a child process killed with SIGKILL once the first epoch of fold 1 is checkpointed
     let killed = tmp.path().join("killed");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["child_run_until_killed", "--exact", "--ignored", "--nocapture"])
+        .args([
+            "child_run_until_killed",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+        ])
         .env("BONESCAN_E2E_DATA", &data)
         .env("BONESCAN_E2E_OUT", &killed)
         .spawn()
