@@ -72,7 +72,7 @@ impl Splits {
         }
         let n_positive: usize = by_group
             .iter()
-            .filter(|(g, _)| g.is_positive())
+            .filter(|(g, _)| g.metastatic())
             .map(|(_, v)| v.len())
             .sum();
         if folds < 3 || n_positive < folds {
@@ -88,7 +88,7 @@ impl Splits {
         let mut next = 0usize;
         for (group, mut ids) in by_group {
             ids.sort();
-            if !group.is_positive() {
+            if !group.metastatic() {
                 negatives.insert(group, ids);
                 continue;
             }

@@ -21,7 +21,7 @@ fn patient(i: usize, group: Group) -> PatientImage {
             image[[r, c]] = 30.0 + ((r * 7 + c * 3 + i) % 11) as f32;
         }
     }
-    if group.is_positive() {
+    if group.metastatic() {
         let (r0, c0) = (6 + (i * 5) % 16, 10 + (i * 3) % 10);
         for r in r0..r0 + 4 {
             for c in c0..c0 + 4 {

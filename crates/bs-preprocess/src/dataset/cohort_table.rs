@@ -58,8 +58,11 @@ impl Cancer {
     }
 }
 
-/// The four data sets of the paper's Table 1 (bs-phantom generates its cohort by them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+/// The four data sets of the paper's Table 1 (bs-phantom generates its cohort by them; bs-train
+/// cross-validates the metastatic ones and adds the others to training only).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Group {
     /// Breast cancer with bone metastasis.
     D1,
@@ -109,7 +112,8 @@ impl Group {
         }
     }
 
-    fn parse(text: &str) -> Option<Self> {
+    /// Parses `D1`..`D4` (case-insensitive, surrounding blanks ignored).
+    pub fn parse(text: &str) -> Option<Self> {
         match text.trim().to_ascii_uppercase().as_str() {
             "D1" => Some(Group::D1),
             "D2" => Some(Group::D2),
@@ -117,6 +121,12 @@ impl Group {
             "D4" => Some(Group::D4),
             _ => None,
         }
+    }
+}
+
+impl std::fmt::Display for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

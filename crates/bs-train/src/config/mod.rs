@@ -28,51 +28,8 @@ use crate::error::{Result, TrainError};
 pub use profile::{Profile, ProfileName};
 pub use training::{EarlyStopping, LrDecay, LrPlateau, ModelSelection, TrainingConfig};
 
-/// The four data sets of Table 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Group {
-    /// Breast cancer with bone metastasis (positive).
-    D1,
-    /// Breast cancer without bone metastasis (negative).
-    D2,
-    /// Prostate cancer with bone metastasis (positive).
-    D3,
-    /// Prostate cancer without bone metastasis (negative).
-    D4,
-}
-
-impl Group {
-    /// All groups in order.
-    pub const ALL: [Group; 4] = [Group::D1, Group::D2, Group::D3, Group::D4];
-
-    /// Positive samples (with metastases) are cross-validated; negatives only join training.
-    pub fn is_positive(self) -> bool {
-        matches!(self, Group::D1 | Group::D3)
-    }
-
-    /// `"D1"` … `"D4"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Group::D1 => "D1",
-            Group::D2 => "D2",
-            Group::D3 => "D3",
-            Group::D4 => "D4",
-        }
-    }
-
-    /// Parses `"D1"` … `"D4"` (as written by bs-preprocess).
-    pub fn parse(s: &str) -> Option<Group> {
-        Group::ALL
-            .into_iter()
-            .find(|g| g.as_str().eq_ignore_ascii_case(s.trim()))
-    }
-}
-
-impl std::fmt::Display for Group {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The four data sets of Table 1, defined in bs-preprocess (the lowest crate that reads them).
+pub use bs_preprocess::dataset::Group;
 
 /// Where the NM class of the training targets comes from (Section 3.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -210,7 +167,7 @@ impl ExperimentConfig {
                 format!("must be non-empty [A-Za-z0-9_-], got {:?}", self.name),
             ));
         }
-        if !self.groups.iter().any(|g| g.is_positive()) {
+        if !self.groups.iter().any(|g| g.metastatic()) {
             return Err(bad(
                 "groups",
                 format!(
@@ -229,7 +186,7 @@ impl ExperimentConfig {
             return Err(bad("losses", "lists a loss twice".into()));
         }
         if let Some(transfer) = &self.transfer {
-            if !transfer.pretrain_groups.iter().any(|g| g.is_positive()) {
+            if !transfer.pretrain_groups.iter().any(|g| g.metastatic()) {
                 return Err(bad(
                     "transfer.pretrain_groups",
                     "needs a positive group (D1 or D3)".into(),

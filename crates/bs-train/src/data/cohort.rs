@@ -55,7 +55,7 @@ impl Cohort {
             if let Some(v) = p.image.iter().find(|v| !v.is_finite()) {
                 return Err(bad(format!("patient {}: image contains {v}", p.patient_id)));
             }
-            if !p.group.is_positive() && p.m.iter().any(|&v| v) {
+            if !p.group.metastatic() && p.m.iter().any(|&v| v) {
                 return Err(bad(format!(
                     "patient {} is in negative group {} but has metastasis pixels",
                     p.patient_id, p.group

@@ -250,7 +250,7 @@ pub fn run_experiment(
     let n_pos = cohort
         .images()
         .iter()
-        .filter(|p| p.group.is_positive())
+        .filter(|p| p.group.metastatic())
         .count();
     if n_pos < folds_total {
         return Err(TrainError::DataMismatch {

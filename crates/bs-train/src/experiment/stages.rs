@@ -28,7 +28,7 @@ pub fn mine_negatives(
     groups: &[Group],
     profile: &Profile,
 ) -> Result<Option<HashMap<String, Array2<bool>>>> {
-    let positives: Vec<Group> = groups.iter().copied().filter(|g| g.is_positive()).collect();
+    let positives: Vec<Group> = groups.iter().copied().filter(|g| g.metastatic()).collect();
     let pos_split = splits.fold(fold, &positives);
     let train = TrainingSet::new(
         cohort,

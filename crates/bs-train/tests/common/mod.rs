@@ -25,7 +25,7 @@ pub fn patient(id: &str, group: Group, seed: u64) -> PatientImage {
             }
         }
     }
-    if group.is_positive() {
+    if group.metastatic() {
         for _ in 0..4 {
             let cy = rng.random_range(100..540) as i64;
             let cx = rng.random_range(80..180) as i64 + if rng.random_bool(0.5) { 256 } else { 0 };
