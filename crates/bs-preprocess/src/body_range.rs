@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{BodyRangeConfig, BodyThreshold};
 use crate::count::Count;
-use crate::error::{PrepareError, Result, ViewSide};
+use crate::error::{PrepareError, Result, ViewName};
 
 /// The body's bounding box in a view's own coordinates (half-open ranges).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,7 +241,7 @@ bs_simd::vectorised! {
 pub fn range_from_profiles(
     p: &Profiles,
     cfg: &BodyRangeConfig,
-    side: ViewSide,
+    side: ViewName,
     threshold: f32,
     max: f32,
 ) -> Result<BodyRange> {
@@ -269,7 +269,7 @@ pub fn range_from_profiles(
 pub fn body_range(
     view: ArrayView2<f32>,
     cfg: &BodyRangeConfig,
-    side: ViewSide,
+    side: ViewName,
 ) -> Result<BodyRange> {
     let (mean, max) = mean_and_max(view);
     let t = threshold_from_stats(cfg.threshold, mean, max);
@@ -294,7 +294,7 @@ mod tests {
         let mut v = Array2::<f32>::zeros((100, 40));
         v.slice_mut(ndarray::s![20..70, 5..30]).fill(10.0);
         v[[2, 2]] = 50.0; // a hot pixel: a run of one line, ignored
-        let r = body_range(v.view(), &BodyRangeConfig::default(), ViewSide::Anterior).unwrap();
+        let r = body_range(v.view(), &BodyRangeConfig::default(), ViewName::Anterior).unwrap();
         assert_eq!(
             (r.row_start, r.row_end, r.col_start, r.col_end),
             (20, 70, 5, 30)
@@ -359,12 +359,12 @@ mod tests {
     #[test]
     fn blank_view_is_a_typed_error() {
         let v = Array2::<f32>::zeros((50, 20));
-        let e = body_range(v.view(), &BodyRangeConfig::default(), ViewSide::Posterior).unwrap_err();
+        let e = body_range(v.view(), &BodyRangeConfig::default(), ViewName::Posterior).unwrap_err();
         assert!(
             matches!(
                 e,
                 PrepareError::BlankView {
-                    side: ViewSide::Posterior,
+                    side: ViewName::Posterior,
                     ..
                 }
             ),

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 
 use crate::config::BrightnessConfig;
 use crate::count::Count;
-use crate::error::{PrepareError, Result, ViewSide};
+use crate::error::{PrepareError, Result, ViewName};
 
 /// What the normalisation did to one view.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -210,7 +210,7 @@ bs_simd::vectorised! {
 pub fn fit_gain<P: Count>(
     values: &[P],
     cfg: &BrightnessConfig,
-    side: ViewSide,
+    side: ViewName,
 ) -> Result<BrightnessReport> {
     fit_gain_with_max(values, cfg, side).map(|fit| fit.report)
 }
@@ -249,7 +249,7 @@ pub(crate) fn normalised_histogram(
 pub(crate) fn fit_gain_with_max<P: Count>(
     values: &[P],
     cfg: &BrightnessConfig,
-    side: ViewSide,
+    side: ViewName,
 ) -> Result<GainFit> {
     let not_reached =
         |achieved: f64, iterations: usize, gain: f64| PrepareError::BrightnessNotReached {
@@ -342,7 +342,7 @@ mod tests {
             quantise: false,
             ..Default::default()
         };
-        let r = fit_gain(&v, &cfg, ViewSide::Anterior).unwrap();
+        let r = fit_gain(&v, &cfg, ViewName::Anterior).unwrap();
         assert_eq!(r.iterations, 0);
         assert!((r.gain - 10.5 / 9.5).abs() < 1e-12);
         assert!((r.mean - 10.5).abs() < 1e-5);
@@ -359,12 +359,12 @@ mod tests {
             tolerance: 1e-6,
             ..Default::default()
         };
-        let r = fit_gain(&v, &cfg, ViewSide::Anterior).unwrap();
+        let r = fit_gain(&v, &cfg, ViewName::Anterior).unwrap();
         assert!(r.iterations > 1, "{r:?}");
         assert!((r.gain - 7.95 / 9.9).abs() < 1e-5, "{r:?}");
         assert!((r.clipped_fraction - 0.01).abs() < 1e-12);
         // with 8-bit rounding the mean still lands within the tolerance of 10.5
-        let q = fit_gain(&v, &BrightnessConfig::default(), ViewSide::Anterior).unwrap();
+        let q = fit_gain(&v, &BrightnessConfig::default(), ViewName::Anterior).unwrap();
         assert!((q.mean - 10.5).abs() <= 0.05, "{q:?}");
     }
 
@@ -426,7 +426,7 @@ mod tests {
         // 1 pixel in 1000 lit: even at 255 the mean is 0.255
         let mut v = vec![0.0f32; 1000];
         v[0] = 5.0;
-        let e = fit_gain(&v, &BrightnessConfig::default(), ViewSide::Posterior).unwrap_err();
+        let e = fit_gain(&v, &BrightnessConfig::default(), ViewName::Posterior).unwrap_err();
         assert!(
             matches!(e, PrepareError::BrightnessNotReached { .. }),
             "{e}"

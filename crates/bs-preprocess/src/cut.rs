@@ -10,7 +10,7 @@
 
 use crate::body_range::BodyRange;
 use crate::config::{PrepareConfig, TallBodyPolicy};
-use crate::error::ViewSide;
+use crate::error::ViewName;
 use crate::geometry::ViewGeometry;
 
 /// The shift placing the span `[start, start + len)` into `[0, target)` (see the module doc).
@@ -27,7 +27,7 @@ pub fn centre_shift(start: usize, len: usize, target: usize, keep_start_when_lon
 
 /// Plans the cut of one view: the geometry that centres `body` in the cut view.
 pub fn plan_view(
-    side: ViewSide,
+    side: ViewName,
     source_shape: (usize, usize),
     body: BodyRange,
     mirrored: bool,
@@ -54,8 +54,8 @@ pub fn plan_view(
         cut_cols: cfg.cut_cols,
         keep_rows: cfg.keep_rows,
         merged_col_origin: match side {
-            ViewSide::Anterior => 0,
-            ViewSide::Posterior => cfg.cut_cols,
+            ViewName::Anterior => 0,
+            ViewName::Posterior => cfg.cut_cols,
         },
         body_truncated: body.rows() > cfg.cut_rows || body.cols() > cfg.cut_cols,
     }

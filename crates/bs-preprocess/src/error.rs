@@ -2,24 +2,8 @@
 
 use std::path::PathBuf;
 
-/// Which view of a whole-body scan an error or a mapping concerns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ViewSide {
-    /// The anterior (AP) view: left half of the prepared image.
-    Anterior,
-    /// The posterior (PA) view: right half of the prepared image.
-    Posterior,
-}
-
-impl std::fmt::Display for ViewSide {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            ViewSide::Anterior => "anterior",
-            ViewSide::Posterior => "posterior",
-        })
-    }
-}
+/// Which view an error or a mapping concerns: bs-dicom's, as read from the file.
+pub use bs_dicom::ViewName;
 
 /// A [`crate::PrepareConfig`] field outside its allowed range.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -44,7 +28,7 @@ pub enum PrepareError {
     #[error("{side} view is empty ({rows}×{cols} pixels)")]
     EmptyView {
         /// Which view.
-        side: ViewSide,
+        side: ViewName,
         /// Rows of the view.
         rows: usize,
         /// Columns of the view.
@@ -54,7 +38,7 @@ pub enum PrepareError {
     #[error("{side} view has an invalid count {value} at row {row}, column {col} (counts must be finite and ≥ 0)")]
     InvalidCounts {
         /// Which view.
-        side: ViewSide,
+        side: ViewName,
         /// The first offending value.
         value: f32,
         /// Its row.
@@ -66,7 +50,7 @@ pub enum PrepareError {
     #[error("{side} view is blank: no row/column has at least {min_pixels} pixels above the body threshold {threshold} counts (max count {max})")]
     BlankView {
         /// Which view.
-        side: ViewSide,
+        side: ViewName,
         /// The body threshold used, in counts.
         threshold: f32,
         /// Pixels per profile line required.
@@ -78,7 +62,7 @@ pub enum PrepareError {
     #[error("{side} view is saturated: {fraction:.3} of its body pixels equal the maximum count {max} (limit {limit})")]
     SaturatedView {
         /// Which view.
-        side: ViewSide,
+        side: ViewName,
         /// Fraction of body pixels at the maximum.
         fraction: f64,
         /// The maximum count.
@@ -90,7 +74,7 @@ pub enum PrepareError {
     #[error("{side} view: brightness normalisation reached mean {achieved:.3} after {iterations} iterations (gain {gain:.4}), outside ({low}, {high})")]
     BrightnessNotReached {
         /// Which view.
-        side: ViewSide,
+        side: ViewName,
         /// Mean intensity achieved.
         achieved: f64,
         /// Iterations run.

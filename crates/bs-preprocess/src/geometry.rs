@@ -18,13 +18,13 @@ use ndarray::{s, Array2, ArrayView2, ArrayViewMut2};
 use serde::{Deserialize, Serialize};
 
 use crate::body_range::BodyRange;
-use crate::error::{PrepareError, Result, ViewSide};
+use crate::error::{PrepareError, Result, ViewName};
 
 /// The geometry of one view: source → cut (950×256) → kept rows → merged columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViewGeometry {
     /// Which view.
-    pub side: ViewSide,
+    pub side: ViewName,
     /// Rows of the source view (1024 for the scans of the paper).
     pub source_rows: usize,
     /// Columns of the source view (256).
@@ -274,20 +274,20 @@ pub struct ScanGeometry {
 
 impl ScanGeometry {
     /// The geometry of one view, `None` for a missing posterior.
-    pub fn view(&self, side: ViewSide) -> Option<&ViewGeometry> {
+    pub fn view(&self, side: ViewName) -> Option<&ViewGeometry> {
         match side {
-            ViewSide::Anterior => Some(&self.anterior),
-            ViewSide::Posterior => self.posterior.as_ref(),
+            ViewName::Anterior => Some(&self.anterior),
+            ViewName::Posterior => self.posterior.as_ref(),
         }
     }
 
     /// Source pixel of a view → prepared pixel.
-    pub fn to_prepared(&self, side: ViewSide, r: usize, c: usize) -> Option<(usize, usize)> {
+    pub fn to_prepared(&self, side: ViewName, r: usize, c: usize) -> Option<(usize, usize)> {
         self.view(side)?.source_to_prepared(r, c)
     }
 
     /// Prepared pixel → (view, source pixel), `None` for padding and for a missing posterior.
-    pub fn to_source(&self, r: usize, c: usize) -> Option<(ViewSide, usize, usize)> {
+    pub fn to_source(&self, r: usize, c: usize) -> Option<(ViewName, usize, usize)> {
         [Some(&self.anterior), self.posterior.as_ref()]
             .into_iter()
             .flatten()

@@ -62,7 +62,7 @@
 //! # Example
 //!
 //! ```
-//! use bs_preprocess::{PrepareConfig, ViewSide};
+//! use bs_preprocess::{PrepareConfig, ViewName};
 //! use ndarray::Array2;
 //!
 //! // A toy anterior view: a textured "body" of 700×120 pixels in a 1024×256 field of air.
@@ -76,8 +76,8 @@
 //! assert!(scan.anterior_brightness.mean > 7.0 && scan.anterior_brightness.mean < 14.0);
 //!
 //! // The body (rows 150..850) is centred in the 950-row cut: it starts at row (950 − 700)/2 = 125.
-//! assert_eq!(scan.geometry.to_prepared(ViewSide::Anterior, 150, 60), Some((125, 68)));
-//! assert_eq!(scan.geometry.to_source(125, 68), Some((ViewSide::Anterior, 150, 60)));
+//! assert_eq!(scan.geometry.to_prepared(ViewName::Anterior, 150, 60), Some((125, 68)));
+//! assert_eq!(scan.geometry.to_source(125, 68), Some((ViewName::Anterior, 150, 60)));
 //!
 //! // A mask drawn on the source view maps onto the prepared image and back.
 //! let mut lesion = Array2::<u8>::zeros((1024, 256));
@@ -111,7 +111,7 @@ pub use config::{
 };
 pub use count::Count;
 pub use cut::{centre_shift, plan_view};
-pub use error::{ConfigError, PrepareError, Result, ViewSide};
+pub use error::{ConfigError, PrepareError, Result, ViewName};
 pub use geometry::{MappedRect, ScanGeometry, ViewGeometry};
 pub use labels::{
     labelme_to_prepared, mask_to_prepared, otsu_three_class, prepared_otsu_three_class, LabelSpace,

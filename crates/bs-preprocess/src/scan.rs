@@ -13,7 +13,7 @@ use crate::config::BrightnessConfig;
 use crate::config::{MeanRegion, PrepareConfig};
 use crate::count::Count;
 use crate::cut::plan_view;
-use crate::error::{PrepareError, Result, ViewSide};
+use crate::error::{PrepareError, Result, ViewName};
 use crate::geometry::{ScanGeometry, ViewGeometry};
 
 /// One prepared view: `keep_rows × cut_cols` (640×256) intensities in `0..=clip_max`.
@@ -145,7 +145,7 @@ fn return_cut_buffer<P: Count>(cut: Array2<P>) {
     });
 }
 
-fn check_counts(view: ArrayView2<f32>, side: ViewSide) -> Result<()> {
+fn check_counts(view: ArrayView2<f32>, side: ViewName) -> Result<()> {
     let (rows, cols) = view.dim();
     if rows == 0 || cols == 0 {
         return Err(PrepareError::EmptyView { side, rows, cols });
@@ -182,7 +182,7 @@ impl Preprocessor {
     pub fn prepare_view<P: Count>(
         &self,
         view: ArrayView2<P>,
-        side: ViewSide,
+        side: ViewName,
     ) -> Result<PreparedView> {
         let cfg = &self.config;
         let fitted = self.fit_view(view, side, None)?;
@@ -213,7 +213,7 @@ impl Preprocessor {
     fn fit_view<P: Count>(
         &self,
         view: ArrayView2<P>,
-        side: ViewSide,
+        side: ViewName,
         known: Option<(f64, f32)>,
     ) -> Result<FittedView<P>> {
         let cfg = &self.config;
@@ -243,7 +243,7 @@ impl Preprocessor {
                 limit: cfg.brightness.max_saturated_fraction,
             });
         }
-        let mirrored = side == ViewSide::Posterior && cfg.mirror_posterior;
+        let mirrored = side == ViewName::Posterior && cfg.mirror_posterior;
         let geometry = plan_view(side, view.dim(), body, mirrored, cfg);
         let region_rows = match cfg.brightness.region {
             MeanRegion::CutView => cfg.cut_rows,
@@ -302,9 +302,9 @@ impl Preprocessor {
     ) -> Result<PreparedScan> {
         let cfg = &self.config;
         let (rows, cols) = cfg.prepared_shape();
-        let ant = self.fit_view(anterior, ViewSide::Anterior, known[0])?;
+        let ant = self.fit_view(anterior, ViewName::Anterior, known[0])?;
         let post = match posterior {
-            Some(p) => Some(self.fit_view(p, ViewSide::Posterior, known[1])?),
+            Some(p) => Some(self.fit_view(p, ViewName::Posterior, known[1])?),
             None => None,
         };
         // the image row by row, AP then PA: each pixel written once (no zero-filling first)

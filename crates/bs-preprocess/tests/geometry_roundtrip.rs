@@ -1,7 +1,7 @@
 //! Property tests: the geometry of cut-and-centre maps masks between source views and the
 //! prepared image exactly, both ways, and the cut keeps the body centred without scaling.
 
-use bs_preprocess::{plan_view, BodyRange, PrepareConfig, ScanGeometry, TallBodyPolicy, ViewSide};
+use bs_preprocess::{plan_view, BodyRange, PrepareConfig, ScanGeometry, TallBodyPolicy, ViewName};
 use ndarray::Array2;
 use proptest::prelude::*;
 
@@ -72,8 +72,8 @@ proptest! {
 
     #[test]
     fn masks_round_trip_exactly((cfg, shape, body, mirror, with_post) in arb_case(), seed in any::<u64>()) {
-        let ant = plan_view(ViewSide::Anterior, shape, body, false, &cfg);
-        let post = with_post.then(|| plan_view(ViewSide::Posterior, shape, body, mirror, &cfg));
+        let ant = plan_view(ViewName::Anterior, shape, body, false, &cfg);
+        let post = with_post.then(|| plan_view(ViewName::Posterior, shape, body, mirror, &cfg));
         let (rows, cols) = cfg.prepared_shape();
         let g = ScanGeometry { anterior: ant, posterior: post, prepared_rows: rows, prepared_cols: cols };
 
@@ -122,7 +122,7 @@ proptest! {
         rows_limit in 0usize..100,
         reused in proptest::collection::vec(any::<u8>(), 0..300),
     ) {
-        let g = plan_view(ViewSide::Posterior, shape, body, mirror, &cfg);
+        let g = plan_view(ViewName::Posterior, shape, body, mirror, &cfg);
         let source = random_mask(shape, seed).mapv(|v| v + 1);
         // the per-pixel definition: zeros, then every mapped pixel
         let rows = rows_limit.min(cfg.cut_rows);
@@ -135,7 +135,7 @@ proptest! {
 
     #[test]
     fn cut_centres_the_body_without_scaling((cfg, shape, body, mirror, _p) in arb_case()) {
-        let g = plan_view(ViewSide::Posterior, shape, body, mirror, &cfg);
+        let g = plan_view(ViewName::Posterior, shape, body, mirror, &cfg);
         // the translation is a pure shift: neighbouring source pixels stay neighbours
         if let (Some(a), Some(b)) = (g.source_to_cut(body.row_start, body.col_start),
                                      g.source_to_cut(body.row_start, body.col_start + 1)) {

@@ -7,7 +7,7 @@ use bs_dicom::{read_scan, ReadOptions};
 use bs_preprocess::dataset::npy::read_npy;
 use bs_preprocess::{
     otsu_three_class, prepare_scan, prepared_otsu_three_class, BrightnessConfig, MeanRegion,
-    PrepareConfig, PrepareError, ViewSide,
+    PrepareConfig, PrepareError, ViewName,
 };
 use ndarray::{s, Array2};
 
@@ -157,7 +157,7 @@ fn blank_saturated_and_invalid_views_are_typed_errors() {
         matches!(
             e,
             PrepareError::BlankView {
-                side: ViewSide::Anterior,
+                side: ViewName::Anterior,
                 ..
             }
         ),
@@ -178,7 +178,7 @@ fn blank_saturated_and_invalid_views_are_typed_errors() {
         matches!(
             e,
             PrepareError::SaturatedView {
-                side: ViewSide::Posterior,
+                side: ViewName::Posterior,
                 ..
             }
         ),
