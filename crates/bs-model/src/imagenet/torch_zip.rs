@@ -52,7 +52,7 @@ pub(crate) fn read_state_dict(bytes: &[u8]) -> Result<Vec<(String, Tensor)>, Zip
         .find(|n| n.ends_with("/data.pkl") && n.matches('/').count() == 1)
         .ok_or("no <name>/data.pkl entry: not a torch.save archive")?;
     let prefix = pkl.trim_end_matches("data.pkl").to_string();
-    let pickle = entry(&mut archive, &pkl)?;
+    let pickle = entry(&mut archive, &pkl, bytes.len())?;
     let Value::Dict(items) = Unpickler::default().run(&pickle)? else {
         return Err("the pickled object is not a dict of tensors".into());
     };
@@ -61,7 +61,11 @@ pub(crate) fn read_state_dict(bytes: &[u8]) -> Result<Vec<(String, Tensor)>, Zip
         let (Value::Str(name), Value::Tensor(t)) = (k, v) else {
             return Err("the dict holds an entry that is not name → tensor".into());
         };
-        let data = entry(&mut archive, &format!("{prefix}data/{}", t.key))?;
+        let data = entry(
+            &mut archive,
+            &format!("{prefix}data/{}", t.key),
+            bytes.len(),
+        )?;
         tensors.push((name, materialise(&t, &data)?));
     }
     Ok(tensors)
@@ -70,12 +74,23 @@ pub(crate) fn read_state_dict(bytes: &[u8]) -> Result<Vec<(String, Tensor)>, Zip
 fn entry(
     archive: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>,
     name: &str,
+    archive_len: usize,
 ) -> Result<Vec<u8>, ZipError> {
-    let mut file = archive
+    let file = archive
         .by_name(name)
         .map_err(|e| format!("entry {name}: {e}"))?;
-    let mut out = Vec::with_capacity(file.size().min(1 << 30) as usize);
-    file.read_to_end(&mut out)
+    // stored entries (torch.save does not compress): an entry is never larger than the
+    // archive, whatever its header claims
+    let limit = archive_len as u64;
+    if file.size() > limit {
+        return Err(format!(
+            "entry {name} claims {} bytes in a {limit}-byte archive",
+            file.size()
+        ));
+    }
+    let mut out = Vec::with_capacity(file.size() as usize);
+    file.take(limit)
+        .read_to_end(&mut out)
         .map_err(|e| format!("entry {name}: {e}"))?;
     Ok(out)
 }
