@@ -88,3 +88,29 @@ fn inspect_json_reports_views_counts_and_skips() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("readme.txt"));
 }
+
+/// Every DICOM file that crashed a fuzz target (bs-dicom's `tests/crashers/`) is skipped with
+/// its typed error: no panic message, no backtrace, even with `RUST_BACKTRACE=1`.
+#[test]
+fn inspect_skips_fuzz_crashers_with_their_error_and_no_panic() {
+    let crashers = bs_testdata::workspace_root().join("crates/bs-dicom/tests/crashers");
+    let files = std::fs::read_dir(&crashers).unwrap().count();
+    let out = bonescan()
+        .arg("inspect")
+        .arg(&crashers)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("no bone scan could be read from {files} file(s)")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("rle-index-out-of-bounds.dcm: pixel data could not be decoded: RLE Lossless frame 1: segment 0 decodes to 126 bytes"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("backtrace"), "{stderr}");
+}
