@@ -245,23 +245,34 @@ fn walk_meta(bytes: &[u8], start: usize) -> Result<(String, usize), GuardError> 
     }
 }
 
-/// VRs whose explicit header has 2 reserved bytes and a 4-byte length.
+/// VRs whose explicit header has 2 reserved bytes and a 4-byte length: all but the 21 of
+/// PS3.5 Table 7.1-2 with a 2-byte length. Unknown VR codes count as long, since the DICOM
+/// parser reads them as UN (a corrupt VR once made it read 4 bytes of a UID as a 775 MB
+/// length the walk had not checked).
 fn long_length_vr(vr: [u8; 2]) -> bool {
-    matches!(
+    !matches!(
         &vr,
-        b"OB"
-            | b"OD"
-            | b"OF"
-            | b"OL"
-            | b"OV"
-            | b"OW"
-            | b"SQ"
-            | b"SV"
-            | b"UC"
-            | b"UN"
-            | b"UR"
-            | b"UT"
-            | b"UV"
+        b"AE"
+            | b"AS"
+            | b"AT"
+            | b"CS"
+            | b"DA"
+            | b"DS"
+            | b"DT"
+            | b"FL"
+            | b"FD"
+            | b"IS"
+            | b"LO"
+            | b"LT"
+            | b"PN"
+            | b"SH"
+            | b"SL"
+            | b"SS"
+            | b"ST"
+            | b"TM"
+            | b"UI"
+            | b"UL"
+            | b"US"
     )
 }
 
@@ -558,6 +569,34 @@ mod tests {
         match check(&file("1.2.840.10008.1.2.1", &ds), 1 << 20) {
             Err(GuardError::Malformed { reason, .. }) => {
                 assert!(reason.contains("declares"), "{reason}")
+            }
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_vrs_have_a_four_byte_length_as_the_parser_reads_them() {
+        // (0010,0020) with VR "XY": the parser reads it as UN, a 4-byte length after 2
+        // reserved bytes — here "1." and ".2" of a UID, 775 MB
+        let mut meta_and_ds = file("1.2.840.10008.1.2.1", &[]);
+        meta_and_ds.extend_from_slice(&[0x10, 0x00, 0x20, 0x00, b'X', b'Y', 4, 0]);
+        meta_and_ds.extend_from_slice(b"1.2.840.10008");
+        match check(&meta_and_ds, 1 << 20) {
+            Err(GuardError::Malformed { reason, .. }) => {
+                assert!(reason.contains("declares 775040561 bytes"), "{reason}")
+            }
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+        // in the file meta group any two bytes are taken as a VR (the fuzzed crasher had "U&")
+        let mut meta = file("1.2.840.10008.1.2.1", &[]);
+        meta.extend_from_slice(&[0x02, 0x00, 0x12, 0x00, b'U', b'&', 4, 0]);
+        meta.extend_from_slice(b"1.2.840.10008");
+        match check(&meta, 1 << 20) {
+            Err(GuardError::Malformed { reason, .. }) => {
+                assert!(
+                    reason.contains("(0002,0012) declares 775040561 bytes"),
+                    "{reason}"
+                )
             }
             other => panic!("expected Malformed, got {other:?}"),
         }

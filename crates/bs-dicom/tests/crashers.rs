@@ -7,11 +7,19 @@ use std::path::{Path, PathBuf};
 use bs_dicom::{read_scan, read_scan_bytes, Error, ReadOptions, ScanReader};
 
 /// File name in `tests/crashers/`, and a part of the error message it must give.
-const EXPECTED: &[(&str, &str)] = &[(
-    // dicom-transfer-syntax-registry 0.10.1 panicked (index out of bounds) on the short segment
-    "rle-index-out-of-bounds.dcm",
-    "RLE Lossless frame 1: segment 0 decodes to 126 bytes, the frame has 2048 pixels",
-)];
+const EXPECTED: &[(&str, &str)] = &[
+    (
+        // dicom-transfer-syntax-registry 0.10.1 panicked (index out of bounds) on the segment
+        "rle-index-out-of-bounds.dcm",
+        "pixel data could not be decoded: RLE Lossless frame 1: segment 0 decodes to 126 bytes, the frame has 2048 pixels",
+    ),
+    (
+        // VR "U&" on the Transfer Syntax UID: read as UN, its 4-byte length made dicom-object
+        // allocate 775 MB (libFuzzer out-of-memory)
+        "meta-unknown-vr-huge-length.dcm",
+        "malformed DICOM at byte 264: file meta element (0002,0010) declares 775040561 bytes",
+    ),
+];
 
 fn crashers() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crashers");
@@ -35,7 +43,6 @@ fn expected(path: &Path) -> &'static str {
 fn assert_typed(what: &str, path: &Path, result: Result<impl std::fmt::Debug, Error>) {
     let err = result.expect_err(what);
     assert_eq!(err.path(), Some(path), "{what}: {err}");
-    assert!(matches!(err, Error::Decode { .. }), "{what}: {err}");
     assert!(err.to_string().contains(expected(path)), "{what}: {err}");
 }
 
