@@ -395,6 +395,13 @@ impl Walker<'_> {
                     return Err(self.err(pos, "item delimiter outside an item"));
                 }
             }
+            if tag == ITEM_END && depth == 0 {
+                // a stray delimiter: the parser skips it and reads on, so the walk does too (it
+                // used to stop here, leaving what followed unchecked: a fuzzed file declared a
+                // 1.1 GB element after one)
+                pos += 8;
+                continue;
+            }
             if tag == ITEM_END {
                 return Ok(pos + 8);
             }

@@ -19,6 +19,13 @@ const EXPECTED: &[(&str, &str)] = &[
         "meta-unknown-vr-huge-length.dcm",
         "malformed DICOM at byte 264: file meta element (0002,0010) declares 775040561 bytes",
     ),
+    (
+        // a top-level Item Delimitation ended the pre-check's walk; dicom-object read on past
+        // it and a stray Sequence Delimitation into an element declaring 1.1 GB (libFuzzer
+        // out-of-memory); the walk now reads on too and refuses the second delimiter
+        "stray-item-delimiter-huge-length.dcm",
+        "malformed DICOM at byte 2318: unexpected (FFFE,E0DD) outside a sequence",
+    ),
 ];
 
 fn crashers() -> Vec<PathBuf> {
