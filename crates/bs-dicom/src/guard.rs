@@ -189,44 +189,29 @@ pub(crate) fn native_pixel_data(head: &[u8], file_len: usize) -> Option<NativePi
     )
 }
 
-/// Walks the file meta group (always explicit VR little endian) and returns the transfer syntax
-/// and where the data set starts.
+/// Walks the file meta group as dicom-object reads it: first its group length (0002,0000), 4
+/// bytes, then explicit VR little endian elements of any group until that many bytes are
+/// consumed; the data set starts where the last one ends. (Walking while the group is 0002
+/// let a wrong group length put the parser's data set start elsewhere than the walk's, and
+/// the parser allocated a declared length the walk had never seen.) Returns the Transfer
+/// Syntax UID and the data set start.
 fn walk_meta(bytes: &[u8], start: usize) -> Result<(String, usize), GuardError> {
-    let mut pos = start;
-    let mut ts = None;
-    while pos + 8 <= bytes.len() {
-        let group = u16::from_le_bytes([bytes[pos], bytes[pos + 1]]);
-        if group != 0x0002 {
-            break;
-        }
-        let element = u16::from_le_bytes([bytes[pos + 2], bytes[pos + 3]]);
-        let vr = [bytes[pos + 4], bytes[pos + 5]];
-        let (len, header) = if long_length_vr(vr) {
-            if pos + 12 > bytes.len() {
-                return Err(malformed(pos, "file meta element header cut short"));
-            }
-            (
-                u32::from_le_bytes(bytes[pos + 8..pos + 12].try_into().expect("4 bytes")) as usize,
-                12,
-            )
-        } else {
-            (
-                u16::from_le_bytes([bytes[pos + 6], bytes[pos + 7]]) as usize,
-                8,
-            )
-        };
-        let value_start = pos + header;
-        if len > bytes.len().saturating_sub(value_start) {
-            return Err(malformed(
-                pos,
-                format!(
-                    "file meta element (0002,{element:04X}) declares {len} bytes, only {} remain",
-                    bytes.len().saturating_sub(value_start)
-                ),
-            ));
-        }
-        if element == 0x0010 {
-            let raw = &bytes[value_start..value_start + len];
+    let (tag, len, value) = meta_element(bytes, start)?;
+    if tag != (0x0002, 0x0000) || len != 4 {
+        return Err(malformed(
+            start,
+            format!(
+                "file meta group starts with ({:04X},{:04X}) of {len} bytes, not its 4-byte group length (0002,0000)",
+                tag.0, tag.1
+            ),
+        ));
+    }
+    let group_length = u32::from_le_bytes(bytes[value..value + 4].try_into().expect("4 bytes"));
+    let (mut pos, mut consumed, mut ts) = (value + 4, 0u64, None);
+    while consumed < u64::from(group_length) {
+        let (tag, len, value) = meta_element(bytes, pos)?;
+        if tag == (0x0002, 0x0010) {
+            let raw = &bytes[value..value + len];
             ts = Some(
                 String::from_utf8_lossy(raw)
                     .trim_end_matches(['\0', ' '])
@@ -234,7 +219,8 @@ fn walk_meta(bytes: &[u8], start: usize) -> Result<(String, usize), GuardError> 
                     .to_string(),
             );
         }
-        pos = value_start + len;
+        consumed += (value + len - pos) as u64;
+        pos = value + len;
     }
     match ts {
         Some(ts) if !ts.is_empty() => Ok((ts, pos)),
@@ -243,6 +229,34 @@ fn walk_meta(bytes: &[u8], start: usize) -> Result<(String, usize), GuardError> 
             "file meta group has no Transfer Syntax UID (0002,0010)",
         )),
     }
+}
+
+/// Tag, checked length and value offset of the explicit VR little endian file meta element at
+/// `pos`.
+fn meta_element(bytes: &[u8], pos: usize) -> Result<((u16, u16), usize, usize), GuardError> {
+    let cut = || malformed(pos, "file meta element header cut short");
+    let head = bytes.get(pos..pos + 8).ok_or_else(cut)?;
+    let tag = (
+        u16::from_le_bytes([head[0], head[1]]),
+        u16::from_le_bytes([head[2], head[3]]),
+    );
+    let (len, header) = if long_length_vr([head[4], head[5]]) {
+        let raw = bytes.get(pos + 8..pos + 12).ok_or_else(cut)?;
+        (u32::from_le_bytes(raw.try_into().expect("4 bytes")), 12)
+    } else {
+        (u32::from(u16::from_le_bytes([head[6], head[7]])), 8)
+    };
+    let remaining = bytes.len().saturating_sub(pos + header);
+    if len as usize > remaining {
+        return Err(malformed(
+            pos,
+            format!(
+                "file meta element ({:04X},{:04X}) declares {len} bytes, only {remaining} remain",
+                tag.0, tag.1
+            ),
+        ));
+    }
+    Ok((tag, len as usize, pos + header))
 }
 
 /// VRs whose explicit header has 2 reserved bytes and a 4-byte length: all but the 21 of
@@ -551,6 +565,8 @@ mod tests {
         if ts.len() % 2 == 1 {
             ts.push(0);
         }
+        v.extend_from_slice(&[0x02, 0x00, 0x00, 0x00, b'U', b'L', 4, 0]);
+        v.extend_from_slice(&(8 + ts.len() as u32).to_le_bytes());
         v.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, b'U', b'I']);
         v.extend_from_slice(&(ts.len() as u16).to_le_bytes());
         v.extend_from_slice(&ts);
@@ -596,6 +612,7 @@ mod tests {
         }
         // in the file meta group any two bytes are taken as a VR (the fuzzed crasher had "U&")
         let mut meta = file("1.2.840.10008.1.2.1", &[]);
+        meta[140..144].copy_from_slice(&100u32.to_le_bytes());
         meta.extend_from_slice(&[0x02, 0x00, 0x12, 0x00, b'U', b'&', 4, 0]);
         meta.extend_from_slice(b"1.2.840.10008");
         match check(&meta, 1 << 20) {
@@ -607,6 +624,32 @@ mod tests {
             }
             other => panic!("expected Malformed, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_meta_group_ends_where_its_group_length_says() {
+        // group length 4 bytes too long: the parser reads the first data set element as meta
+        // too, and so does the walk (its declared length checked against what remains)
+        let ds = [0x10, 0x00, 0x20, 0x00, b'L', b'O', 0xFF, 0x7F, b'I', b'D'];
+        let mut f = file("1.2.840.10008.1.2.1", &ds);
+        let group_length = u32::from_le_bytes(f[140..144].try_into().unwrap());
+        f[140..144].copy_from_slice(&(group_length + 4).to_le_bytes());
+        match check(&f, 1 << 20) {
+            Err(GuardError::Malformed { reason, .. }) => {
+                assert!(
+                    reason.contains("(0010,0020) declares 32767 bytes"),
+                    "{reason}"
+                )
+            }
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+        // no group length at all: refused, as the parser refuses it
+        let mut f = file("1.2.840.10008.1.2.1", &[]);
+        f.drain(132..144);
+        assert!(matches!(
+            check(&f, 1 << 20),
+            Err(GuardError::Malformed { .. })
+        ));
     }
 
     #[test]

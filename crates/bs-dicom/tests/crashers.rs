@@ -26,6 +26,13 @@ const EXPECTED: &[(&str, &str)] = &[
         "stray-item-delimiter-huge-length.dcm",
         "malformed DICOM at byte 2318: unexpected (FFFE,E0DD) outside a sequence",
     ),
+    (
+        // (0002,0000) says 192 bytes, the group 0002 elements hold 158: the walk started the
+        // (deflated) data set where group 0002 ended, dicom-object 34 bytes later, and
+        // allocated an element the walk never saw (libFuzzer out-of-memory)
+        "meta-group-length-mismatch.dcm",
+        "malformed DICOM at byte 56: element (0000,0000) has invalid VR bytes 41 08",
+    ),
 ];
 
 fn crashers() -> Vec<PathBuf> {
