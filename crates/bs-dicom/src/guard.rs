@@ -465,6 +465,15 @@ impl Walker<'_> {
                     ),
                 ));
             }
+            if let Some(size) = value_size(vr, tag).filter(|&size| len % size != 0) {
+                return Err(self.err(
+                    pos,
+                    format!(
+                        "element ({:04X},{:04X}) holds {len} bytes, not whole {size}-byte values",
+                        tag.0, tag.1
+                    ),
+                ));
+            }
             if is_sequence {
                 self.sequence(value, value + len, Some(value + len), vr_mode, depth + 1)?;
             }
@@ -545,6 +554,30 @@ impl Walker<'_> {
             }
             pos = value + len as usize;
         }
+    }
+}
+
+/// The size of one value of a binary numeric VR (explicit, else the dictionary's for `tag`),
+/// `None` for the others. dicom-parser reads `length / size` values and moves on by `length`
+/// bytes without reading the rest, so a length that is not a multiple puts its reading out of
+/// step with the walk's (a fuzzed FD element of 6 bytes made it read a 1.2 GB length the walk
+/// never saw).
+fn value_size(vr: Option<[u8; 2]>, tag: (u16, u16)) -> Option<usize> {
+    use dicom_core::dictionary::VirtualVr;
+    let vr = match vr {
+        Some(code) => code,
+        None => match StandardDataDictionary.by_tag(Tag(tag.0, tag.1))?.vr() {
+            VirtualVr::Exact(vr) => vr.to_string().as_bytes().try_into().ok()?,
+            // US or SS, OB or OW, pixel data OB or OW, US or SS or OW: read as 16-bit words
+            VirtualVr::Xs | VirtualVr::Ox | VirtualVr::Px | VirtualVr::Lt => *b"OW",
+            _ => return None,
+        },
+    };
+    match &vr {
+        b"US" | b"SS" | b"OW" => Some(2),
+        b"AT" | b"FL" | b"OF" | b"OL" | b"SL" | b"UL" => Some(4),
+        b"FD" | b"OD" | b"SV" | b"UV" | b"OV" => Some(8),
+        _ => None,
     }
 }
 
@@ -650,6 +683,37 @@ mod tests {
             check(&f, 1 << 20),
             Err(GuardError::Malformed { .. })
         ));
+    }
+
+    #[test]
+    fn binary_values_must_fill_whole_values() {
+        // (0018,1242) as FD with 6 bytes (explicit), Rows US with 3 bytes (implicit)
+        let fd = [0x18, 0x00, 0x42, 0x12, b'F', b'D', 6, 0, 1, 2, 3, 4, 5, 6];
+        let rows = [0x28, 0x00, 0x10, 0x00, 3, 0, 0, 0, 1, 2, 3];
+        for (ts, ds, want) in [
+            (
+                EXPLICIT_VR_LE,
+                &fd[..],
+                "(0018,1242) holds 6 bytes, not whole 8-byte",
+            ),
+            (
+                IMPLICIT_VR_LE,
+                &rows[..],
+                "(0028,0010) holds 3 bytes, not whole 2-byte",
+            ),
+        ] {
+            match check(&file(ts, ds), 1 << 20) {
+                Err(GuardError::Malformed { reason, .. }) => {
+                    assert!(reason.contains(want), "{reason}")
+                }
+                other => panic!("expected Malformed, got {other:?}"),
+            }
+        }
+        // whole values pass
+        let fd = [
+            0x18, 0x00, 0x42, 0x12, b'F', b'D', 8, 0, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F,
+        ];
+        assert!(check(&file(EXPLICIT_VR_LE, &fd), 1 << 20).is_ok());
     }
 
     #[test]

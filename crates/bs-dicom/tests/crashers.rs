@@ -33,6 +33,12 @@ const EXPECTED: &[(&str, &str)] = &[
         "meta-group-length-mismatch.dcm",
         "malformed DICOM at byte 56: element (0000,0000) has invalid VR bytes 41 08",
     ),
+    (
+        // (0008,0100) as FD of 6 bytes: dicom-parser read no value and then 6 bytes out of step
+        // with the walk, into a 1.2 GB length (libFuzzer out-of-memory)
+        "fd-length-not-whole-values.dcm",
+        "malformed DICOM at byte 1018: element (0008,0100) holds 6 bytes, not whole 8-byte values",
+    ),
 ];
 
 fn crashers() -> Vec<PathBuf> {
