@@ -10,11 +10,11 @@
 //! repeated `1 - n` times, and -128 is a no-op.
 //!
 //! Memory bound: one decoded frame (rows × columns × bytes per sample, already under
-//! [`ReadOptions::max_image_bytes`](crate::ReadOptions)) plus one byte plane, allocated only
-//! after the header checks, which include that every segment is long enough to hold its plane
-//! (two PackBits bytes give at most 128 bytes, so a segment of `L` bytes decodes to at most
-//! `64 · L`). A file of `n` bytes therefore never makes this decoder allocate more than
-//! `2 · 64 · n` bytes, whatever its header declares.
+//! [`ReadOptions::max_image_bytes`](crate::ReadOptions)) plus, for 16-bit samples, its two
+//! byte planes, allocated only after the header checks, which include that every segment is
+//! long enough to hold its plane (two PackBits bytes give at most 128 bytes, so a segment of
+//! `L` bytes decodes to at most `64 · L`). A file of `n` bytes therefore never makes this
+//! decoder allocate more than `2 · 64 · n` bytes, whatever its header declares.
 
 /// The fixed size of the segment table at the start of each fragment.
 const HEADER_BYTES: usize = 64;
@@ -103,24 +103,28 @@ fn decode_segments(
 ) -> Result<(), RleError> {
     out.resize(start + pixels * bytes_per_sample, 0);
     let frame = &mut out[start..];
-    let mut plane = vec![0u8; if bytes_per_sample == 1 { 0 } else { pixels }];
-    for (segment, range) in segments.into_iter().enumerate() {
-        let data = &fragment[range];
-        let short = |decoded| RleError::ShortSegment {
+    if bytes_per_sample == 1 {
+        return unpack(&fragment[segments[0].clone()], frame).map_err(|decoded| {
+            RleError::ShortSegment {
+                segment: 0,
+                decoded,
+                pixels,
+            }
+        });
+    }
+    let mut planes = vec![vec![0u8; pixels]; bytes_per_sample];
+    for (segment, (range, plane)) in segments.into_iter().zip(&mut planes).enumerate() {
+        unpack(&fragment[range], plane).map_err(|decoded| RleError::ShortSegment {
             segment,
             decoded,
             pixels,
-        };
-        if bytes_per_sample == 1 {
-            unpack(data, frame).map_err(short)?;
-            continue;
-        }
-        unpack(data, &mut plane).map_err(short)?;
-        // segment 0 is the most significant byte: the last of a little-endian sample
-        let byte = bytes_per_sample - 1 - segment;
-        for (sample, &b) in frame.chunks_exact_mut(bytes_per_sample).zip(&plane) {
-            sample[byte] = b;
-        }
+        })?;
+    }
+    // segment 0 is the most significant byte: the last of a little-endian sample
+    let (high, low) = (&planes[0], &planes[1]);
+    for ((sample, &h), &l) in frame.chunks_exact_mut(2).zip(high).zip(low) {
+        sample[0] = l;
+        sample[1] = h;
     }
     Ok(())
 }
