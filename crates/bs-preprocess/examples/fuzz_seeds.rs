@@ -29,7 +29,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dicom = cohort.join("dicom");
     let (labels, manifest) = phantom_layout(&dicom);
     let (labels, manifest) = (labels.ok_or("no labels")?, manifest.ok_or("no manifest")?);
-    copy_into(&out.join("cohort_manifest"), std::slice::from_ref(&manifest))?;
+    copy_into(
+        &out.join("cohort_manifest"),
+        std::slice::from_ref(&manifest),
+    )?;
     let mut label_files: Vec<PathBuf> = std::fs::read_dir(&labels)?
         .map(|e| e.map(|e| e.path()))
         .collect::<Result<_, _>>()?;
