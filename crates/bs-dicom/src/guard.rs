@@ -409,6 +409,19 @@ impl Walker<'_> {
                     return Err(self.err(pos, "item delimiter outside an item"));
                 }
             }
+            let past_pixel_data = tag > PIXEL_DATA || (depth > 0 && tag == PIXEL_DATA);
+            if self.stop_at_pixel_data && past_pixel_data && tag.0 != 0xFFFE {
+                // the header parse stops at the first tag at or past Pixel Data (dicom-object's
+                // read_until), here, not at the Pixel Data the fast path would read: a fuzzed
+                // (FC28,0100) made it drop the Pixel Representation that followed
+                return Err(self.err(
+                    pos,
+                    format!(
+                        "element ({:04X},{:04X}) sorts after Pixel Data but comes before it",
+                        tag.0, tag.1
+                    ),
+                ));
+            }
             if tag == ITEM_END && depth == 0 {
                 // a stray delimiter: the parser skips it and reads on, so the walk does too (it
                 // used to stop here, leaving what followed unchecked: a fuzzed file declared a
