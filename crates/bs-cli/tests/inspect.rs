@@ -88,3 +88,35 @@ fn inspect_json_reports_views_counts_and_skips() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("readme.txt"));
 }
+
+/// Every DICOM file that crashed a fuzz target (bs-dicom's `tests/crashers/`) is skipped with
+/// its typed error: no panic message, no backtrace, even with `RUST_BACKTRACE=1`.
+#[test]
+fn inspect_skips_fuzz_crashers_with_their_error_and_no_panic() {
+    let crashers = bs_testdata::workspace_root().join("crates/bs-dicom/tests/crashers");
+    let out = bonescan()
+        .arg("inspect")
+        .arg(&crashers)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for name in [
+        "rle-index-out-of-bounds.dcm",
+        "meta-unknown-vr-huge-length.dcm",
+        "stray-item-delimiter-huge-length.dcm",
+        "meta-group-length-mismatch.dcm",
+        "fd-length-not-whole-values.dcm",
+    ] {
+        assert!(
+            stderr.contains(&format!("skipped {}", crashers.join(name).display())),
+            "{name}: {stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("rle-index-out-of-bounds.dcm: pixel data could not be decoded: RLE Lossless frame 1: segment 0 decodes to 126 bytes"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("backtrace"), "{stderr}");
+}

@@ -189,44 +189,29 @@ pub(crate) fn native_pixel_data(head: &[u8], file_len: usize) -> Option<NativePi
     )
 }
 
-/// Walks the file meta group (always explicit VR little endian) and returns the transfer syntax
-/// and where the data set starts.
+/// Walks the file meta group as dicom-object reads it: first its group length (0002,0000), 4
+/// bytes, then explicit VR little endian elements of any group until that many bytes are
+/// consumed; the data set starts where the last one ends. (Walking while the group is 0002
+/// let a wrong group length put the parser's data set start elsewhere than the walk's, and
+/// the parser allocated a declared length the walk had never seen.) Returns the Transfer
+/// Syntax UID and the data set start.
 fn walk_meta(bytes: &[u8], start: usize) -> Result<(String, usize), GuardError> {
-    let mut pos = start;
-    let mut ts = None;
-    while pos + 8 <= bytes.len() {
-        let group = u16::from_le_bytes([bytes[pos], bytes[pos + 1]]);
-        if group != 0x0002 {
-            break;
-        }
-        let element = u16::from_le_bytes([bytes[pos + 2], bytes[pos + 3]]);
-        let vr = [bytes[pos + 4], bytes[pos + 5]];
-        let (len, header) = if long_length_vr(vr) {
-            if pos + 12 > bytes.len() {
-                return Err(malformed(pos, "file meta element header cut short"));
-            }
-            (
-                u32::from_le_bytes(bytes[pos + 8..pos + 12].try_into().expect("4 bytes")) as usize,
-                12,
-            )
-        } else {
-            (
-                u16::from_le_bytes([bytes[pos + 6], bytes[pos + 7]]) as usize,
-                8,
-            )
-        };
-        let value_start = pos + header;
-        if len > bytes.len().saturating_sub(value_start) {
-            return Err(malformed(
-                pos,
-                format!(
-                    "file meta element (0002,{element:04X}) declares {len} bytes, only {} remain",
-                    bytes.len().saturating_sub(value_start)
-                ),
-            ));
-        }
-        if element == 0x0010 {
-            let raw = &bytes[value_start..value_start + len];
+    let (tag, len, value) = meta_element(bytes, start)?;
+    if tag != (0x0002, 0x0000) || len != 4 {
+        return Err(malformed(
+            start,
+            format!(
+                "file meta group starts with ({:04X},{:04X}) of {len} bytes, not its 4-byte group length (0002,0000)",
+                tag.0, tag.1
+            ),
+        ));
+    }
+    let group_length = u32::from_le_bytes(bytes[value..value + 4].try_into().expect("4 bytes"));
+    let (mut pos, mut consumed, mut ts) = (value + 4, 0u64, None);
+    while consumed < u64::from(group_length) {
+        let (tag, len, value) = meta_element(bytes, pos)?;
+        if tag == (0x0002, 0x0010) {
+            let raw = &bytes[value..value + len];
             ts = Some(
                 String::from_utf8_lossy(raw)
                     .trim_end_matches(['\0', ' '])
@@ -234,7 +219,8 @@ fn walk_meta(bytes: &[u8], start: usize) -> Result<(String, usize), GuardError> 
                     .to_string(),
             );
         }
-        pos = value_start + len;
+        consumed += (value + len - pos) as u64;
+        pos = value + len;
     }
     match ts {
         Some(ts) if !ts.is_empty() => Ok((ts, pos)),
@@ -245,23 +231,62 @@ fn walk_meta(bytes: &[u8], start: usize) -> Result<(String, usize), GuardError> 
     }
 }
 
-/// VRs whose explicit header has 2 reserved bytes and a 4-byte length.
+/// Tag, checked length and value offset of the explicit VR little endian file meta element at
+/// `pos`.
+fn meta_element(bytes: &[u8], pos: usize) -> Result<((u16, u16), usize, usize), GuardError> {
+    let cut = || malformed(pos, "file meta element header cut short");
+    let head = bytes.get(pos..pos + 8).ok_or_else(cut)?;
+    let tag = (
+        u16::from_le_bytes([head[0], head[1]]),
+        u16::from_le_bytes([head[2], head[3]]),
+    );
+    let (len, header) = if long_length_vr([head[4], head[5]]) {
+        let raw = bytes.get(pos + 8..pos + 12).ok_or_else(cut)?;
+        (u32::from_le_bytes(raw.try_into().expect("4 bytes")), 12)
+    } else {
+        (u32::from(u16::from_le_bytes([head[6], head[7]])), 8)
+    };
+    let remaining = bytes.len().saturating_sub(pos + header);
+    if len as usize > remaining {
+        return Err(malformed(
+            pos,
+            format!(
+                "file meta element ({:04X},{:04X}) declares {len} bytes, only {remaining} remain",
+                tag.0, tag.1
+            ),
+        ));
+    }
+    Ok((tag, len as usize, pos + header))
+}
+
+/// VRs whose explicit header has 2 reserved bytes and a 4-byte length: all but the 21 of
+/// PS3.5 Table 7.1-2 with a 2-byte length. Unknown VR codes count as long, since the DICOM
+/// parser reads them as UN (a corrupt VR once made it read 4 bytes of a UID as a 775 MB
+/// length the walk had not checked).
 fn long_length_vr(vr: [u8; 2]) -> bool {
-    matches!(
+    !matches!(
         &vr,
-        b"OB"
-            | b"OD"
-            | b"OF"
-            | b"OL"
-            | b"OV"
-            | b"OW"
-            | b"SQ"
-            | b"SV"
-            | b"UC"
-            | b"UN"
-            | b"UR"
-            | b"UT"
-            | b"UV"
+        b"AE"
+            | b"AS"
+            | b"AT"
+            | b"CS"
+            | b"DA"
+            | b"DS"
+            | b"DT"
+            | b"FL"
+            | b"FD"
+            | b"IS"
+            | b"LO"
+            | b"LT"
+            | b"PN"
+            | b"SH"
+            | b"SL"
+            | b"SS"
+            | b"ST"
+            | b"TM"
+            | b"UI"
+            | b"UL"
+            | b"US"
     )
 }
 
@@ -384,6 +409,26 @@ impl Walker<'_> {
                     return Err(self.err(pos, "item delimiter outside an item"));
                 }
             }
+            let past_pixel_data = tag > PIXEL_DATA || (depth > 0 && tag == PIXEL_DATA);
+            if self.stop_at_pixel_data && past_pixel_data && tag.0 != 0xFFFE {
+                // the header parse stops at the first tag at or past Pixel Data (dicom-object's
+                // read_until), here, not at the Pixel Data the fast path would read: a fuzzed
+                // (FC28,0100) made it drop the Pixel Representation that followed
+                return Err(self.err(
+                    pos,
+                    format!(
+                        "element ({:04X},{:04X}) sorts after Pixel Data but comes before it",
+                        tag.0, tag.1
+                    ),
+                ));
+            }
+            if tag == ITEM_END && depth == 0 {
+                // a stray delimiter: the parser skips it and reads on, so the walk does too (it
+                // used to stop here, leaving what followed unchecked: a fuzzed file declared a
+                // 1.1 GB element after one)
+                pos += 8;
+                continue;
+            }
             if tag == ITEM_END {
                 return Ok(pos + 8);
             }
@@ -430,6 +475,15 @@ impl Walker<'_> {
                         tag.0,
                         tag.1,
                         end.saturating_sub(value)
+                    ),
+                ));
+            }
+            if let Some(size) = value_size(vr, tag).filter(|&size| len % size != 0) {
+                return Err(self.err(
+                    pos,
+                    format!(
+                        "element ({:04X},{:04X}) holds {len} bytes, not whole {size}-byte values",
+                        tag.0, tag.1
                     ),
                 ));
             }
@@ -516,6 +570,30 @@ impl Walker<'_> {
     }
 }
 
+/// The size of one value of a binary numeric VR (explicit, else the dictionary's for `tag`),
+/// `None` for the others. dicom-parser reads `length / size` values and moves on by `length`
+/// bytes without reading the rest, so a length that is not a multiple puts its reading out of
+/// step with the walk's (a fuzzed FD element of 6 bytes made it read a 1.2 GB length the walk
+/// never saw).
+fn value_size(vr: Option<[u8; 2]>, tag: (u16, u16)) -> Option<usize> {
+    use dicom_core::dictionary::VirtualVr;
+    let vr = match vr {
+        Some(code) => code,
+        None => match StandardDataDictionary.by_tag(Tag(tag.0, tag.1))?.vr() {
+            VirtualVr::Exact(vr) => vr.to_string().as_bytes().try_into().ok()?,
+            // US or SS, OB or OW, pixel data OB or OW, US or SS or OW: read as 16-bit words
+            VirtualVr::Xs | VirtualVr::Ox | VirtualVr::Px | VirtualVr::Lt => *b"OW",
+            _ => return None,
+        },
+    };
+    match &vr {
+        b"US" | b"SS" | b"OW" => Some(2),
+        b"AT" | b"FL" | b"OF" | b"OL" | b"SL" | b"UL" => Some(4),
+        b"FD" | b"OD" | b"SV" | b"UV" | b"OV" => Some(8),
+        _ => None,
+    }
+}
+
 fn dictionary_vr_is_sq(tag: (u16, u16)) -> bool {
     StandardDataDictionary
         .by_tag(Tag(tag.0, tag.1))
@@ -533,6 +611,8 @@ mod tests {
         if ts.len() % 2 == 1 {
             ts.push(0);
         }
+        v.extend_from_slice(&[0x02, 0x00, 0x00, 0x00, b'U', b'L', 4, 0]);
+        v.extend_from_slice(&(8 + ts.len() as u32).to_le_bytes());
         v.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, b'U', b'I']);
         v.extend_from_slice(&(ts.len() as u16).to_le_bytes());
         v.extend_from_slice(&ts);
@@ -561,6 +641,92 @@ mod tests {
             }
             other => panic!("expected Malformed, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn unknown_vrs_have_a_four_byte_length_as_the_parser_reads_them() {
+        // (0010,0020) with VR "XY": the parser reads it as UN, a 4-byte length after 2
+        // reserved bytes — here "1." and ".2" of a UID, 775 MB
+        let mut meta_and_ds = file("1.2.840.10008.1.2.1", &[]);
+        meta_and_ds.extend_from_slice(&[0x10, 0x00, 0x20, 0x00, b'X', b'Y', 4, 0]);
+        meta_and_ds.extend_from_slice(b"1.2.840.10008");
+        match check(&meta_and_ds, 1 << 20) {
+            Err(GuardError::Malformed { reason, .. }) => {
+                assert!(reason.contains("declares 775040561 bytes"), "{reason}")
+            }
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+        // in the file meta group any two bytes are taken as a VR (the fuzzed crasher had "U&")
+        let mut meta = file("1.2.840.10008.1.2.1", &[]);
+        meta[140..144].copy_from_slice(&100u32.to_le_bytes());
+        meta.extend_from_slice(&[0x02, 0x00, 0x12, 0x00, b'U', b'&', 4, 0]);
+        meta.extend_from_slice(b"1.2.840.10008");
+        match check(&meta, 1 << 20) {
+            Err(GuardError::Malformed { reason, .. }) => {
+                assert!(
+                    reason.contains("(0002,0012) declares 775040561 bytes"),
+                    "{reason}"
+                )
+            }
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_meta_group_ends_where_its_group_length_says() {
+        // group length 4 bytes too long: the parser reads the first data set element as meta
+        // too, and so does the walk (its declared length checked against what remains)
+        let ds = [0x10, 0x00, 0x20, 0x00, b'L', b'O', 0xFF, 0x7F, b'I', b'D'];
+        let mut f = file("1.2.840.10008.1.2.1", &ds);
+        let group_length = u32::from_le_bytes(f[140..144].try_into().unwrap());
+        f[140..144].copy_from_slice(&(group_length + 4).to_le_bytes());
+        match check(&f, 1 << 20) {
+            Err(GuardError::Malformed { reason, .. }) => {
+                assert!(
+                    reason.contains("(0010,0020) declares 32767 bytes"),
+                    "{reason}"
+                )
+            }
+            other => panic!("expected Malformed, got {other:?}"),
+        }
+        // no group length at all: refused, as the parser refuses it
+        let mut f = file("1.2.840.10008.1.2.1", &[]);
+        f.drain(132..144);
+        assert!(matches!(
+            check(&f, 1 << 20),
+            Err(GuardError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn binary_values_must_fill_whole_values() {
+        // (0018,1242) as FD with 6 bytes (explicit), Rows US with 3 bytes (implicit)
+        let fd = [0x18, 0x00, 0x42, 0x12, b'F', b'D', 6, 0, 1, 2, 3, 4, 5, 6];
+        let rows = [0x28, 0x00, 0x10, 0x00, 3, 0, 0, 0, 1, 2, 3];
+        for (ts, ds, want) in [
+            (
+                EXPLICIT_VR_LE,
+                &fd[..],
+                "(0018,1242) holds 6 bytes, not whole 8-byte",
+            ),
+            (
+                IMPLICIT_VR_LE,
+                &rows[..],
+                "(0028,0010) holds 3 bytes, not whole 2-byte",
+            ),
+        ] {
+            match check(&file(ts, ds), 1 << 20) {
+                Err(GuardError::Malformed { reason, .. }) => {
+                    assert!(reason.contains(want), "{reason}")
+                }
+                other => panic!("expected Malformed, got {other:?}"),
+            }
+        }
+        // whole values pass
+        let fd = [
+            0x18, 0x00, 0x42, 0x12, b'F', b'D', 8, 0, 0, 0, 0, 0, 0, 0, 0xF0, 0x3F,
+        ];
+        assert!(check(&file(EXPLICIT_VR_LE, &fd), 1 << 20).is_ok());
     }
 
     #[test]

@@ -53,6 +53,7 @@
 //! # Ok::<(), bs_dicom::Error>(())
 //! ```
 
+mod codec_panic;
 mod dicom_file;
 pub mod error;
 mod guard;
@@ -65,6 +66,7 @@ mod raster;
 mod read;
 mod reader;
 pub mod report;
+mod rle;
 mod scan;
 pub mod scanner;
 mod view;

@@ -273,6 +273,15 @@ fn decode_into<P: Output>(file: &DicomFile, geom: &Geometry) -> Result<Option<Ve
             }),
         };
     }
+    if file.transfer_syntax == RLE_LOSSLESS {
+        let data = rle_frames(file, geom, elem.value().fragments().unwrap_or(&[]))?;
+        return Ok(frames_from(geom, |f, dst| {
+            dst.extend_le(
+                &data[f * frame_bytes..(f + 1) * frame_bytes],
+                geom.bits_allocated,
+            )
+        }));
+    }
     // encapsulated: a codec from the transfer syntax registry
     if let Some(ts) = ts {
         if !ts.can_decode_all() {
@@ -285,24 +294,15 @@ fn decode_into<P: Output>(file: &DicomFile, geom: &Geometry) -> Result<Option<Ve
         }
     }
     // third-party codecs see attacker-controlled bytes: a panic in one becomes a typed error
-    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        file.obj.decode_pixel_data()
-    }))
-    .map_err(|panic| Error::Decode {
-        path: path(),
-        detail: format!(
-            "codec panicked: {}",
-            panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("unknown panic")
-        ),
-    })?
-    .map_err(|e| Error::Decode {
-        path: path(),
-        detail: crate::dicom_file::error_chain(&e),
-    })?;
+    let decoded = crate::codec_panic::catch_quietly(|| file.obj.decode_pixel_data())
+        .map_err(|panic| Error::Decode {
+            path: path(),
+            detail: format!("codec panicked: {panic}"),
+        })?
+        .map_err(|e| Error::Decode {
+            path: path(),
+            detail: crate::dicom_file::error_chain(&e),
+        })?;
     let data = decoded.data();
     if decoded.bits_allocated() != geom.bits_allocated
         || decoded.rows() as usize != geom.rows
@@ -331,6 +331,37 @@ fn decode_into<P: Output>(file: &DicomFile, geom: &Geometry) -> Result<Option<Ve
         )
     }))
 }
+/// RLE Lossless (1.2.840.10008.1.2.5), decoded by [`crate::rle`] instead of the registry's codec.
+const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
+
+/// The frames of RLE Lossless pixel data, one fragment each, as little-endian samples
+/// (`geom.frames` × [`Geometry::frame_bytes`]; bounded as [`crate::rle`] states).
+fn rle_frames(file: &DicomFile, geom: &Geometry, fragments: &[Vec<u8>]) -> Result<Vec<u8>> {
+    let decode_error = |detail| Error::Decode {
+        path: file.path.clone(),
+        detail,
+    };
+    if fragments.len() < geom.frames {
+        return Err(decode_error(format!(
+            "RLE Lossless pixel data has {} fragments for {} frames (one per frame)",
+            fragments.len(),
+            geom.frames
+        )));
+    }
+    let mut data = Vec::new();
+    let bytes_per_sample = usize::from(geom.bits_allocated / 8);
+    for (f, fragment) in fragments[..geom.frames].iter().enumerate() {
+        crate::rle::decode_frame(
+            fragment,
+            geom.rows * geom.columns,
+            bytes_per_sample,
+            &mut data,
+        )
+        .map_err(|e| decode_error(format!("RLE Lossless frame {}: {e}", f + 1)))?;
+    }
+    Ok(data)
+}
+
 /// One decoded frame: counts, and their statistics when they came for free (integer counts,
 /// computed while converting; [`CountStats::of`] gives the same values).
 #[derive(Debug)]

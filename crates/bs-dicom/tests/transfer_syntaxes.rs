@@ -149,3 +149,71 @@ fn lossless_syntaxes_decode_identically_and_match_pydicom() {
         assert!(err.to_string().contains(uid), "{err}");
     }
 }
+
+const RLE_VARIANTS: &str = r#"
+import sys, numpy as np, pydicom
+from pydicom.uid import RLELossless
+src, out = sys.argv[1], sys.argv[2]
+ds = pydicom.dcmread(src); ds.compress(RLELossless); ds.save_as(f"{out}/rle16.dcm")
+ds = pydicom.dcmread(src)
+a = ds.pixel_array
+ds.BitsAllocated, ds.BitsStored, ds.HighBit = 8, 8, 7
+ds.PixelData = (a % 256).astype(np.uint8).tobytes()
+ds.compress(RLELossless); ds.save_as(f"{out}/rle8.dcm")
+"#;
+
+/// bonescan decodes RLE Lossless itself (`rle.rs`): 8- and 16-bit frames of an odd size, with
+/// literal and replicate runs of every length, against pydicom's decoder.
+#[test]
+fn rle_lossless_of_odd_sizes_and_both_depths_matches_pydicom() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("odd.dcm");
+    // runs of 1..=300 equal values (PackBits replicate runs up to 128, split beyond), then noise
+    let mut rng = common::Rng(11);
+    let mut view = || {
+        let (mut run, mut value) = (0u64, 0u64);
+        Array2::from_shape_fn((301, 77), |(r, _)| {
+            if run == 0 {
+                run = 1 + rng.next() % 300;
+                value = if r < 150 {
+                    rng.next() % 400
+                } else {
+                    rng.next() % 65536
+                };
+            }
+            run -= 1;
+            if r >= 250 {
+                (rng.next() % 65536) as u16
+            } else {
+                value as u16
+            }
+        })
+    };
+    let (anterior, posterior) = (view(), view());
+    let meta = NmWriteMeta::synthetic("RLE", 5);
+    write_whole_body_nm(&source, anterior.view(), posterior.view(), &meta).unwrap();
+    common::py(RLE_VARIANTS, &[&source, dir.path()]);
+    let paths = [dir.path().join("rle16.dcm"), dir.path().join("rle8.dcm")];
+    let reference = common::pydicom_frames(&paths);
+    for (path, frames) in paths.iter().zip(&reference) {
+        let scan = read_scan(path, &ReadOptions::default()).unwrap();
+        let what = path.display().to_string();
+        let posterior = scan.posterior.as_ref().expect("two views");
+        common::assert_same_pixels(
+            &what,
+            scan.anterior.pixels.view(),
+            frames.index_axis(Axis(0), 0),
+        );
+        common::assert_same_pixels(
+            &what,
+            posterior.pixels.view(),
+            frames.index_axis(Axis(0), 1),
+        );
+    }
+    // the 8-bit file really is 8-bit: its values are the 16-bit ones modulo 256
+    let eight = read_scan(&paths[1], &ReadOptions::default()).unwrap();
+    assert_eq!(
+        eight.anterior.pixels[[300, 76]],
+        f32::from(anterior[[300, 76]] % 256)
+    );
+}

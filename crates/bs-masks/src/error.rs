@@ -144,8 +144,12 @@ pub enum MaskError {
         /// The file.
         file: PathBuf,
     },
-    /// An image size is zero or larger than [`crate::labelme::MAX_IMAGE_SIDE`].
-    #[error("{file}: image size {width}×{height} is empty or larger than {max} pixels a side")]
+    /// An image size is zero, larger than [`crate::labelme::MAX_IMAGE_SIDE`] a side or than
+    /// [`crate::labelme::MAX_IMAGE_PIXELS`] in all.
+    #[error(
+        "{file}: image size {width}×{height} is empty or larger than {max} pixels a side or {} pixels in all",
+        crate::labelme::MAX_IMAGE_PIXELS
+    )]
     BadImageSize {
         /// The file.
         file: PathBuf,

@@ -73,6 +73,11 @@ fn old_format_takes_polygon_type_and_size_from_image_data() {
     let labels = LabelMap::new().with("metastasis", 2);
     let mask = rasterize(&doc, &labels, 12, 9).unwrap();
     assert!(mask.iter().any(|&v| v == 2));
+    // a canvas of more than MAX_IMAGE_PIXELS is refused before the mask is allocated
+    assert!(matches!(
+        rasterize(&doc, &labels, 20_000, 20_000),
+        Err(MaskError::BadImageSize { width: 20_000, .. })
+    ));
     // The embedded image says 12×9: another size is refused.
     assert!(matches!(
         rasterize(&doc, &labels, 9, 12),
@@ -214,6 +219,11 @@ fn malformed_documents_are_typed_errors() {
         (
             r#"{"shapes": [], "imageHeight": 0, "imageWidth": 30}"#.to_string(),
             |e| matches!(e, MaskError::BadImageSize { .. }),
+        ),
+        (
+            // each side allowed, but a 1 GiB mask from a 60-byte file is not
+            r#"{"shapes": [], "imageHeight": 32768, "imageWidth": 32768}"#.to_string(),
+            |e| matches!(e, MaskError::BadImageSize { width: 32768, .. }),
         ),
     ];
     for (json, check) in cases {

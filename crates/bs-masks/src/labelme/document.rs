@@ -211,8 +211,7 @@ impl FromStr for LabelmeDocument {
 }
 
 fn checked_size(file: &Path, width: u64, height: u64) -> Result<(usize, usize)> {
-    let max = MAX_IMAGE_SIDE as u64;
-    if width == 0 || height == 0 || width > max || height > max {
+    if !super::acceptable_size(width, height) {
         return Err(MaskError::BadImageSize {
             file: file.to_path_buf(),
             width: usize::try_from(width).unwrap_or(usize::MAX),

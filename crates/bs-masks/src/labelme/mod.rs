@@ -15,9 +15,21 @@ pub use label_map::{LabelMap, UnknownLabelPolicy};
 pub use rasterize::{rasterize, rasterize_shape};
 pub use shape::{Shape, ShapeType};
 
-/// Largest image side (pixels) accepted from a file's declared size, so a corrupt
-/// `imageWidth` cannot make us allocate gigabytes. Whole-body views are 1024×256.
+/// Largest image side (pixels) accepted from a file's declared size. Whole-body views are
+/// 1024×256.
 pub const MAX_IMAGE_SIDE: usize = 32_768;
+
+/// Largest image area (width × height) accepted: 64 Mi pixels (8192×8192), so that a corrupt
+/// `imageWidth`/`imageHeight` in a file of a few bytes cannot make rasterising allocate more
+/// than 64 MiB per mask (the side limit alone allowed 1 GiB). A whole-body AP|PA image is
+/// 1024×512, half a Mi pixel.
+pub const MAX_IMAGE_PIXELS: usize = 1 << 26;
+
+/// Whether `width`×`height` is a size a file may declare or a mask may be drawn at.
+pub(crate) fn acceptable_size(width: u64, height: u64) -> bool {
+    let side = 1..=MAX_IMAGE_SIDE as u64;
+    side.contains(&width) && side.contains(&height) && width * height <= MAX_IMAGE_PIXELS as u64
+}
 
 /// How far outside the image a point may lie, as a fraction of the image size on that axis,
 /// before it is rejected as corrupt (`-1.0 × width ≤ x ≤ 2.0 × width`, likewise for y).

@@ -69,7 +69,7 @@ pub fn rasterize_shape(
 }
 
 fn check_canvas_size(doc: &LabelmeDocument, width: usize, height: usize) -> Result<()> {
-    if width == 0 || height == 0 || width > MAX_IMAGE_SIDE || height > MAX_IMAGE_SIDE {
+    if !super::acceptable_size(width as u64, height as u64) {
         return Err(MaskError::BadImageSize {
             file: doc.file().to_path_buf(),
             width,
