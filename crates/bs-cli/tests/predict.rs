@@ -147,7 +147,8 @@ fn predicts_held_back_synthetic_scans_and_the_real_nm1_scan() {
     let bad = t.dir.join("broken.dcm");
     std::fs::write(&bad, b"not a dicom file").unwrap();
     let nm1 = bs_testdata::nm1_jpll();
-    let stderr = ok(&[
+    // one bad input: the others are predicted and written, and the command exits non-zero
+    let run = bonescan(&[
         "predict",
         "--model",
         &s(&t.run),
@@ -157,7 +158,13 @@ fn predicts_held_back_synthetic_scans_and_the_real_nm1_scan() {
         "--out",
         &s(&out),
     ]);
+    let stderr = String::from_utf8_lossy(&run.stderr).into_owned();
+    assert!(
+        !run.status.success(),
+        "a failed scan fails the batch:\n{stderr}"
+    );
     assert!(stderr.contains("4 scan(s) predicted, 1 failed"), "{stderr}");
+    assert!(stderr.contains("1 of 5 inputs failed"), "{stderr}");
 
     // summary: every input, the broken one with an error naming it, the others with outputs
     let summary = read_json(&out.join("summary.json"));

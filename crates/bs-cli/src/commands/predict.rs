@@ -120,5 +120,15 @@ pub fn run(args: &Args) -> CliResult {
     if summary.succeeded == 0 {
         return Err(format!("no scan could be predicted ({} failed)", summary.failed).into());
     }
+    if summary.failed > 0 {
+        // like every batch command: the good scans are written, the run still fails
+        return Err(super::batch::BatchError::Incomplete {
+            failed: summary.failed,
+            total: summary.scans.len(),
+            problems: 0,
+            summary: args.out.join("summary.json"),
+        }
+        .into());
+    }
     Ok(())
 }
