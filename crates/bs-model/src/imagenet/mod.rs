@@ -157,15 +157,7 @@ fn read_torchvision(path: &Path, bytes: &[u8]) -> Result<Converted> {
                     None => return Err(missing(path, &target)),
                 },
             };
-            let tensor = checked(path, &source, tensor, &shape)?;
-            mapped.push((
-                MappedTensor {
-                    source,
-                    target,
-                    shape,
-                },
-                tensor,
-            ));
+            mapped.push(checked(path, source, target, tensor, shape)?);
         }
     }
     let mut skipped: Vec<String> = by_name.into_keys().collect();
@@ -202,17 +194,8 @@ fn read_keras(path: &Path, bytes: Vec<u8>) -> Result<Converted> {
                     tensor = tensor.flip([1]).contiguous(); // BGR → RGB input channels
                 }
             }
-            let tensor = checked(path, source, tensor, &shape)?;
             let target = format!("features.{}.{suffix}", conv.index);
-            let source = source.clone();
-            mapped.push((
-                MappedTensor {
-                    source,
-                    target,
-                    shape,
-                },
-                tensor,
-            ));
+            mapped.push(checked(path, source.clone(), target, tensor, shape)?);
         }
     }
     let skipped = keras_other_datasets(path, &file, &groups)?;
@@ -222,37 +205,46 @@ fn read_keras(path: &Path, bytes: Vec<u8>) -> Result<Converted> {
 /// A dataset of a Keras file: its path, shape and values.
 type KerasDataset = (String, Vec<i64>, Vec<f32>);
 
-/// Every dataset in group `name` and its direct subgroups.
-fn keras_datasets(path: &Path, file: &hdf5_pure::File, name: &str) -> Result<Vec<KerasDataset>> {
-    let mut out = Vec::new();
+/// The paths of the datasets in group `name` and its direct subgroups.
+fn keras_dataset_paths(path: &Path, file: &hdf5_pure::File, name: &str) -> Result<Vec<String>> {
     let group = file.group(name).map_err(|e| hdf5_error(path, name, e))?;
     let mut prefixes = vec![name.to_string()];
     for sub in group.groups().map_err(|e| hdf5_error(path, name, e))? {
         prefixes.push(format!("{name}/{sub}"));
     }
+    let mut out = Vec::new();
     for prefix in prefixes {
         let g = file
             .group(&prefix)
             .map_err(|e| hdf5_error(path, &prefix, e))?;
         for ds in g.datasets().map_err(|e| hdf5_error(path, &prefix, e))? {
-            let full = format!("{prefix}/{ds}");
-            let d = file
-                .dataset(&full)
-                .map_err(|e| hdf5_error(path, &full, e))?;
-            let dims: Vec<i64> = d
-                .shape()
-                .map_err(|e| hdf5_error(path, &full, e))?
-                .into_iter()
-                .map(|v| v as i64)
-                .collect();
-            let values = d.read_f32().map_err(|e| hdf5_error(path, &full, e))?;
-            out.push((full, dims, values));
+            out.push(format!("{prefix}/{ds}"));
         }
     }
     Ok(out)
 }
 
-/// Datasets of the other top-level groups (a full VGG19's `fc1`, `fc2`, `predictions`).
+/// Every dataset in group `name` and its direct subgroups, read.
+fn keras_datasets(path: &Path, file: &hdf5_pure::File, name: &str) -> Result<Vec<KerasDataset>> {
+    let mut out = Vec::new();
+    for full in keras_dataset_paths(path, file, name)? {
+        let d = file
+            .dataset(&full)
+            .map_err(|e| hdf5_error(path, &full, e))?;
+        let dims: Vec<i64> = d
+            .shape()
+            .map_err(|e| hdf5_error(path, &full, e))?
+            .into_iter()
+            .map(|v| v as i64)
+            .collect();
+        let values = d.read_f32().map_err(|e| hdf5_error(path, &full, e))?;
+        out.push((full, dims, values));
+    }
+    Ok(out)
+}
+
+/// Datasets of the other top-level groups (a full VGG19's `fc1`, `fc2`, `predictions`),
+/// named, not read.
 fn keras_other_datasets(
     path: &Path,
     file: &hdf5_pure::File,
@@ -261,9 +253,7 @@ fn keras_other_datasets(
     let convs: Vec<String> = vgg19_convs().into_iter().map(|c| c.keras).collect();
     let mut skipped = Vec::new();
     for g in groups.iter().filter(|g| !convs.contains(g)) {
-        for (name, _, _) in keras_datasets(path, file, g)? {
-            skipped.push(name);
-        }
+        skipped.extend(keras_dataset_paths(path, file, g)?);
     }
     let allowed = ["fc1", "fc2", "predictions", "flatten"];
     if let Some(name) = skipped
@@ -285,16 +275,31 @@ fn conv_shapes(conv: &VggConv) -> [(&'static str, Vec<i64>); 2] {
     ]
 }
 
-fn checked(path: &Path, name: &str, tensor: Tensor, expected: &[i64]) -> Result<Tensor> {
-    if tensor.size() != expected {
+/// `tensor` as the encoder tensor `target`, after checking it has the VGG19 `shape`.
+fn checked(
+    path: &Path,
+    source: String,
+    target: String,
+    tensor: Tensor,
+    shape: Vec<i64>,
+) -> Result<(MappedTensor, Tensor)> {
+    if tensor.size() != shape {
         return Err(ModelError::ShapeMismatch {
             path: path.to_path_buf(),
-            name: name.to_string(),
-            expected: expected.to_vec(),
+            name: source,
+            expected: shape,
             found: tensor.size(),
         });
     }
-    Ok(tensor.to_kind(Kind::Float).contiguous())
+    let tensor = tensor.to_kind(Kind::Float).contiguous();
+    Ok((
+        MappedTensor {
+            source,
+            target,
+            shape,
+        },
+        tensor,
+    ))
 }
 
 fn missing(path: &Path, name: &str) -> ModelError {
