@@ -124,16 +124,11 @@ pub struct EncoderWeights {
 impl EncoderWeights {
     /// Hashes `path`.
     pub fn of_file(path: &Path) -> Result<EncoderWeights> {
-        use sha2::{Digest, Sha256};
         let bytes = std::fs::read(path)
             .map_err(|e| TrainError::io("cannot read encoder weights", path, e))?;
-        let sha256 = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
         Ok(EncoderWeights {
             path: path.to_path_buf(),
-            sha256,
+            sha256: bs_preprocess::dataset::sha256_hex(&bytes),
         })
     }
 }
