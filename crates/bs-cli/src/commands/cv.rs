@@ -22,8 +22,9 @@ pub struct Args {
     /// Run only fold K (1-based); repeat for several. Merge with `bonescan aggregate`.
     #[arg(long = "fold")]
     pub folds: Vec<usize>,
-    /// `quick` (CPU-sized), `paper` (640×512, 500 epochs) or `tiny` (tests); default: `paper`
-    /// with CUDA, `quick` without, unless the experiment file names one.
+    /// `paper` (640×512, 500 epochs, every fold), `gpu` or `cpu` (full-resolution patches, a
+    /// short schedule, the first fold), `quick` (pooled ÷8, a smoke run) or `tiny` (tests);
+    /// default: `gpu` with CUDA, `cpu` without, unless the experiment file names one.
     #[arg(long)]
     pub profile: Option<String>,
     /// Epochs per fold (overrides the profile and the experiment file).
@@ -42,7 +43,7 @@ pub struct Args {
     /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
-    /// libtorch CPU threads (default: 1 for the quick/tiny profiles on a CPU — small networks
+    /// libtorch CPU threads (default: 1 for the cpu/quick/tiny profiles on a CPU — small networks
     /// run faster on one thread, and parallel folds use the other cores —, else libtorch's).
     #[arg(long)]
     pub threads: Option<i32>,

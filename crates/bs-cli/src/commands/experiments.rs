@@ -131,10 +131,11 @@ fn run_parallel(
 /// Prints the trainings ahead and their expected duration: each (experiment, fold) process
 /// costs epochs × the profile's epoch seconds + trainings × its per-training seconds (both
 /// measured on the machine the profile is for), and the processes are dealt to `jobs` workers
-/// in order, each taking the next when it is free — as [`run_parallel`] does.
+/// longest first, each taking the next when it is free — as [`run_parallel`] does.
 fn announce(args: &Args, configs: &[ExperimentConfig], jobs: usize) -> CliResult {
     let (mut epochs, mut folds) = (0usize, 0usize);
     let mut workers = vec![0.0f64; jobs.max(1)];
+    let mut processes = Vec::new();
     let mut unknown = false;
     for config in configs {
         let profile = super::cv::profile(args.profile.as_deref(), config)?;
@@ -150,14 +151,13 @@ fn announce(args: &Args, configs: &[ExperimentConfig], jobs: usize) -> CliResult
         folds += n;
         epochs += n * e;
         match s {
-            Some(s) => {
-                for _ in 0..n {
-                    if let Some(free) = workers.iter_mut().min_by(|a, b| a.total_cmp(b)) {
-                        *free += s;
-                    }
-                }
-            }
+            Some(s) => processes.extend(std::iter::repeat_n(s, n)),
             None => unknown = true,
+        }
+    }
+    for i in longest_first(&processes) {
+        if let Some(free) = workers.iter_mut().min_by(|a, b| a.total_cmp(b)) {
+            *free += processes[i];
         }
     }
     let expected = if unknown {
@@ -216,6 +216,7 @@ pub fn run(args: &Args) -> CliResult {
     if jobs > 1 {
         let mut tasks = Vec::new();
         let mut profiles = Vec::new();
+        let mut expected = Vec::new();
         for (file, config) in files.iter().zip(&configs_all) {
             let Some(config) = config else { continue };
             let profile = super::cv::profile(args.profile.as_deref(), config)?;
@@ -239,8 +240,17 @@ pub fn run(args: &Args) -> CliResult {
                 }
                 tasks.push((file.clone(), config.name.clone(), k));
                 profiles.push(profile.as_str().to_string());
+                let opts = RunOptions {
+                    epochs: args.epochs,
+                    ..RunOptions::new(args.out.join(&config.name), profile)
+                };
+                expected.push(bs_train::experiment::expected_work(config, &opts, 1).0 as f64);
             }
         }
+        // the longest processes first: with the short ones last, the workers finish together
+        let order = longest_first(&expected);
+        let tasks: Vec<_> = order.iter().map(|&i| tasks[i].clone()).collect();
+        let profiles: Vec<_> = order.iter().map(|&i| profiles[i].clone()).collect();
         fold_seconds = run_parallel(args, &tasks, &profiles, jobs)?;
     }
     for config in &configs {
@@ -311,4 +321,39 @@ pub fn run(args: &Args) -> CliResult {
     println!("{}", std::fs::read_to_string(&path).unwrap_or_default());
     eprintln!("[experiments] wrote {}", path.display());
     Ok(())
+}
+
+/// Indices of `work` from the longest to the shortest (ties in their given order): dealt to
+/// workers that each take the next when free, the longest-first order keeps one worker from
+/// ending with a long process while the others idle.
+fn longest_first(work: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..work.len()).collect();
+    order.sort_by(|&a, &b| work[b].total_cmp(&work[a]));
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::longest_first;
+
+    /// Makespan of dealing `work` in `order` to `jobs` workers, each taking the next when free.
+    fn makespan(work: &[f64], order: &[usize], jobs: usize) -> f64 {
+        let mut workers = vec![0.0f64; jobs];
+        for &i in order {
+            let free = workers.iter_mut().min_by(|a, b| a.total_cmp(b)).unwrap();
+            *free += work[i];
+        }
+        workers.into_iter().fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn longest_first_balances_the_main_job() {
+        // epochs of the `cpu` profile's processes, Tables 2-7 in file order
+        let work = [8.0, 16.0, 16.0, 24.0, 24.0, 24.0];
+        let in_order: Vec<usize> = (0..work.len()).collect();
+        assert_eq!(makespan(&work, &in_order, 2), 64.0);
+        let order = longest_first(&work);
+        assert_eq!(order, vec![3, 4, 5, 1, 2, 0]);
+        assert_eq!(makespan(&work, &order, 2), 56.0);
+    }
 }
