@@ -4,7 +4,7 @@
 //! |---|---|---|---|---|---|---|
 //! | `paper` | whole 640×512 | 1 | 500 | 500 | all | a GPU: the paper's setting |
 //! | `gpu` | 256×256 patches of 640×512, 512 per epoch | 1 | 12 | 6 | first | the main job with CUDA |
-//! | `cpu` | 96×96 patches of 640×512, 512 per epoch | 1/8 | 8 | 4 | first | the main job on 2 CPU cores |
+//! | `cpu` | 64×64 patches of 640×512, 512 per epoch | 1/4 | 10 | 5 | first | the main job on 2 CPU cores |
 //! | `quick` | whole, pooled to 80×64 (÷8) | 1/8 | 7 | 4 | all | a smoke run of every fold |
 //! | `tiny` | whole, pooled to 32×32 (÷20, ÷16) | 1/16 | 2 | 1 | all | tests |
 //!
@@ -311,8 +311,9 @@ const CPU_TRAINING_SECONDS: f64 = 12.0;
 /// first epoch of each autotunes cuDNN).
 const GPU_TRAINING_SECONDS: f64 = 17.0;
 /// `cpu`: one libtorch thread of a 2-core machine with the other core also training: 14.8–16.6 s
-/// in the main job (`docs/measurements.md`, 2026-12-04).
-const CPU_EPOCH_SECONDS: f64 = 15.5;
+/// in the main job at width ⅛ on 96×96 patches, and the ¼-width 64×64 training 7 % slower in
+/// the same runs (`docs/measurements.md`, 2026-12-04).
+const CPU_EPOCH_SECONDS: f64 = 16.6;
 /// `gpu`: H200, fp16, 512 patches of 256×256 and validation through windows: 4.1–4.8 s after a
 /// first epoch of 30 s that includes cuDNN's autotuning (`docs/measurements.md`, 2026-12-04).
 const GPU_EPOCH_SECONDS: f64 = 4.6;
@@ -327,14 +328,17 @@ const BONE_SCAN_AUGMENTATION: AugmentConfig = AugmentConfig {
     thinning: 0.5,
 };
 
-/// `cpu`: width multiplier of the Double U-Net.
-const CPU_WIDTH: f64 = 0.125;
+/// `cpu`: width multiplier of the Double U-Net. ¼ on 64×64 patches costs what ⅛ on 96×96 did
+/// (45.7 against 42.9 patches/s in one `bench_model` run), and where the ⅛ network's three-class
+/// Focal Tversky arm of the main job's seed never found M in 512 steps, the ¼ one found it by
+/// step 256 (`docs/measurements.md`, 2026-12-04).
+const CPU_WIDTH: f64 = 0.25;
 /// `cpu`: patch side.
-const CPU_PATCH: usize = 96;
+const CPU_PATCH: usize = 64;
 /// `cpu`: patches per epoch (one validation on the whole images per epoch).
 const CPU_PATCHES_PER_EPOCH: usize = 512;
-/// `cpu`: epochs per training.
-const CPU_EPOCHS: usize = 8;
+/// `cpu`: epochs per training (the main job's longest worker chain: 70 epochs).
+const CPU_EPOCHS: usize = 10;
 /// `cpu`: folds per experiment.
 const CPU_FOLDS: usize = 1;
 /// `gpu`: epochs per training.

@@ -122,7 +122,7 @@ pub struct TrainingConfig {
     pub checkpoint_every: usize,
     /// Train on patches of the full-resolution image (`[training.patches]`: `size`,
     /// `m_fraction`, `per_epoch`) instead of whole images; `None`: the profile's choice
-    /// (`paper` whole images, as the paper trained; `cpu` 96×96 patches, 80 % → 20 % forced
+    /// (`paper` whole images, as the paper trained; `cpu` 64×64 patches, 80 % → 20 % forced
     /// to contain metastasis).
     pub patches: Option<PatchConfig>,
     /// Augmentation (`[training.augmentation]`: `mirror`, `gain`, `zoom`, `shift`,
