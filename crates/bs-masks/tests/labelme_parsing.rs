@@ -315,3 +315,23 @@ fn label_map_specs() {
         );
     }
 }
+
+#[test]
+fn errors_name_their_cause_once() {
+    // a truncated file: the document error names the file, serde_json's cause the position
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("truncated.json");
+    std::fs::write(&path, "{\"shapes\": [\n").unwrap();
+    let err = LabelmeDocument::from_path(&path).unwrap_err();
+    assert!(matches!(err, MaskError::Json { .. }), "{err:?}");
+    let chain = bs_testdata::error_chain_reads_once(&err);
+    assert!(chain[0].contains("truncated.json"), "{chain:?}");
+    assert!(chain[1].contains("EOF while parsing"), "{chain:?}");
+
+    let err = LabelmeDocument::from_path(dir.path().join("absent.json")).unwrap_err();
+    assert!(matches!(err, MaskError::Io { .. }), "{err:?}");
+    bs_testdata::error_chain_reads_once(&err);
+
+    let doc: LabelmeDocument = r#"{"shapes": [], "imageData": "not base64 !!"}"#.parse().unwrap();
+    bs_testdata::error_chain_reads_once(&doc.image_size().unwrap_err());
+}

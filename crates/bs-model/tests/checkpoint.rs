@@ -200,3 +200,22 @@ fn torchvision_vgg19_weights_load_into_encoder_1() {
         Err(ModelError::Io { .. })
     ));
 }
+
+#[test]
+fn a_broken_sidecar_names_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.safetensors");
+    std::fs::write(sidecar_path(&path), "{ not json").unwrap();
+    let err = checkpoint::read_sidecar(&path).unwrap_err();
+    assert!(matches!(err, ModelError::Sidecar { .. }), "{err:?}");
+    let chain = bs_testdata::error_chain_reads_once(&err);
+    assert!(
+        chain[0].ends_with("model.json: invalid checkpoint sidecar"),
+        "{chain:?}"
+    );
+
+    std::fs::remove_file(sidecar_path(&path)).unwrap();
+    let err = checkpoint::read_sidecar(&path).unwrap_err();
+    assert!(matches!(err, ModelError::Io { .. }), "{err:?}");
+    bs_testdata::error_chain_reads_once(&err);
+}

@@ -171,3 +171,16 @@ fn small_cohort_is_read_back_by_pydicom_and_labelme_rasterisation() {
         assert_ne!(p.body.height_cm, q.body.height_cm);
     }
 }
+
+#[test]
+fn an_unreadable_spec_names_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("absent.toml");
+    let err = CohortSpec::from_path(&path).unwrap_err();
+    assert!(
+        matches!(err, bs_phantom::PhantomError::Io { .. }),
+        "{err:?}"
+    );
+    let chain = bs_testdata::error_chain_reads_once(&err);
+    assert_eq!(chain[0], format!("{}: I/O error", path.display()));
+}
