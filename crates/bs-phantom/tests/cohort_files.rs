@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use bs_phantom::labelme::LabelmeDocument;
+use bs_masks::labelme::LabelmeDocument;
 use bs_phantom::trace::rasterize_polygon;
 use bs_phantom::{generate_cohort, write_cohort, CohortSpec};
 
@@ -97,16 +97,14 @@ fn small_cohort_is_read_back_by_pydicom_and_labelme_rasterisation() {
                 p.patient_id
             );
         }
-        let doc: LabelmeDocument =
-            serde_json::from_str(&std::fs::read_to_string(dir.join(&entry.labelme)).unwrap())
-                .unwrap();
+        let doc = LabelmeDocument::from_path(dir.join(&entry.labelme)).unwrap();
         let mut lesions = Vec::new();
         for (l, pixels) in entry.lesions.iter().zip(&p.lesion_pixels) {
             assert!(!l.labelme_shapes.is_empty());
             // Rust-side check: even–odd fill plus outline at pixel centres
             let mut got = HashSet::new();
             for &k in &l.labelme_shapes {
-                got.extend(rasterize_polygon(&doc.shapes[k].points, 1024, 512));
+                got.extend(rasterize_polygon(&doc.shapes()[k].points, 1024, 512));
             }
             let want: HashSet<(usize, usize)> = pixels.iter().copied().collect();
             let iou = got.intersection(&want).count() as f64 / got.union(&want).count() as f64;
