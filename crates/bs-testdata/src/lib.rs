@@ -6,9 +6,13 @@
 //! - [`python`] / [`run_python`]: the project environment's interpreter (`.venv`), which holds the
 //!   independent references the tests compare against (pydicom, Pillow, scikit-image, PyTorch).
 //! - [`error_chain_reads_once`]: checks that an error chain names each cause once.
+//! - `torch` (feature `torch`): tensors compared, networks perturbed, the PyTorch reference run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+#[cfg(feature = "torch")]
+pub mod torch;
 
 /// The repository root (two levels above this crate's manifest).
 pub fn workspace_root() -> PathBuf {
