@@ -139,7 +139,7 @@ pub enum PrepareError {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A Labelme document could not be read or rasterised by bs-masks.
-    #[error("cannot read labels {path}")]
+    #[error("cannot read or rasterise labels {path}")]
     Labels {
         /// The Labelme JSON or mask file.
         path: PathBuf,
