@@ -7,8 +7,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use bs_masks::labelme::LabelmeDocument;
-use bs_phantom::trace::rasterize_polygon;
+use bs_masks::labelme::{rasterize_shape, LabelmeDocument};
 use bs_phantom::{generate_cohort, write_cohort, CohortSpec};
 
 const SEED: u64 = 11;
@@ -101,10 +100,11 @@ fn small_cohort_is_read_back_by_pydicom_and_labelme_rasterisation() {
         let mut lesions = Vec::new();
         for (l, pixels) in entry.lesions.iter().zip(&p.lesion_pixels) {
             assert!(!l.labelme_shapes.is_empty());
-            // Rust-side check: even–odd fill plus outline at pixel centres
+            // Rust-side check: labelme's rasterisation as bs-masks reproduces it
             let mut got = HashSet::new();
             for &k in &l.labelme_shapes {
-                got.extend(rasterize_polygon(&doc.shapes()[k].points, 1024, 512));
+                let mask = rasterize_shape(&doc, k, 512, 1024).unwrap();
+                got.extend(mask.indexed_iter().filter(|&(_, &m)| m).map(|(rc, _)| rc));
             }
             let want: HashSet<(usize, usize)> = pixels.iter().copied().collect();
             let iou = got.intersection(&want).count() as f64 / got.union(&want).count() as f64;
