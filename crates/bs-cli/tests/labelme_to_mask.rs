@@ -261,3 +261,25 @@ fn two_inputs_with_one_stem_write_the_first_and_name_the_second() {
     assert_eq!(mask[[21, 20]], 1, "the first input's lesion");
     assert_eq!(mask[[21, 40]], 0, "the second input did not overwrite it");
 }
+
+#[test]
+fn a_truncated_file_is_reported_with_its_cause_once() {
+    let dir = fresh_dir("truncated");
+    let truncated = dir.join("truncated.json");
+    std::fs::write(&truncated, "{\"shapes\": [\n").unwrap();
+    let run = bonescan()
+        .arg("labelme-to-mask")
+        .arg(&truncated)
+        .arg("--out")
+        .arg(dir.join("masks"))
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("truncated.json"), "{stderr}");
+    assert_eq!(
+        stderr.matches("EOF while parsing").count(),
+        1,
+        "the parser's message once: {stderr}"
+    );
+}

@@ -13,11 +13,11 @@ pub enum Error {
     #[error("no files given: a scan needs at least one file holding the anterior view")]
     NoFiles,
     /// The operating system could not open or read (or write) the file.
-    #[error("{}: {action}: {source}", path.display())]
+    #[error("{}: cannot {action}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// What was being done ("read", "create", ...).
+        /// What could not be done ("read", "stat", "list directory").
         action: &'static str,
         /// The underlying I/O error.
         #[source]

@@ -232,3 +232,14 @@ fn missing_and_oversized_files() {
         Err(Error::NoFiles)
     ));
 }
+
+#[test]
+fn an_unreadable_file_names_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("absent.dcm");
+    let err = read_scan(&path, &ReadOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    let chain = bs_testdata::error_chain_reads_once(&err);
+    assert_eq!(chain[0], format!("{}: cannot stat", path.display()));
+    assert_eq!(chain.len(), 2, "{chain:?}");
+}

@@ -92,7 +92,7 @@ pub enum LossError {
         detail: String,
     },
     /// libtorch refused an operation.
-    #[error("libtorch error while computing the loss: {0}")]
+    #[error("libtorch error while computing the loss")]
     Torch(#[from] tch::TchError),
 }
 

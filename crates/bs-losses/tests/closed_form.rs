@@ -420,3 +420,12 @@ fn concatenated_heads_form_one_ratio_like_the_keras_reference() {
         "{e}"
     );
 }
+
+#[test]
+fn a_libtorch_failure_names_its_cause_once() {
+    let a = Tensor::zeros([2, 3], (Kind::Float, Device::Cpu));
+    let torch = a.f_matmul(&a).unwrap_err();
+    let err = LossError::from(torch);
+    let chain = bs_testdata::error_chain_reads_once(&err);
+    assert_eq!(chain[0], "libtorch error while computing the loss");
+}

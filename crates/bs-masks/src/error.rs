@@ -10,7 +10,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum MaskError {
     /// The annotation file could not be read.
-    #[error("{file}: cannot read: {source}")]
+    #[error("{file}: cannot read")]
     Io {
         /// The file.
         file: PathBuf,
@@ -19,7 +19,7 @@ pub enum MaskError {
         source: std::io::Error,
     },
     /// The file is not valid JSON or does not have labelme's structure.
-    #[error("{file}: not a labelme JSON document: {source}")]
+    #[error("{file}: not a labelme JSON document")]
     Json {
         /// The file.
         file: PathBuf,
@@ -161,7 +161,7 @@ pub enum MaskError {
         max: usize,
     },
     /// `imageData` is not valid base64.
-    #[error("{file}: imageData is not valid base64: {source}")]
+    #[error("{file}: imageData is not valid base64")]
     Base64 {
         /// The file.
         file: PathBuf,
@@ -170,7 +170,7 @@ pub enum MaskError {
         source: base64::DecodeError,
     },
     /// `imageData` decodes to bytes that are not a readable image.
-    #[error("{file}: imageData is not a readable image: {source}")]
+    #[error("{file}: imageData is not a readable image")]
     ImageData {
         /// The file.
         file: PathBuf,
@@ -253,7 +253,7 @@ pub enum MaskError {
         reason: String,
     },
     /// A class PNG could not be written or read.
-    #[error("{file}: {source}")]
+    #[error("{file}: cannot write or read the class PNG")]
     Png {
         /// The file.
         file: PathBuf,

@@ -3,7 +3,9 @@
 use std::io::Cursor;
 
 use base64::Engine as _;
-use bs_masks::labelme::{rasterize, LabelMap, LabelmeDocument, ShapeType, UnknownLabelPolicy};
+use bs_masks::labelme::{
+    rasterize, LabelMap, LabelmeDocument, Shape, ShapeType, UnknownLabelPolicy,
+};
 use bs_masks::MaskError;
 
 /// A small PNG (width × height) as base64, the way labelme embeds the image.
@@ -314,4 +316,65 @@ fn label_map_specs() {
             "{bad:?}"
         );
     }
+}
+
+#[test]
+fn errors_name_their_cause_once() {
+    // a truncated file: the document error names the file, serde_json's cause the position
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("truncated.json");
+    std::fs::write(&path, "{\"shapes\": [\n").unwrap();
+    let err = LabelmeDocument::from_path(&path).unwrap_err();
+    assert!(matches!(err, MaskError::Json { .. }), "{err:?}");
+    let chain = bs_testdata::error_chain_reads_once(&err);
+    assert!(chain[0].contains("truncated.json"), "{chain:?}");
+    assert!(chain[1].contains("EOF while parsing"), "{chain:?}");
+
+    let err = LabelmeDocument::from_path(dir.path().join("absent.json")).unwrap_err();
+    assert!(matches!(err, MaskError::Io { .. }), "{err:?}");
+    bs_testdata::error_chain_reads_once(&err);
+
+    let doc: LabelmeDocument = r#"{"shapes": [], "imageData": "not base64 !!"}"#.parse().unwrap();
+    bs_testdata::error_chain_reads_once(&doc.image_size().unwrap_err());
+}
+
+#[test]
+fn a_built_document_is_written_as_labelme_writes_it_and_reads_back() {
+    let shape = |points: Vec<[f64; 2]>| Shape {
+        label: "metastasis".into(),
+        shape_type: ShapeType::Polygon,
+        points,
+        group_id: None,
+    };
+    let triangle = vec![[1.0, 2.0], [5.5, 2.0], [3.0, 6.0]];
+    let doc =
+        LabelmeDocument::new("4.5.9", "../a.png", (24, 40), vec![shape(triangle.clone())]).unwrap();
+    let json = serde_json::to_string(&doc).unwrap();
+    assert_eq!(
+        json,
+        r#"{"version":"4.5.9","flags":{},"shapes":[{"label":"metastasis","points":[[1.0,2.0],[5.5,2.0],[3.0,6.0]],"group_id":null,"shape_type":"polygon","flags":{}}],"imagePath":"../a.png","imageData":null,"imageHeight":40,"imageWidth":24}"#
+    );
+    let back: LabelmeDocument = json.parse().unwrap();
+    assert_eq!(back.shapes(), doc.shapes());
+    assert_eq!(back.declared_size(), Some((24, 40)));
+
+    // what parsing refuses, building refuses
+    let err = LabelmeDocument::new(
+        "4.5.9",
+        "a.png",
+        (24, 40),
+        vec![shape(triangle[..2].to_vec())],
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, MaskError::WrongPointCount { found: 2, .. }),
+        "{err:?}"
+    );
+    let nan = vec![[1.0, 2.0], [f64::NAN, 2.0], [3.0, 6.0]];
+    let err = LabelmeDocument::new("4.5.9", "a.png", (24, 40), vec![shape(nan)]).unwrap_err();
+    assert!(
+        matches!(err, MaskError::NonFinitePoint { point: 1, .. }),
+        "{err:?}"
+    );
+    assert!(LabelmeDocument::new("4.5.9", "a.png", (0, 40), vec![]).is_err());
 }

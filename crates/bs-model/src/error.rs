@@ -32,7 +32,7 @@ pub enum ModelError {
         found: String,
     },
     /// libtorch reported an error.
-    #[error("libtorch error while {context}: {source}")]
+    #[error("libtorch error while {context}")]
     Torch {
         /// What this crate was doing.
         context: String,
@@ -41,7 +41,7 @@ pub enum ModelError {
         source: tch::TchError,
     },
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: I/O error")]
     Io {
         /// The file.
         path: PathBuf,
@@ -50,7 +50,7 @@ pub enum ModelError {
         source: std::io::Error,
     },
     /// The JSON sidecar of a checkpoint cannot be parsed.
-    #[error("{path}: invalid checkpoint sidecar: {source}")]
+    #[error("{path}: invalid checkpoint sidecar")]
     Sidecar {
         /// The sidecar file.
         path: PathBuf,

@@ -9,7 +9,8 @@ use tch::{Device, Kind, Tensor};
 
 use bs_model::checkpoint::{self, sidecar_path};
 use bs_model::{DoubleUNetConfig, ModelError, Variant};
-use common::{perturb_batch_norm_and_biases, tiny};
+use bs_testdata::torch::perturb_batch_norm_and_biases;
+use common::tiny;
 
 fn saved_tiny(dir: &Path) -> (std::path::PathBuf, VarStore, bs_model::DoubleUNet) {
     let (vs, model) = tiny(Variant::ThreeClass, 0.125, 32, 21);
@@ -199,4 +200,23 @@ fn torchvision_vgg19_weights_load_into_encoder_1() {
         missing.init(&VarStore::new(Device::Cpu).root()),
         Err(ModelError::Io { .. })
     ));
+}
+
+#[test]
+fn a_broken_sidecar_names_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.safetensors");
+    std::fs::write(sidecar_path(&path), "{ not json").unwrap();
+    let err = checkpoint::read_sidecar(&path).unwrap_err();
+    assert!(matches!(err, ModelError::Sidecar { .. }), "{err:?}");
+    let chain = bs_testdata::error_chain_reads_once(&err);
+    assert!(
+        chain[0].ends_with("model.json: invalid checkpoint sidecar"),
+        "{chain:?}"
+    );
+
+    std::fs::remove_file(sidecar_path(&path)).unwrap();
+    let err = checkpoint::read_sidecar(&path).unwrap_err();
+    assert!(matches!(err, ModelError::Io { .. }), "{err:?}");
+    bs_testdata::error_chain_reads_once(&err);
 }

@@ -16,7 +16,8 @@ use std::collections::HashMap;
 use tch::{Kind, Tensor};
 
 use bs_model::Variant;
-use common::{perturb_batch_norm_and_biases, relative_error, run_reference, tiny};
+use bs_testdata::torch::{perturb_batch_norm_and_biases, relative_error, run_reference};
+use common::tiny;
 
 const SIDE: i64 = 256;
 const BATCH: i64 = 2;

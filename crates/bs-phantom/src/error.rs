@@ -18,7 +18,7 @@ pub enum PhantomError {
         message: String,
     },
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: I/O error")]
     Io {
         /// The file or directory.
         path: PathBuf,
@@ -26,7 +26,7 @@ pub enum PhantomError {
         source: std::io::Error,
     },
     /// Encoding a PNG failed.
-    #[error("writing image {path}: {source}")]
+    #[error("{path}: cannot write the image")]
     Image {
         /// The PNG file.
         path: PathBuf,
@@ -34,7 +34,7 @@ pub enum PhantomError {
         source: image::ImageError,
     },
     /// Writing the DICOM file failed.
-    #[error("writing DICOM {path}: {source}")]
+    #[error("{path}: cannot write the DICOM file")]
     Dicom {
         /// The DICOM file.
         path: PathBuf,
@@ -42,7 +42,7 @@ pub enum PhantomError {
         source: bs_dicom::Error,
     },
     /// Serialising a JSON document failed.
-    #[error("writing JSON {path}: {source}")]
+    #[error("{path}: cannot write the JSON document")]
     Json {
         /// The JSON file.
         path: PathBuf,

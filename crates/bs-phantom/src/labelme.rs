@@ -6,7 +6,7 @@
 //! (Labelme's and Pillow's convention). Every visible lesion gets one `"metastasis"` polygon per
 //! view and per connected piece.
 
-use serde::{Deserialize, Serialize};
+use bs_masks::labelme::{LabelmeDocument, Shape, ShapeType};
 
 use crate::patient::SyntheticPatient;
 use crate::trace::trace_polygons;
@@ -18,41 +18,6 @@ pub const LESION_LABEL: &str = "metastasis";
 pub const LABELME_VERSION: &str = "4.5.9";
 /// Douglas–Peucker tolerance of the traced outlines, pixels.
 pub const OUTLINE_TOLERANCE_PX: f64 = 0.6;
-
-/// One Labelme shape.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LabelmeShape {
-    /// Class label.
-    pub label: String,
-    /// Vertices `[x, y]`.
-    pub points: Vec<[f64; 2]>,
-    /// Group id (unused: `null`).
-    pub group_id: Option<i64>,
-    /// `"polygon"`.
-    pub shape_type: String,
-    /// Per-shape flags (empty).
-    pub flags: serde_json::Map<String, serde_json::Value>,
-}
-
-/// A Labelme document, keys in the order Labelme writes them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LabelmeDocument {
-    /// Labelme version.
-    pub version: String,
-    /// Image-level flags (empty).
-    pub flags: serde_json::Map<String, serde_json::Value>,
-    /// The polygons.
-    pub shapes: Vec<LabelmeShape>,
-    /// Image file, relative to the JSON file.
-    pub image_path: String,
-    /// Embedded image (not embedded: `null`).
-    pub image_data: Option<String>,
-    /// Image rows.
-    pub image_height: usize,
-    /// Image columns.
-    pub image_width: usize,
-}
 
 /// The Labelme document of a patient, and for each lesion the indices of its shapes.
 pub fn labelme_document(
@@ -72,25 +37,22 @@ pub fn labelme_document(
                 .collect();
             for points in trace_polygons(&view, OUTLINE_TOLERANCE_PX) {
                 idx.push(shapes.len());
-                shapes.push(LabelmeShape {
+                shapes.push(Shape {
                     label: LESION_LABEL.to_string(),
+                    shape_type: ShapeType::Polygon,
                     points,
                     group_id: None,
-                    shape_type: "polygon".to_string(),
-                    flags: serde_json::Map::new(),
                 });
             }
         }
         per_lesion.push(idx);
     }
-    let doc = LabelmeDocument {
-        version: LABELME_VERSION.to_string(),
-        flags: serde_json::Map::new(),
+    let doc = LabelmeDocument::new(
+        LABELME_VERSION,
+        image_path,
+        (2 * VIEW_COLS, VIEW_ROWS),
         shapes,
-        image_path: image_path.to_string(),
-        image_data: None,
-        image_height: VIEW_ROWS,
-        image_width: 2 * VIEW_COLS,
-    };
+    )
+    .expect("traced outlines have at least 3 finite points, on an image of the view size");
     (doc, per_lesion)
 }

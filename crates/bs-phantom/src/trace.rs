@@ -197,72 +197,27 @@ fn rdp(pts: &[[f64; 2]], tol: f64) -> Vec<[f64; 2]> {
     }
 }
 
-/// Even–odd fill of a polygon at pixel centres, plus pixels whose centre lies within half a
-/// pixel of an edge (Labelme draws the outline too). Used by tests as a Rust-side check.
-pub fn rasterize_polygon(poly: &[[f64; 2]], rows: usize, cols: usize) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    if poly.len() < 3 {
-        return out;
-    }
-    let y0 = poly
-        .iter()
-        .map(|p| p[1])
-        .fold(f64::MAX, f64::min)
-        .floor()
-        .max(0.0) as usize;
-    let y1 = (poly
-        .iter()
-        .map(|p| p[1])
-        .fold(f64::MIN, f64::max)
-        .ceil()
-        .max(0.0) as usize)
-        .min(rows - 1);
-    let x0 = poly
-        .iter()
-        .map(|p| p[0])
-        .fold(f64::MAX, f64::min)
-        .floor()
-        .max(0.0) as usize;
-    let x1 = (poly
-        .iter()
-        .map(|p| p[0])
-        .fold(f64::MIN, f64::max)
-        .ceil()
-        .max(0.0) as usize)
-        .min(cols - 1);
-    for r in y0..=y1 {
-        for c in x0..=x1 {
-            let (x, y) = (c as f64, r as f64);
-            let mut inside = false;
-            let mut near = false;
-            for i in 0..poly.len() {
-                let (a, b) = (poly[i], poly[(i + 1) % poly.len()]);
-                if (a[1] > y) != (b[1] > y) && x < a[0] + (y - a[1]) / (b[1] - a[1]) * (b[0] - a[0])
-                {
-                    inside = !inside;
-                }
-                let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-                let l2 = dx * dx + dy * dy;
-                let t = if l2 > 0.0 {
-                    (((x - a[0]) * dx + (y - a[1]) * dy) / l2).clamp(0.0, 1.0)
-                } else {
-                    0.0
-                };
-                if dist2([x, y], [a[0] + t * dx, a[1] + t * dy]) <= 0.25 {
-                    near = true;
-                }
-            }
-            if inside || near {
-                out.push((r, c));
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bs_masks::labelme::{rasterize_shape, LabelmeDocument, Shape, ShapeType};
+
+    /// The pixels labelme paints for `poly` on a `rows × cols` image (bs-masks' rasteriser,
+    /// Pillow-identical), in raster order.
+    fn rasterize_polygon(poly: &[[f64; 2]], rows: usize, cols: usize) -> Vec<(usize, usize)> {
+        let shape = Shape {
+            label: "metastasis".into(),
+            shape_type: ShapeType::Polygon,
+            points: poly.to_vec(),
+            group_id: None,
+        };
+        let doc = LabelmeDocument::new("4.5.9", "view.png", (cols, rows), vec![shape]).unwrap();
+        let mask = rasterize_shape(&doc, 0, cols, rows).unwrap();
+        mask.indexed_iter()
+            .filter(|&(_, &m)| m)
+            .map(|(rc, _)| rc)
+            .collect()
+    }
 
     fn iou(a: &[(usize, usize)], b: &[(usize, usize)]) -> f64 {
         let sa: std::collections::HashSet<_> = a.iter().collect();

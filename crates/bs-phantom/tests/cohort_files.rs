@@ -7,8 +7,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use bs_phantom::labelme::LabelmeDocument;
-use bs_phantom::trace::rasterize_polygon;
+use bs_masks::labelme::{rasterize_shape, LabelmeDocument};
 use bs_phantom::{generate_cohort, write_cohort, CohortSpec};
 
 const SEED: u64 = 11;
@@ -97,16 +96,15 @@ fn small_cohort_is_read_back_by_pydicom_and_labelme_rasterisation() {
                 p.patient_id
             );
         }
-        let doc: LabelmeDocument =
-            serde_json::from_str(&std::fs::read_to_string(dir.join(&entry.labelme)).unwrap())
-                .unwrap();
+        let doc = LabelmeDocument::from_path(dir.join(&entry.labelme)).unwrap();
         let mut lesions = Vec::new();
         for (l, pixels) in entry.lesions.iter().zip(&p.lesion_pixels) {
             assert!(!l.labelme_shapes.is_empty());
-            // Rust-side check: even–odd fill plus outline at pixel centres
+            // Rust-side check: labelme's rasterisation as bs-masks reproduces it
             let mut got = HashSet::new();
             for &k in &l.labelme_shapes {
-                got.extend(rasterize_polygon(&doc.shapes[k].points, 1024, 512));
+                let mask = rasterize_shape(&doc, k, 512, 1024).unwrap();
+                got.extend(mask.indexed_iter().filter(|&(_, &m)| m).map(|(rc, _)| rc));
             }
             let want: HashSet<(usize, usize)> = pixels.iter().copied().collect();
             let iou = got.intersection(&want).count() as f64 / got.union(&want).count() as f64;
@@ -170,4 +168,17 @@ fn small_cohort_is_read_back_by_pydicom_and_labelme_rasterisation() {
         );
         assert_ne!(p.body.height_cm, q.body.height_cm);
     }
+}
+
+#[test]
+fn an_unreadable_spec_names_its_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("absent.toml");
+    let err = CohortSpec::from_path(&path).unwrap_err();
+    assert!(
+        matches!(err, bs_phantom::PhantomError::Io { .. }),
+        "{err:?}"
+    );
+    let chain = bs_testdata::error_chain_reads_once(&err);
+    assert_eq!(chain[0], format!("{}: I/O error", path.display()));
 }

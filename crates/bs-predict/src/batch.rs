@@ -71,7 +71,7 @@ fn is_candidate(path: &Path) -> bool {
 
 /// Expands files and directories (recursively: `.dcm`, `.dicom`, `.ima` and extension-less
 /// files) into a sorted, de-duplicated list; a path that does not exist is an error.
-pub fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+pub(crate) fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_file() {
@@ -149,7 +149,7 @@ pub fn collect_scans(paths: &[PathBuf]) -> Result<Vec<ScanInput>> {
 }
 
 /// The grouping step of [`collect_scans`] on a list of files.
-pub fn group_scans(files: &[PathBuf]) -> Vec<ScanInput> {
+pub(crate) fn group_scans(files: &[PathBuf]) -> Vec<ScanInput> {
     let report = bs_dicom::group_files(files, &bs_dicom::ReadOptions::default());
     let mut scans: Vec<ScanInput> = report
         .scans
@@ -181,7 +181,7 @@ pub fn group_scans(files: &[PathBuf]) -> Vec<ScanInput> {
 }
 
 /// Output directory names: the file stem, made unique with `_2`, `_3`, … .
-pub fn output_names(inputs: &[PathBuf]) -> Vec<String> {
+pub(crate) fn output_names(inputs: &[PathBuf]) -> Vec<String> {
     let mut used = HashSet::new();
     inputs
         .iter()
@@ -284,7 +284,7 @@ pub fn predict_all(
                         output: None,
                         lesions: None,
                         posterior_present: None,
-                        error: Some(e.to_string()),
+                        error: Some(crate::error::chain(&e)),
                     },
                 });
                 progress(done + 1, total);

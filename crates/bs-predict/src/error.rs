@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum PredictError {
     /// A file or directory could not be read or written.
-    #[error("{action} {path}: {source}")]
+    #[error("{action} {path}")]
     Io {
         /// What was being done (`cannot read`, `cannot write`, …).
         action: &'static str,
@@ -94,7 +94,7 @@ pub enum PredictError {
         tried: Vec<PathBuf>,
     },
     /// The network or its checkpoint (bs-model).
-    #[error("model {path}: {source}")]
+    #[error("model {path} failed")]
     Model {
         /// The weight file.
         path: PathBuf,
@@ -103,7 +103,7 @@ pub enum PredictError {
         source: bs_model::ModelError,
     },
     /// A libtorch operation failed.
-    #[error("libtorch: {0}")]
+    #[error("libtorch error")]
     Torch(#[from] tch::TchError),
     /// An invalid [`crate::PredictConfig`] value.
     #[error("invalid prediction setting {field} = {value}: {reason}")]
@@ -116,7 +116,7 @@ pub enum PredictError {
         reason: &'static str,
     },
     /// The scan could not be read (bs-dicom).
-    #[error("cannot read the scan: {source}")]
+    #[error("cannot read the scan {path}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -133,7 +133,7 @@ pub enum PredictError {
         detail: String,
     },
     /// Preprocessing failed (bs-preprocess).
-    #[error("{path}: preprocessing failed: {source}")]
+    #[error("{path}: preprocessing failed")]
     Prepare {
         /// The file.
         path: PathBuf,
@@ -142,7 +142,7 @@ pub enum PredictError {
         source: bs_preprocess::PrepareError,
     },
     /// An output image could not be written.
-    #[error("cannot write image {path}: {source}")]
+    #[error("cannot write image {path}")]
     Image {
         /// The file.
         path: PathBuf,
@@ -184,6 +184,19 @@ impl PredictError {
             source,
         }
     }
+}
+
+/// An error and its causes on one line (`error: cause: cause`), as the batch summary lists it:
+/// each message states only its own level, so the causes are joined, not repeated.
+pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Result with [`PredictError`].

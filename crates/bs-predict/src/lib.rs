@@ -15,7 +15,7 @@
 //! | averaged probabilities of the folds (ensemble) | [`model::ensemble`] |
 //! | read → prepare → segment → original geometry | [`predictor`] |
 //! | lesions, areas, hotspots, body fraction, regions | [`report`], [`regions`] |
-//! | overlay and mask PNGs | [`render`] |
+//! | overlay and mask PNGs (written by [`outputs`]) | `render` (internal) |
 //! | DICOM SEG | [`seg`] |
 //! | directories of scans (views in separate files paired), overlapped decoding, network and writing, per-file errors | [`batch`] |
 //!
@@ -47,7 +47,7 @@ pub mod model;
 pub mod outputs;
 pub mod predictor;
 pub mod regions;
-pub mod render;
+mod render;
 pub mod report;
 pub mod seg;
 

@@ -23,17 +23,17 @@ use serde::{Deserialize, Serialize};
 use bs_preprocess::BodyRange;
 
 /// Relative height where the head ends.
-pub const HEAD_END: f64 = 0.13;
+pub(crate) const HEAD_END: f64 = 0.13;
 /// Relative height where the thorax ends.
-pub const THORAX_END: f64 = 0.36;
+pub(crate) const THORAX_END: f64 = 0.36;
 /// Relative height where the spine band ends (sacrum).
-pub const SPINE_END: f64 = 0.47;
+pub(crate) const SPINE_END: f64 = 0.47;
 /// Relative height where the pelvis ends and the legs begin.
-pub const PELVIS_END: f64 = 0.55;
+pub(crate) const PELVIS_END: f64 = 0.55;
 /// Half-width of the spine band, as a fraction of the body width.
-pub const SPINE_HALF_WIDTH: f64 = 0.06;
+pub(crate) const SPINE_HALF_WIDTH: f64 = 0.06;
 /// Lateral offset beyond which a trunk-level pixel is an arm.
-pub const ARM_OFFSET: f64 = 0.25;
+pub(crate) const ARM_OFFSET: f64 = 0.25;
 
 /// A coarse body region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -75,7 +75,7 @@ impl Region {
 
 /// The region of source pixel `(row, col)` (fractional coordinates allowed, e.g. a centroid)
 /// for a view whose body occupies `body`.
-pub fn region_of(row: f64, col: f64, body: &BodyRange) -> Region {
+pub(crate) fn region_of(row: f64, col: f64, body: &BodyRange) -> Region {
     let h = body.rows().max(1) as f64;
     let w = body.cols().max(1) as f64;
     let y = ((row - body.row_start as f64) / h).clamp(0.0, 1.0);

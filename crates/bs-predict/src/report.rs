@@ -185,7 +185,7 @@ pub struct ScanReport {
 }
 
 /// Region map description written into every report.
-pub const REGION_MAP_DOC: &str = "coarse map from the body range found by preprocessing: relative height y=(row-top)/height, lateral offset x=|col-centre|/width; head y<0.13; extremities y>=0.55 or x>0.25; spine y<0.47 and x<=0.06; thorax y<0.36; pelvis otherwise; a lesion takes the region of its centroid";
+pub(crate) const REGION_MAP_DOC: &str = "coarse map from the body range found by preprocessing: relative height y=(row-top)/height, lateral offset x=|col-centre|/width; head y<0.13; extremities y>=0.55 or x>0.25; spine y<0.47 and x<=0.06; thorax y<0.36; pelvis otherwise; a lesion takes the region of its centroid";
 
 fn area_mm2(px: u64, spacing: Option<[f64; 2]>) -> Option<f64> {
     spacing.map(|[r, c]| px as f64 * r * c)
@@ -196,7 +196,7 @@ fn empty_regions() -> BTreeMap<Region, usize> {
 }
 
 /// The analysis of one view: counts, M mask, geometry.
-pub fn view_report(
+pub(crate) fn view_report(
     counts: ArrayView2<'_, f32>,
     mask: ArrayView2<'_, bool>,
     geometry: &ViewGeometry,
@@ -292,7 +292,11 @@ pub fn view_report(
 }
 
 /// The identifiers of a scan, pseudonymised with the config's salt when asked.
-pub fn scan_identity(scan: &WholeBodyScan, path: &Path, config: &PredictConfig) -> ScanIdentity {
+pub(crate) fn scan_identity(
+    scan: &WholeBodyScan,
+    path: &Path,
+    config: &PredictConfig,
+) -> ScanIdentity {
     let meta = &scan.meta;
     let hide = |v: &Option<String>| {
         v.as_deref().map(|s| {
@@ -323,7 +327,7 @@ pub fn scan_identity(scan: &WholeBodyScan, path: &Path, config: &PredictConfig) 
 }
 
 /// Builds the report of one segmented scan.
-pub fn scan_report(
+pub(crate) fn scan_report(
     input: &PreparedInput,
     seg: &Segmentation,
     model: &ModelIdentity,

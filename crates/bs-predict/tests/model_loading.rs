@@ -243,3 +243,15 @@ fn a_patch_trained_run_predicts_through_the_windows_its_training_evaluated_with(
     let whole = (&p - trained(None)).abs().max().double_value(&[]);
     assert!(whole > 1e-4, "windows made no difference ({whole})");
 }
+
+#[test]
+fn a_checkpoint_with_a_broken_sidecar_names_each_cause_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let weights = dir.path().join("model.safetensors");
+    std::fs::write(&weights, b"").unwrap();
+    std::fs::write(weights.with_extension("json"), "{ not json").unwrap();
+    let err = resolve(&ModelRequest::new(&weights)).unwrap_err();
+    assert!(matches!(err, PredictError::Model { .. }), "{err:?}");
+    let chain = bs_testdata::error_chain_reads_once(&err);
+    assert_eq!(chain.len(), 3, "model, sidecar, JSON parser: {chain:?}");
+}

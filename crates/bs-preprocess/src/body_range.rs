@@ -39,7 +39,7 @@ impl BodyRange {
 }
 
 /// Mean and maximum of a view in one pass (mean accumulated in f64).
-pub fn mean_and_max(view: ArrayView2<f32>) -> (f64, f32) {
+pub(crate) fn mean_and_max(view: ArrayView2<f32>) -> (f64, f32) {
     let n = view.len().max(1) as f64;
     match view.as_slice() {
         Some(v) => (
@@ -56,7 +56,7 @@ pub fn mean_and_max(view: ArrayView2<f32>) -> (f64, f32) {
 }
 
 /// The body threshold in counts for a view of the given mean and maximum.
-pub fn threshold_from_stats(threshold: BodyThreshold, mean: f64, max: f32) -> f32 {
+pub(crate) fn threshold_from_stats(threshold: BodyThreshold, mean: f64, max: f32) -> f32 {
     match threshold {
         BodyThreshold::Counts(t) => t,
         BodyThreshold::FractionOfMean(f) => mean as f32 * f,
@@ -72,7 +72,7 @@ pub fn body_threshold(view: ArrayView2<f32>, threshold: BodyThreshold) -> f32 {
 
 /// Span `[first, last+1)` of the lines whose profile is ≥ `min_pixels`, ignoring runs of such lines
 /// shorter than `min_run`; `None` when no run remains.
-pub fn profile_span(
+pub(crate) fn profile_span(
     profile: &[usize],
     min_pixels: usize,
     min_run: usize,
@@ -100,7 +100,7 @@ pub fn profile_span(
 
 /// Projection profiles of a thresholded view and counts used by the saturation check.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Profiles {
+pub(crate) struct Profiles {
     /// Pixels above the threshold in each row.
     pub rows: Vec<usize>,
     /// Pixels above the threshold in each column.
@@ -113,7 +113,7 @@ pub struct Profiles {
 
 /// Row and column profiles of `view > threshold` (one pass), for views of `f32` or `u16`
 /// counts.
-pub fn profiles<P: Count>(view: ArrayView2<P>, threshold: f32, max: f32) -> Profiles {
+pub(crate) fn profiles<P: Count>(view: ArrayView2<P>, threshold: f32, max: f32) -> Profiles {
     let (rows, cols) = view.dim();
     let mut p = Profiles {
         rows: vec![0; rows],
@@ -238,7 +238,7 @@ bs_simd::vectorised! {
 
 /// The body range from profiles (see the module doc); [`PrepareError::BlankView`] when no row or
 /// no column run qualifies.
-pub fn range_from_profiles(
+pub(crate) fn range_from_profiles(
     p: &Profiles,
     cfg: &BodyRangeConfig,
     side: ViewName,

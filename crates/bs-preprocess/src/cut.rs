@@ -14,7 +14,12 @@ use crate::error::ViewName;
 use crate::geometry::ViewGeometry;
 
 /// The shift placing the span `[start, start + len)` into `[0, target)` (see the module doc).
-pub fn centre_shift(start: usize, len: usize, target: usize, keep_start_when_long: bool) -> i64 {
+pub(crate) fn centre_shift(
+    start: usize,
+    len: usize,
+    target: usize,
+    keep_start_when_long: bool,
+) -> i64 {
     let (start, len, target) = (start as i64, len as i64, target as i64);
     if len <= target {
         (target - len) / 2 - start

@@ -105,7 +105,7 @@ pub enum PrepareError {
         pixels: usize,
     },
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: I/O error")]
     Io {
         /// The file.
         path: PathBuf,
@@ -130,7 +130,7 @@ pub enum PrepareError {
         reason: String,
     },
     /// A scan could not be read by bs-dicom.
-    #[error("reading scan {path}: {source}")]
+    #[error("cannot read scan {path}")]
     Dicom {
         /// The file or first file of the scan.
         path: PathBuf,
@@ -139,7 +139,7 @@ pub enum PrepareError {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A Labelme document could not be read or rasterised by bs-masks.
-    #[error("labels {path}: {source}")]
+    #[error("cannot read or rasterise labels {path}")]
     Labels {
         /// The Labelme JSON or mask file.
         path: PathBuf,
@@ -148,7 +148,7 @@ pub enum PrepareError {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Preparing one scan of a cohort failed.
-    #[error("scan {id} ({path}): {source}")]
+    #[error("scan {id} ({path}) could not be prepared")]
     Scan {
         /// The cohort item id.
         id: String,

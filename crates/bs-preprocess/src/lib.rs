@@ -101,16 +101,13 @@ mod labels;
 mod preview;
 mod scan;
 
-pub use body_range::{
-    body_range, body_threshold, mean_and_max, profile_span, profiles, range_from_profiles,
-    threshold_from_stats, BodyRange, Profiles,
-};
+pub use body_range::{body_range, body_threshold, BodyRange};
 pub use brightness::{apply_gain, apply_gain_in_place, fit_gain, BrightnessReport};
 pub use config::{
     BodyRangeConfig, BodyThreshold, BrightnessConfig, MeanRegion, PrepareConfig, TallBodyPolicy,
 };
 pub use count::Count;
-pub use cut::{centre_shift, plan_view};
+pub use cut::plan_view;
 pub use error::{ConfigError, PrepareError, Result, ViewName};
 pub use geometry::{MappedRect, ScanGeometry, ViewGeometry};
 pub use labels::{

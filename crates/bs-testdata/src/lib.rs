@@ -5,9 +5,14 @@
 //!   `scripts/setup` fills from the `pydicom-data` package).
 //! - [`python`] / [`run_python`]: the project environment's interpreter (`.venv`), which holds the
 //!   independent references the tests compare against (pydicom, Pillow, scikit-image, PyTorch).
+//! - [`error_chain_reads_once`]: checks that an error chain names each cause once.
+//! - `torch` (feature `torch`): tensors compared, networks perturbed, the PyTorch reference run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+#[cfg(feature = "torch")]
+pub mod torch;
 
 /// The repository root (two levels above this crate's manifest).
 pub fn workspace_root() -> PathBuf {
@@ -79,4 +84,36 @@ pub fn output_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create test output dir");
     dir
+}
+
+/// The messages of `err` and its causes (`source()` chain), outermost first, after checking that
+/// the chain reads once: no message is empty and none repeats the message of its cause, since
+/// `bonescan` prints the causes itself (`error: A` / `caused by: B`).
+///
+/// Panics naming the offending pair; also when `err` has no cause, as the check would then be
+/// empty (a test of a chain must hand it a chain).
+pub fn error_chain_reads_once(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut messages = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(cause) = source {
+        messages.push(cause.to_string());
+        source = cause.source();
+    }
+    assert!(
+        messages.len() >= 2,
+        "{:?} has no cause to check",
+        messages[0]
+    );
+    for pair in messages.windows(2) {
+        let (outer, cause) = (&pair[0], &pair[1]);
+        assert!(
+            !outer.is_empty() && !cause.is_empty(),
+            "empty message in {messages:?}"
+        );
+        assert!(
+            !outer.contains(cause.as_str()),
+            "{outer:?} repeats its cause {cause:?}"
+        );
+    }
+    messages
 }

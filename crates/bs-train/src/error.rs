@@ -10,7 +10,7 @@ pub type Result<T, E = TrainError> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum TrainError {
     /// The experiment file could not be read.
-    #[error("cannot read experiment config {path}: {source}")]
+    #[error("cannot read experiment config {path}")]
     ConfigRead {
         /// The file.
         path: PathBuf,
@@ -79,7 +79,7 @@ pub enum TrainError {
         checkpoint_dir: PathBuf,
     },
     /// Reading or writing an output or checkpoint file failed (unwritable directory, disk full…).
-    #[error("{action} {path}: {source}")]
+    #[error("{action} {path}")]
     Io {
         /// What was being done.
         action: &'static str,
@@ -89,7 +89,7 @@ pub enum TrainError {
         source: std::io::Error,
     },
     /// A JSON file (checkpoint state, results) is malformed.
-    #[error("{path}: malformed JSON: {source}")]
+    #[error("{path}: malformed JSON")]
     Json {
         /// The file.
         path: PathBuf,
@@ -105,19 +105,19 @@ pub enum TrainError {
         message: String,
     },
     /// libtorch failed.
-    #[error("libtorch: {0}")]
+    #[error("libtorch error")]
     Torch(#[from] tch::TchError),
     /// The model rejected its configuration or input.
-    #[error("model: {0}")]
+    #[error(transparent)]
     Model(#[from] bs_model::ModelError),
     /// The loss rejected its configuration or input.
-    #[error("loss: {0}")]
+    #[error(transparent)]
     Loss(#[from] bs_losses::LossError),
     /// A mask operation failed.
-    #[error("masks: {0}")]
+    #[error(transparent)]
     Mask(#[from] bs_masks::MaskError),
     /// A metric computation failed.
-    #[error("metrics: {0}")]
+    #[error(transparent)]
     Metrics(#[from] bs_metrics::MetricsError),
     /// Drawing a figure failed.
     #[error("figure {path}: {message}")]
@@ -138,4 +138,17 @@ impl TrainError {
             source,
         }
     }
+}
+
+/// An error and its causes on one line (`error: cause: cause`), for the notes of a report: each
+/// message states only its own level, so the causes are joined, not repeated.
+pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

@@ -17,44 +17,13 @@ use tch::{Device, Kind, Tensor};
 
 use bs_losses::{ClassReduction, HeadCombination};
 use bs_model::{DoubleUNetConfig, Variant};
+use bs_testdata::torch::{norm, perturb_batch_norm_and_biases, relative_error, run_reference};
 use bs_train::optim::{Adam, AdamConfig};
 use bs_train::trainer::loss_config;
 use bs_train::LossKind;
 
 const SIDE: i64 = 64;
 const BATCH: i64 = 4;
-
-/// Non-trivial γ, β, running statistics and biases, so the step exercises all of them.
-fn perturb(vs: &VarStore) {
-    let mut variables: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
-    variables.sort_by(|a, b| a.0.cmp(&b.0)); // the same draws for the same names every run
-    tch::no_grad(|| {
-        for (name, mut t) in variables {
-            let r = t.rand_like();
-            let value = if name.ends_with("running_var") {
-                r + 0.5
-            } else if name.ends_with("running_mean") {
-                (r - 0.5) * 0.2
-            } else if name.contains(".bn.") && name.ends_with("weight") {
-                r * 0.4 + 0.8
-            } else if name.ends_with("bias") {
-                (r - 0.5) * 0.1
-            } else {
-                continue;
-            };
-            t.copy_(&value);
-        }
-    });
-}
-
-fn relative_error(a: &Tensor, b: &Tensor) -> f64 {
-    let diff = (a - b).to_kind(Kind::Double).norm().double_value(&[]);
-    diff / b.to_kind(Kind::Double).norm().double_value(&[]).max(1e-30)
-}
-
-fn norm(t: &Tensor) -> f64 {
-    t.to_kind(Kind::Double).norm().double_value(&[])
-}
 
 #[test]
 fn one_paper_training_step_matches_pytorch() {
@@ -66,7 +35,7 @@ fn one_paper_training_step_matches_pytorch() {
         .with_input_size(SIDE, SIDE);
     let vs = VarStore::new(Device::Cpu);
     let model = config.init(&vs.root()).unwrap();
-    perturb(&vs);
+    perturb_batch_norm_and_biases(&vs);
     let weights = dir.path().join("weights.safetensors");
     vs.save(&weights).unwrap();
     // images of different brightness: at the ASPP's 1×1 image-pooling branch, batch norm in
@@ -97,11 +66,7 @@ fn one_paper_training_step_matches_pytorch() {
     });
     let spec_path = dir.path().join("spec.json");
     std::fs::write(&spec_path, spec.to_string()).unwrap();
-    let script = bs_testdata::workspace_root().join("python/reference/double_unet.py");
-    bs_testdata::run_python(
-        "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
-        &[script.to_str().unwrap(), "train_step", spec_path.to_str().unwrap()],
-    );
+    run_reference(&["train_step", spec_path.to_str().unwrap()]);
     let torch: HashMap<String, Tensor> = Tensor::read_safetensors(&output)
         .unwrap()
         .into_iter()

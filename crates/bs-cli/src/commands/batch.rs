@@ -45,7 +45,7 @@ pub(crate) fn reason(err: &(dyn std::error::Error + 'static)) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
-        // some errors repeat their cause in their own message: name each cause once
+        // another crate's error may still repeat its cause in its message: name each cause once
         let cause_text = cause.to_string();
         if !text.contains(&cause_text) {
             text.push_str(": ");

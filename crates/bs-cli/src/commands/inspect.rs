@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use bs_dicom::{group_files, ReadOptions, ScanReader, ScanReport};
 
-use super::CliResult;
+use super::{batch, CliResult};
 
 /// Options of `bonescan inspect`.
 #[derive(Debug, clap::Args)]
@@ -61,7 +61,7 @@ pub fn run(args: &Args) -> CliResult {
                     println!("{}", report.line());
                 }
             }
-            Err(err) => skipped(args.json, &scan_files.files[0], &err.to_string())?,
+            Err(err) => skipped(args.json, &scan_files.files[0], &batch::reason(&err))?,
         }
     }
     for skip in &grouped.skipped {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use base64::Engine as _;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::non_finite::nulls_for_non_finite;
 use super::shape::{Shape, ShapeType};
@@ -14,6 +14,8 @@ use crate::error::{MaskError, Result};
 
 /// The name used for documents parsed from a string without a file.
 const INLINE: &str = "<inline JSON>";
+/// The name used for documents built by [`LabelmeDocument::new`].
+const NEW: &str = "<new document>";
 
 /// The keys of a labelme file this crate reads; other keys (`flags`, colours, `description`,
 /// ...) are ignored. Old files (labelme ≤ 3) lack `shape_type`, `imageHeight`, `imageWidth`.
@@ -39,12 +41,41 @@ struct RawShape {
     group_id: Option<i64>,
 }
 
+/// The keys labelme writes, in its order; `flags` are written empty.
+#[derive(Serialize)]
+struct WrittenDocument<'a> {
+    version: Option<&'a str>,
+    flags: serde_json::Map<String, serde_json::Value>,
+    shapes: Vec<WrittenShape<'a>>,
+    #[serde(rename = "imagePath")]
+    image_path: Option<&'a str>,
+    #[serde(rename = "imageData")]
+    image_data: Option<&'a str>,
+    #[serde(rename = "imageHeight")]
+    image_height: Option<usize>,
+    #[serde(rename = "imageWidth")]
+    image_width: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct WrittenShape<'a> {
+    label: &'a str,
+    points: &'a [[f64; 2]],
+    group_id: Option<i64>,
+    shape_type: &'static str,
+    flags: serde_json::Map<String, serde_json::Value>,
+}
+
 /// A labelme annotation file: its shapes (validated) and what it says about the image.
 ///
 /// Both the old format (labelme ≤ 3: no `shape_type`, size only inside `imageData`) and the
 /// current one are read. Parsing checks every shape: known type, right number of points, all
 /// coordinates finite. `imageData` is kept undecoded and only decoded (header only) when the
 /// image size is asked for and the file has no `imageWidth`/`imageHeight`.
+///
+/// Documents are also written: [`LabelmeDocument::new`] builds one and its [`Serialize`]
+/// implementation gives labelme's JSON (keys in labelme's order; `flags` empty, other keys
+/// that were read are not kept).
 #[derive(Debug, Clone)]
 pub struct LabelmeDocument {
     file: PathBuf,
@@ -56,6 +87,30 @@ pub struct LabelmeDocument {
 }
 
 impl LabelmeDocument {
+    /// A document of `shapes` annotating the `width`×`height` image at `image_path` (not
+    /// embedded), as labelme `version` writes it. Checks what parsing checks: the image size,
+    /// finite points and the number of points of each shape type.
+    pub fn new(
+        version: &str,
+        image_path: &str,
+        (width, height): (usize, usize),
+        shapes: Vec<Shape>,
+    ) -> Result<Self> {
+        let file = PathBuf::from(NEW);
+        let declared_size = checked_size(&file, width as u64, height as u64)?;
+        for (index, shape) in shapes.iter().enumerate() {
+            check_shape(&file, index, shape.shape_type, &shape.points)?;
+        }
+        Ok(Self {
+            file,
+            version: Some(version.to_string()),
+            shapes,
+            image_path: Some(image_path.to_string()),
+            image_data: None,
+            declared_size: Some(declared_size),
+        })
+    }
+
     /// Reads and validates a labelme JSON file.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
@@ -201,6 +256,28 @@ impl LabelmeDocument {
     }
 }
 
+impl Serialize for LabelmeDocument {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let shapes = self.shapes.iter().map(|s| WrittenShape {
+            label: &s.label,
+            points: &s.points,
+            group_id: s.group_id,
+            shape_type: s.shape_type.as_str(),
+            flags: serde_json::Map::new(),
+        });
+        WrittenDocument {
+            version: self.version.as_deref(),
+            flags: serde_json::Map::new(),
+            shapes: shapes.collect(),
+            image_path: self.image_path.as_deref(),
+            image_data: self.image_data.as_deref(),
+            image_height: self.declared_size.map(|(_, h)| h),
+            image_width: self.declared_size.map(|(w, _)| w),
+        }
+        .serialize(serializer)
+    }
+}
+
 impl FromStr for LabelmeDocument {
     type Err = MaskError;
 
@@ -250,6 +327,33 @@ fn convert_shape(file: &Path, index: usize, raw: RawShape) -> Result<Shape> {
             }
         }
     }
+    check_shape(file, index, shape_type, &points)?;
+    Ok(Shape {
+        label: raw.label,
+        shape_type,
+        points,
+        group_id: raw.group_id,
+    })
+}
+
+/// The checks of a parsed shape that a built one needs too: finite points, and as many as its
+/// type takes.
+fn check_shape(
+    file: &Path,
+    index: usize,
+    shape_type: ShapeType,
+    points: &[[f64; 2]],
+) -> Result<()> {
+    if let Some(p) = points
+        .iter()
+        .position(|[x, y]| !x.is_finite() || !y.is_finite())
+    {
+        return Err(MaskError::NonFinitePoint {
+            file: file.to_path_buf(),
+            shape: index,
+            point: p,
+        });
+    }
     shape_type
         .check_point_count(points.len())
         .map_err(|expected| MaskError::WrongPointCount {
@@ -258,11 +362,5 @@ fn convert_shape(file: &Path, index: usize, raw: RawShape) -> Result<Shape> {
             shape_type: shape_type.as_str(),
             expected,
             found: points.len(),
-        })?;
-    Ok(Shape {
-        label: raw.label,
-        shape_type,
-        points,
-        group_id: raw.group_id,
-    })
+        })
 }

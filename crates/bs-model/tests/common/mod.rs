@@ -1,10 +1,8 @@
 //! Helpers shared by the bs-model integration tests.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-
 use tch::nn::VarStore;
-use tch::{Device, Kind, Tensor};
+use tch::Device;
 
 use bs_model::{DoubleUNet, DoubleUNetConfig, Variant};
 
@@ -36,49 +34,4 @@ pub fn seeded(config: &DoubleUNetConfig, seed: i64) -> (VarStore, DoubleUNet) {
     let vs = VarStore::new(Device::Cpu);
     let model = config.init(&vs.root()).expect("valid test config");
     (vs, model)
-}
-
-/// Gives every batch norm non-trivial γ, β and running statistics and every bias a non-zero
-/// value, so an evaluation-mode comparison exercises all of them.
-pub fn perturb_batch_norm_and_biases(vs: &VarStore) {
-    tch::no_grad(|| {
-        for (name, mut t) in vs.variables() {
-            let r = t.rand_like();
-            let value = if name.ends_with("running_var") {
-                r * 1.0 + 0.5
-            } else if name.ends_with("running_mean") {
-                (r - 0.5) * 0.2
-            } else if name.contains(".bn.") && name.ends_with("weight") {
-                r * 0.4 + 0.8
-            } else if name.ends_with("bias") {
-                (r - 0.5) * 0.1
-            } else {
-                continue;
-            };
-            t.copy_(&value);
-        }
-    });
-}
-
-/// `‖a − b‖₂ / ‖b‖₂`.
-pub fn relative_error(a: &Tensor, b: &Tensor) -> f64 {
-    let diff = (a - b).to_kind(Kind::Double).norm().double_value(&[]);
-    diff / b.to_kind(Kind::Double).norm().double_value(&[]).max(1e-30)
-}
-
-/// The independent PyTorch reference module.
-pub fn reference_script() -> PathBuf {
-    bs_testdata::workspace_root().join("python/reference/double_unet.py")
-}
-
-/// Runs `python/reference/double_unet.py <args>` in the project venv; returns stdout.
-pub fn run_reference(args: &[&str]) -> String {
-    let script = reference_script();
-    let script = script.to_str().expect("UTF-8 path");
-    let mut all = vec![script];
-    all.extend_from_slice(args);
-    bs_testdata::run_python(
-        "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
-        &all,
-    )
 }

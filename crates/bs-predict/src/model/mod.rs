@@ -1,8 +1,8 @@
 //! Loading a trained model: resolving the path ([`source`]), reading the run's files
-//! ([`run_files`]) and the averaged ensemble of folds ([`ensemble`]).
+//! (`run_files`, internal) and the averaged ensemble of folds ([`ensemble`]).
 
 pub mod ensemble;
-pub mod run_files;
+pub(crate) mod run_files;
 pub mod source;
 
 pub use ensemble::{block_mean, Ensemble};

@@ -17,7 +17,7 @@ use crate::error::{PredictError, Result};
 
 /// The profile part of `run.json`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct RunProfile {
+pub(crate) struct RunProfile {
     /// `paper`, `quick`, `tiny`.
     pub name: String,
     /// Prepared rows averaged into one network pixel.
@@ -30,7 +30,7 @@ pub struct RunProfile {
 
 /// What prediction reads from `run.json`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct RunJson {
+pub(crate) struct RunJson {
     /// Experiment name.
     pub experiment: String,
     /// Profile.
@@ -55,7 +55,7 @@ pub struct RunJson {
 
 /// What prediction reads from `experiment.toml`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ExperimentToml {
+pub(crate) struct ExperimentToml {
     /// Arms, in the order of the file (`dice`, `focal_tversky`).
     pub losses: Vec<String>,
     /// Folds of the cross-validation.
@@ -78,7 +78,7 @@ fn read_text(path: &Path, dir: &Path, what: &str) -> Result<String> {
 }
 
 /// Reads `dir/run.json`.
-pub fn read_run_json(dir: &Path) -> Result<RunJson> {
+pub(crate) fn read_run_json(dir: &Path) -> Result<RunJson> {
     let path = dir.join("run.json");
     let text = read_text(&path, dir, "run.json (written by `bonescan cv`)")?;
     serde_json::from_str(&text).map_err(|e| PredictError::BadModelFile {
@@ -88,7 +88,7 @@ pub fn read_run_json(dir: &Path) -> Result<RunJson> {
 }
 
 /// Reads `dir/experiment.toml`.
-pub fn read_experiment(dir: &Path) -> Result<ExperimentToml> {
+pub(crate) fn read_experiment(dir: &Path) -> Result<ExperimentToml> {
     let path = dir.join("experiment.toml");
     let text = read_text(&path, dir, "experiment.toml (written by `bonescan cv`)")?;
     let bad = |detail: String| PredictError::BadModelFile {
@@ -134,12 +134,12 @@ pub fn read_experiment(dir: &Path) -> Result<ExperimentToml> {
 }
 
 /// The `major.minor` series of a version string (`0.1.3` → `0.1`).
-pub fn series(version: &str) -> String {
+pub(crate) fn series(version: &str) -> String {
     version.split('.').take(2).collect::<Vec<_>>().join(".")
 }
 
 /// Refuses a run written by another `major.minor` series than this crate's.
-pub fn check_version(path: &Path, found: &str) -> Result<()> {
+pub(crate) fn check_version(path: &Path, found: &str) -> Result<()> {
     let ours = env!("CARGO_PKG_VERSION");
     if series(found) != series(ours) {
         return Err(PredictError::IncompatibleVersion {
@@ -154,7 +154,7 @@ pub fn check_version(path: &Path, found: &str) -> Result<()> {
 
 /// Where a [`bs_preprocess::PrepareConfig`] came from.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RecordedPreparation {
+pub(crate) struct RecordedPreparation {
     /// The configuration.
     pub config: bs_preprocess::PrepareConfig,
     /// The file it was read from, or `None` for the paper's default.
@@ -191,7 +191,7 @@ fn read_json_value(path: &Path) -> Result<serde_json::Value> {
 ///
 /// Neither present is an error: predicting with another preprocessing than the training's
 /// would silently change what the network sees.
-pub fn recorded_preparation(dir: &Path, run: &RunJson) -> Result<RecordedPreparation> {
+pub(crate) fn recorded_preparation(dir: &Path, run: &RunJson) -> Result<RecordedPreparation> {
     let own = dir.join("prepare.json");
     let mut tried = vec![own.clone()];
     if own.is_file() {

@@ -4,9 +4,9 @@
 use image::{Rgb, RgbImage};
 
 /// Glyph width in pixels (plus one pixel of spacing when drawn).
-pub const GLYPH_W: u32 = 5;
+pub(crate) const GLYPH_W: u32 = 5;
 /// Glyph height in pixels.
-pub const GLYPH_H: u32 = 7;
+pub(crate) const GLYPH_H: u32 = 7;
 
 /// Seven rows of five bits (bit 4 = leftmost column).
 fn glyph(c: char) -> [u8; 7] {
@@ -61,14 +61,16 @@ fn glyph(c: char) -> [u8; 7] {
     }
 }
 
-/// Width in pixels of `text` drawn at `scale`.
-pub fn text_width(text: &str, scale: u32) -> u32 {
-    text.chars().count() as u32 * (GLYPH_W + 1) * scale
-}
-
 /// Draws `text` with its top-left corner at `(x, y)`, each font pixel `scale × scale`;
 /// pixels outside the image are skipped.
-pub fn draw_text(img: &mut RgbImage, x: u32, y: u32, text: &str, scale: u32, colour: Rgb<u8>) {
+pub(crate) fn draw_text(
+    img: &mut RgbImage,
+    x: u32,
+    y: u32,
+    text: &str,
+    scale: u32,
+    colour: Rgb<u8>,
+) {
     for (i, ch) in text.chars().enumerate() {
         let g = glyph(ch);
         let x0 = x + i as u32 * (GLYPH_W + 1) * scale;

@@ -8,7 +8,7 @@ use ndarray::ArrayView2;
 use crate::error::{PredictError, Result};
 
 /// The mask as an 8-bit image (width = columns, height = rows), 255 where M.
-pub fn mask_image(mask: ArrayView2<'_, bool>) -> GrayImage {
+pub(crate) fn mask_image(mask: ArrayView2<'_, bool>) -> GrayImage {
     let (rows, cols) = mask.dim();
     GrayImage::from_fn(cols as u32, rows as u32, |x, y| {
         image::Luma([if mask[[y as usize, x as usize]] {
@@ -20,7 +20,7 @@ pub fn mask_image(mask: ArrayView2<'_, bool>) -> GrayImage {
 }
 
 /// Writes [`mask_image`] as PNG.
-pub fn write_mask_png(path: &Path, mask: ArrayView2<'_, bool>) -> Result<()> {
+pub(crate) fn write_mask_png(path: &Path, mask: ArrayView2<'_, bool>) -> Result<()> {
     mask_image(mask)
         .save_with_format(path, image::ImageFormat::Png)
         .map_err(|source| PredictError::Image {

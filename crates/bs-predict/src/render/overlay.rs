@@ -13,9 +13,9 @@ use crate::error::{PredictError, Result};
 use crate::render::font::{draw_text, GLYPH_H};
 
 /// Fill colour of M pixels (blended 50 % with the grey).
-pub const FILL: Rgb<u8> = Rgb([230, 30, 30]);
+pub(crate) const FILL: Rgb<u8> = Rgb([230, 30, 30]);
 /// Outline colour: M pixels with a 4-neighbour outside M.
-pub const OUTLINE: Rgb<u8> = Rgb([255, 200, 0]);
+pub(crate) const OUTLINE: Rgb<u8> = Rgb([255, 200, 0]);
 const MARGIN: u32 = 16;
 const TITLE_H: u32 = 28;
 const LEGEND_H: u32 = 96;
@@ -24,7 +24,7 @@ const TEXT: Rgb<u8> = Rgb([235, 235, 235]);
 
 /// One panel of the overlay.
 #[derive(Debug, Clone, Copy)]
-pub struct OverlayView<'a> {
+pub(crate) struct OverlayView<'a> {
     /// `ANTERIOR` / `POSTERIOR`.
     pub title: &'a str,
     /// Counts and M mask of the view; `None` draws a "missing" panel.
@@ -34,7 +34,7 @@ pub struct OverlayView<'a> {
 }
 
 /// The display window `w` of a view (see the module doc); at least 1 count.
-pub fn display_window(counts: ArrayView2<'_, f32>) -> f32 {
+pub(crate) fn display_window(counts: ArrayView2<'_, f32>) -> f32 {
     let mut nz: Vec<f32> = counts.iter().copied().filter(|&v| v > 0.0).collect();
     if nz.is_empty() {
         return 1.0;
@@ -57,7 +57,7 @@ fn is_outline(mask: &ArrayView2<'_, bool>, r: usize, c: usize) -> bool {
 }
 
 /// Renders the overlay (see the module doc); `footer` lines go under the legend.
-pub fn overlay_image(views: &[OverlayView<'_>], footer: &[String]) -> RgbImage {
+pub(crate) fn overlay_image(views: &[OverlayView<'_>], footer: &[String]) -> RgbImage {
     let panel_w = views
         .iter()
         .filter_map(|v| v.data.map(|(c, _)| c.ncols() as u32))
@@ -182,7 +182,11 @@ pub fn overlay_image(views: &[OverlayView<'_>], footer: &[String]) -> RgbImage {
 }
 
 /// Writes [`overlay_image`] as PNG.
-pub fn write_overlay_png(path: &Path, views: &[OverlayView<'_>], footer: &[String]) -> Result<()> {
+pub(crate) fn write_overlay_png(
+    path: &Path,
+    views: &[OverlayView<'_>],
+    footer: &[String],
+) -> Result<()> {
     overlay_image(views, footer)
         .save_with_format(path, image::ImageFormat::Png)
         .map_err(|source| PredictError::Image {

@@ -114,7 +114,7 @@ impl ScanFailure {
         let mut reason = err.to_string();
         let mut source = std::error::Error::source(err);
         while let Some(cause) = source {
-            // some errors repeat their cause in their own message: name each cause once
+            // another crate's error may still repeat its cause in its message: name each cause once
             let text = cause.to_string();
             if !reason.contains(&text) {
                 reason.push_str(": ");

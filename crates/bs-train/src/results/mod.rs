@@ -162,7 +162,10 @@ pub fn aggregate(run_dir: &Path) -> Result<RunResults> {
     ] {
         match r {
             Ok(()) => figures.push(PathBuf::from("figures").join(name)),
-            Err(e) => figure_notes.push(format!("figure {name} not drawn: {e}")),
+            Err(e) => figure_notes.push(format!(
+                "figure {name} not drawn: {}",
+                crate::error::chain(&e)
+            )),
         }
     }
     let mut overlays: Vec<String> = std::fs::read_dir(&fig)
