@@ -70,6 +70,7 @@ pub mod report;
 mod rle;
 mod scan;
 pub mod scanner;
+pub mod seg;
 mod view;
 pub mod write;
 

@@ -100,6 +100,7 @@ mod geometry;
 mod labels;
 mod preview;
 mod scan;
+mod seg_labels;
 
 pub use body_range::{
     body_range, body_threshold, mean_and_max, profile_span, profiles, range_from_profiles,
@@ -117,4 +118,5 @@ pub use labels::{
     labelme_to_prepared, mask_to_prepared, otsu_three_class, prepared_otsu_three_class, LabelSpace,
 };
 pub use preview::write_preview;
-pub use scan::{prepare_scan, PreparedScan, PreparedView, Preprocessor};
+pub use scan::{prepare_scan, PreparedScan, PreparedView, Preprocessor, ViewSources};
+pub use seg_labels::seg_to_prepared;
