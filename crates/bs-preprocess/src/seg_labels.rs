@@ -135,6 +135,20 @@ pub fn seg_to_prepared(
         if hits.is_empty() {
             return Err(seg_error(seg, unmatched(frame, &targets)));
         }
+        let whole = |k: &usize| {
+            let f = targets[*k].file;
+            frame.mask.dim() == (f.rows, f.columns)
+        };
+        if hits.len() > 1 && !hits.iter().all(whole) {
+            return Err(seg_error(
+                seg,
+                format!(
+                    "frame {} references the frame that holds both views side by side but \
+                     has the size of one view: which view it labels is unknown",
+                    frame.number
+                ),
+            ));
+        }
         for k in hits {
             let mask = targets[k].view_mask(frame.mask.view()).ok_or_else(|| {
                 seg_error(

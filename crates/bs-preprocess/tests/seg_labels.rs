@@ -57,15 +57,24 @@ fn fixtures() -> (PathBuf, tempfile::TempDir) {
 
 /// The prepared lesion mask of NM1 with the label file `labels` (PNG or SEG).
 fn prepared_labels(nm1: &Path, labels: &Path) -> bs_preprocess::Result<Array2<u8>> {
+    prepared_scan_labels(nm1, labels, LabelSpace::RawAnterior)
+}
+
+/// The prepared lesion mask of `scan` with the label file `labels` (a PNG in `space`, or a SEG).
+fn prepared_scan_labels(
+    scan: &Path,
+    labels: &Path,
+    space: LabelSpace,
+) -> bs_preprocess::Result<Array2<u8>> {
     let pre = PrepareConfig::default().init().unwrap();
     let mut reader = bs_dicom::ScanReader::new(bs_dicom::ReadOptions::default());
     let (prepared, meta, views) = pre
-        .read_and_prepare_sources(&mut reader, &[nm1.to_path_buf()])
+        .read_and_prepare_sources(&mut reader, &[scan.to_path_buf()])
         .unwrap();
     let geometry = &prepared.geometry;
     if labels.extension().is_some_and(|e| e == "png") {
         let mask = bs_masks::png::read_class_png(labels).unwrap();
-        mask_to_prepared(geometry, LabelSpace::RawAnterior, mask.view())
+        mask_to_prepared(geometry, space, mask.view())
     } else {
         let seg = bs_dicom::seg::read_segmentation(labels).map_err(|e| {
             bs_preprocess::PrepareError::Labels {
@@ -100,6 +109,90 @@ fn highdicom_binary_and_fractional_segs_give_the_png_mask() {
                 .fold(0, |n, &a, &b| n + usize::from((a != 0) != (b != 0)))
         );
     }
+}
+
+/// Both views side by side in one frame (a synthetic scan's two frames joined by pydicom, as a
+/// single-frame object: highdicom segments a multi-frame image only in a frame of reference): a
+/// highdicom SEG of that frame labels each view with its half, like the raw AP|PA PNG; the same
+/// mask as two view-sized frames referencing the joined frame is an error (which is which?).
+const SIDE_BY_SIDE: &str = r#"
+import sys, numpy as np, pydicom, highdicom as hd
+from PIL import Image
+from pydicom.sr.codedict import codes
+nm, mask_png, out = sys.argv[1:4]
+ds = pydicom.dcmread(nm)
+joined = np.concatenate([ds.pixel_array[0], ds.pixel_array[1]], axis=1)
+# one frame, as NM1 stores its view: a Secondary Capture object of modality NM
+for kw in ["NumberOfFrames", "FrameIncrementPointer", "DetectorVector",
+           "DetectorInformationSequence", "EnergyWindowVector"]:
+    delattr(ds, kw)
+ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+ds.SOPInstanceUID = hd.UID()
+ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+ds.Columns = joined.shape[1]
+ds.PixelData = joined.astype(np.uint16).tobytes()
+ds.save_as(f"{out}/side_by_side.dcm")
+mask = (np.asarray(Image.open(mask_png)) > 0).astype(np.uint8)
+desc = hd.seg.SegmentDescription(
+    segment_number=1, segment_label="metastasis",
+    segmented_property_category=codes.SCT.MorphologicallyAbnormalStructure,
+    segmented_property_type=codes.SCT.Neoplasm,
+    algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL)
+seg = hd.seg.Segmentation(
+    source_images=[ds], pixel_array=mask, segmentation_type=hd.seg.SegmentationTypeValues.BINARY,
+    segment_descriptions=[desc], series_instance_uid=hd.UID(), series_number=2,
+    sop_instance_uid=hd.UID(), instance_number=1, manufacturer="test",
+    manufacturer_model_name="test", software_versions="0", device_serial_number="0")
+seg.save_as(f"{out}/side_by_side_seg.dcm")
+# the same mask as two frames of one view's size, both referencing the joined frame: ambiguous
+import copy
+from pydicom.pixels import pack_bits
+half = mask.shape[1] // 2
+seg.Columns, seg.NumberOfFrames = half, 2
+seg.PerFrameFunctionalGroupsSequence.append(copy.deepcopy(seg.PerFrameFunctionalGroupsSequence[0]))
+seg.PixelData = pack_bits(np.stack([mask[:, :half], mask[:, half:]]))
+seg.save_as(f"{out}/side_by_side_halves.dcm")
+"#;
+
+#[test]
+fn a_highdicom_seg_of_a_side_by_side_frame_labels_both_views() {
+    let dir = tempfile::tempdir().unwrap();
+    let cohort = dir.path().join("cohort");
+    let spec = bs_phantom::cohort::CohortSpec::small();
+    bs_phantom::output::write_cohort(&cohort, &spec, 7, &|| {}).unwrap();
+    let mask = cohort.join("masks/SYN-D1-001.png");
+    let args = [
+        cohort.join("dicom/SYN-D1-001.dcm"),
+        mask.clone(),
+        dir.path().into(),
+    ];
+    let args: Vec<&str> = args.iter().map(|p| p.to_str().unwrap()).collect();
+    bs_testdata::run_python(SIDE_BY_SIDE, &args);
+    let scan = dir.path().join("side_by_side.dcm");
+    let png = prepared_scan_labels(&scan, &mask, LabelSpace::RawSideBySide).unwrap();
+    let seg_path = dir.path().join("side_by_side_seg.dcm");
+    let from_seg = prepared_scan_labels(&scan, &seg_path, LabelSpace::RawSideBySide).unwrap();
+    let half = png.ncols() / 2;
+    for (name, cols) in [("anterior", 0..half), ("posterior", half..png.ncols())] {
+        let n = png
+            .slice(ndarray::s![.., cols])
+            .iter()
+            .filter(|&&v| v != 0)
+            .count();
+        assert!(
+            n > 20,
+            "{name} half of the prepared PNG mask has lesions: {n} px"
+        );
+    }
+    assert_eq!(from_seg.mapv(|v| v != 0), png.mapv(|v| v != 0));
+    let halves = dir.path().join("side_by_side_halves.dcm");
+    let err = prepared_scan_labels(&scan, &halves, LabelSpace::RawSideBySide).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("side_by_side_halves.dcm")
+            && text.contains("which view it labels is unknown"),
+        "{text}"
+    );
 }
 
 /// `build_dataset` with a label directory holding `<id>.dcm` (a SEG) and one holding `<id>.png`
