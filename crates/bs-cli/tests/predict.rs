@@ -503,3 +503,114 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Rewrites each `<id>/seg.dcm` under `predicted` with the frames of `masks/<id>.png` (the
+/// synthetic ground truth, raw AP|PA) packed by pydicom, every other attribute kept, into
+/// `out/<id>.dcm`; and puts each predicted pair of mask PNGs side by side in `pairs/<id>.png`.
+const SEG_FIXTURES: &str = r#"
+import os, sys
+import numpy as np, pydicom
+from pydicom.pixels import pack_bits
+from PIL import Image
+predicted, masks, out, pairs = sys.argv[1:5]
+for d in (out, pairs):
+    os.makedirs(d, exist_ok=True)
+for sid in sorted(os.listdir(predicted)):
+    seg_path = os.path.join(predicted, sid, "seg.dcm")
+    if not os.path.isfile(seg_path):
+        continue
+    views = [np.asarray(Image.open(os.path.join(predicted, sid, f"mask_{k}.png")))
+             for k in ("anterior", "posterior")]
+    Image.fromarray(np.concatenate(views, axis=1)).save(os.path.join(pairs, f"{sid}.png"))
+    seg = pydicom.dcmread(seg_path)
+    truth = np.asarray(Image.open(os.path.join(masks, f"{sid}.png"))) > 0
+    half = truth.shape[1] // 2
+    seg.PixelData = pack_bits(np.stack([truth[:, :half], truth[:, half:]]).astype(np.uint8))
+    seg.save_as(os.path.join(out, f"{sid}.dcm"))
+"#;
+
+/// Each scan's prepared lesion mask (640×512, row-major).
+fn lesion_masks(prepared: &Path) -> Vec<Vec<u8>> {
+    let data = bs_preprocess::dataset::PreparedDataset::load(prepared).unwrap();
+    (0..data.len())
+        .map(|i| data.lesion_mask(i).iter().copied().collect())
+        .collect()
+}
+
+/// `seg.dcm` fed back as labels: `prepare --labels PREDICTED` (which finds `<id>/seg.dcm`)
+/// gives the prepared masks of the predicted mask PNGs; the same SEGs carrying the ground-truth
+/// frames (packed by pydicom) give those of the ground-truth PNGs; a SEG of another scan is an
+/// error naming the file.
+#[test]
+fn predicted_seg_files_serve_as_labels() {
+    let t = trained();
+    let out = t.dir.join("out_seg_labels");
+    ok(&[
+        "predict",
+        "--model",
+        &s(&t.run),
+        &s(&t.held),
+        "--out",
+        &s(&out),
+    ]);
+    let masks = t.held.parent().unwrap().join("masks");
+    let (truth, pairs) = (t.dir.join("labels_truth"), t.dir.join("labels_pairs"));
+    bs_testdata::run_python(
+        SEG_FIXTURES,
+        &[&s(&out), &s(&masks), &s(&truth), &s(&pairs)],
+    );
+    let prepare = |labels: &Path, name: &str| {
+        let dir = t.dir.join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        ok(&[
+            "prepare",
+            &s(&t.held),
+            "--labels",
+            &s(labels),
+            "--out",
+            &s(&dir),
+        ]);
+        lesion_masks(&dir)
+    };
+    assert_eq!(
+        prepare(&out, "prep_predicted_seg"),
+        prepare(&pairs, "prep_predicted_png")
+    );
+    let from_seg = prepare(&truth, "prep_truth_seg");
+    assert_eq!(from_seg, prepare(&masks, "prep_truth_png"));
+    let with_lesions = from_seg.iter().filter(|m| m.contains(&1)).count();
+    assert_eq!(with_lesions, 2, "the two held-back D1 scans have lesions");
+
+    // the first scan's SEG as the labels of the second: refused, naming the SEG
+    let wrong = t.dir.join("labels_wrong");
+    let _ = std::fs::remove_dir_all(&wrong);
+    std::fs::create_dir_all(&wrong).unwrap();
+    let mut ids: Vec<String> = std::fs::read_dir(&truth)
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    ids.sort();
+    let label = wrong.join(format!("{}.dcm", ids[1]));
+    std::fs::copy(truth.join(format!("{}.dcm", ids[0])), &label).unwrap();
+    let run = bonescan(&[
+        "prepare",
+        &s(&t.held),
+        "--labels",
+        &s(&wrong),
+        "--out",
+        &s(&t.dir.join("prep_wrong")),
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&s(&label)) && stderr.contains("not a view of this scan"),
+        "{stderr}"
+    );
+}
