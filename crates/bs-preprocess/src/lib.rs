@@ -55,7 +55,10 @@
 //!
 //! [`labelme_to_prepared`] rasterises a Labelme document with bs-masks (Pillow-identical) in the
 //! space its image size names ([`LabelSpace`]: raw AP|PA 1024×512 as bs-phantom writes, raw
-//! anterior, or prepared) and maps it; [`otsu_three_class`] gives BG/NM/M. [`dataset`] writes and
+//! anterior, or prepared) and maps it; [`seg_to_prepared`] does the same for a DICOM SEG, its
+//! frames matched to the views by the source SOP instance and frame they reference
+//! ([`Preprocessor::read_and_prepare_sources`] says where each view came from);
+//! [`otsu_three_class`] gives BG/NM/M. [`dataset`] writes and
 //! loads the prepared data set (`images.npy`, `lesion.npy`, `body.npy`, `manifest.json`,
 //! previews) in parallel and incrementally.
 //!
