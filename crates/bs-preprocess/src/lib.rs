@@ -55,7 +55,10 @@
 //!
 //! [`labelme_to_prepared`] rasterises a Labelme document with bs-masks (Pillow-identical) in the
 //! space its image size names ([`LabelSpace`]: raw AP|PA 1024×512 as bs-phantom writes, raw
-//! anterior, or prepared) and maps it; [`otsu_three_class`] gives BG/NM/M. [`dataset`] writes and
+//! anterior, or prepared) and maps it; [`seg_to_prepared`] does the same for a DICOM SEG, its
+//! frames matched to the views by the source SOP instance and frame they reference
+//! ([`Preprocessor::read_and_prepare_sources`] says where each view came from);
+//! [`otsu_three_class`] gives BG/NM/M. [`dataset`] writes and
 //! loads the prepared data set (`images.npy`, `lesion.npy`, `body.npy`, `manifest.json`,
 //! previews) in parallel and incrementally.
 //!
@@ -100,6 +103,7 @@ mod geometry;
 mod labels;
 mod preview;
 mod scan;
+mod seg_labels;
 
 pub use body_range::{body_range, body_threshold, BodyRange};
 pub use brightness::{apply_gain, apply_gain_in_place, fit_gain, BrightnessReport};
@@ -114,4 +118,5 @@ pub use labels::{
     labelme_to_prepared, mask_to_prepared, otsu_three_class, prepared_otsu_three_class, LabelSpace,
 };
 pub use preview::write_preview;
-pub use scan::{prepare_scan, PreparedScan, PreparedView, Preprocessor};
+pub use scan::{prepare_scan, PreparedScan, PreparedView, Preprocessor, ViewSources};
+pub use seg_labels::seg_to_prepared;

@@ -400,6 +400,17 @@ impl Preprocessor {
         reader: &mut bs_dicom::ScanReader,
         paths: &[PathBuf],
     ) -> Result<(PreparedScan, bs_dicom::ScanMeta)> {
+        self.read_and_prepare_sources(reader, paths)
+            .map(|(prepared, meta, _)| (prepared, meta))
+    }
+
+    /// [`Preprocessor::read_and_prepare`], also saying where each view came from (file,
+    /// frame, columns): what labels referencing the source images (DICOM SEG) are matched by.
+    pub fn read_and_prepare_sources(
+        &self,
+        reader: &mut bs_dicom::ScanReader,
+        paths: &[PathBuf],
+    ) -> Result<(PreparedScan, bs_dicom::ScanMeta, ViewSources)> {
         let dicom_err = |e: bs_dicom::Error| PrepareError::Dicom {
             path: paths.first().cloned().unwrap_or_default(),
             source: Box::new(e),
@@ -415,18 +426,36 @@ impl Preprocessor {
                     scan.posterior.as_ref().map(|p| p.pixels.view()),
                     [stats(counts.anterior), counts.posterior.and_then(stats)],
                 );
-                let meta = scan.meta.clone();
+                let (meta, sources) = (scan.meta.clone(), ViewSources::of(&scan));
                 reader.recycle_counts(scan);
-                Ok((prepared?, meta))
+                Ok((prepared?, meta, sources))
             }
             Err(bs_dicom::Error::NotIntegerCounts { .. }) => {
                 let scan = reader.read_files(paths).map_err(dicom_err)?;
                 let prepared = self.prepare_scan(&scan);
-                let meta = scan.meta.clone();
+                let (meta, sources) = (scan.meta.clone(), ViewSources::of(&scan));
                 reader.recycle(scan);
-                Ok((prepared?, meta))
+                Ok((prepared?, meta, sources))
             }
             Err(e) => Err(dicom_err(e)),
+        }
+    }
+}
+
+/// Where the views of a scan came from ([`Preprocessor::read_and_prepare_sources`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewSources {
+    /// The anterior view's file, frame and columns.
+    pub anterior: bs_dicom::ViewSource,
+    /// The posterior view's, when the scan has one.
+    pub posterior: Option<bs_dicom::ViewSource>,
+}
+
+impl ViewSources {
+    fn of<P>(scan: &bs_dicom::WholeBodyScan<P>) -> Self {
+        Self {
+            anterior: scan.anterior.source.clone(),
+            posterior: scan.posterior.as_ref().map(|p| p.source.clone()),
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Writing NM whole-body DICOM objects (2 frames: anterior and posterior), as the synthetic
 //! cohort needs: explicit VR little endian, NM Image Storage, Detector Information Sequence with
-//! a View Code Sequence per detector (SRT `G-5215` anterior, `G-5216` posterior) and Detector
-//! Vector 1\2, so that readers (this crate, pydicom, clinical viewers) find the views by code.
+//! a View Code Sequence per detector (SNOMED CT `399321004` anterior, `399001007` posterior
+//! projection; CID 26) and Detector Vector 1\2, so that readers (this crate, pydicom, clinical
+//! viewers) find the views by code. The object passes David Clunie's `dciodvfy` without errors
+//! (tested): every Type 2 attribute of the NM modules is present, empty where unknown.
 
 mod nm_meta;
 
@@ -108,6 +110,53 @@ fn validate(
     Ok((rows as u16, columns as u16))
 }
 
+/// NM Image and NM/PET Patient Orientation attributes of a whole-body pass: Actual Frame
+/// Duration (Type 1C), Scan Length and Scan Velocity (Type 2C for WHOLE BODY), Counts
+/// Accumulated (Type 2, empty when the sum exceeds an IS), and the usual bone-scan position,
+/// recumbent supine head first (SNOMED CT, CIDs 19–21).
+fn acquisition_elements(
+    rows: u16,
+    counts: u64,
+    meta: &NmWriteMeta,
+) -> Vec<DataElement<InMemDicomObject>> {
+    let length_mm = f64::from(rows) * meta.pixel_spacing_mm[0];
+    let seconds = f64::from(meta.frame_duration_ms) / 1000.0;
+    let velocity = if seconds > 0.0 {
+        ds(length_mm / seconds)
+    } else {
+        String::new()
+    };
+    let counts = if counts <= i32::MAX as u64 {
+        counts.to_string()
+    } else {
+        String::new()
+    };
+    let orientation = InMemDicomObject::from_element_iter([
+        text(tags::CODE_VALUE, VR::SH, "102538003"),
+        text(tags::CODING_SCHEME_DESIGNATOR, VR::SH, "SCT"),
+        text(tags::CODE_MEANING, VR::LO, "recumbent"),
+        sequence(
+            tags::PATIENT_ORIENTATION_MODIFIER_CODE_SEQUENCE,
+            vec![code_item("40199007", "SCT", "supine")],
+        ),
+    ]);
+    vec![
+        text(tags::COUNTS_ACCUMULATED, VR::IS, &counts),
+        text(
+            tags::ACTUAL_FRAME_DURATION,
+            VR::IS,
+            &meta.frame_duration_ms.to_string(),
+        ),
+        text(tags::SCAN_VELOCITY, VR::DS, &velocity),
+        text(tags::SCAN_LENGTH, VR::IS, &format!("{}", length_mm.round())),
+        sequence(tags::PATIENT_ORIENTATION_CODE_SEQUENCE, vec![orientation]),
+        sequence(
+            tags::PATIENT_GANTRY_RELATIONSHIP_CODE_SEQUENCE,
+            vec![code_item("102540008", "SCT", "headfirst")],
+        ),
+    ]
+}
+
 /// Writes a 2-frame NM Whole Body object: frame 1 `anterior`, frame 2 `posterior` (counts,
 /// rows × columns each, 16-bit unsigned), explicit VR little endian.
 pub fn write_whole_body_nm(
@@ -147,13 +196,21 @@ pub fn build_whole_body_nm(
     pixels.extend(anterior.iter().copied());
     pixels.extend(posterior.iter().copied());
     let max = pixels.iter().copied().max().unwrap_or(0);
+    let counts: u64 = pixels.iter().map(|&v| u64::from(v)).sum();
     let min = pixels.iter().copied().min().unwrap_or(0);
 
+    // NM Detector Module, Type 2: a parallel-hole collimator; position and orientation unknown
+    // to this writer (a posterior view may or may not have been mirrored), so empty
     let detector = |code: &str, meaning: &str| {
-        InMemDicomObject::from_element_iter([sequence(
-            tags::VIEW_CODE_SEQUENCE,
-            vec![code_item(code, "SRT", meaning)],
-        )])
+        InMemDicomObject::from_element_iter([
+            text(tags::COLLIMATOR_TYPE, VR::CS, "PARA"),
+            text(tags::IMAGE_POSITION_PATIENT, VR::DS, ""),
+            text(tags::IMAGE_ORIENTATION_PATIENT, VR::DS, ""),
+            sequence(
+                tags::VIEW_CODE_SEQUENCE,
+                vec![code_item(code, "SCT", meaning)],
+            ),
+        ])
     };
     let mut obj = InMemDicomObject::from_element_iter([
         text(
@@ -231,38 +288,82 @@ pub fn build_whole_body_nm(
         sequence(
             tags::DETECTOR_INFORMATION_SEQUENCE,
             vec![
-                detector("G-5215", "Anterior projection"),
-                detector("G-5216", "Posterior projection"),
+                detector("399321004", "Anterior projection"),
+                detector("399001007", "Posterior projection"),
             ],
         ),
         DataElement::new(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(pixels.into())),
     ]);
-    if meta.radionuclide.is_some() || meta.radiopharmaceutical.is_some() {
-        let mut item = InMemDicomObject::new_empty();
-        if let Some(nuclide) = &meta.radionuclide {
-            let squashed: String = nuclide
-                .to_ascii_lowercase()
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .collect();
-            let (code, scheme) = if squashed == "tc99m" {
-                ("C-163A8", "SRT")
-            } else {
-                (nuclide.as_str(), "99BONESCAN")
-            };
-            let code: String = code.chars().take(16).collect();
-            item.put(sequence(
-                tags::RADIONUCLIDE_CODE_SEQUENCE,
-                vec![code_item(&code, scheme, nuclide)],
-            ));
-        }
-        if let Some(pharm) = &meta.radiopharmaceutical {
-            item.put(text(tags::RADIOPHARMACEUTICAL, VR::LO, pharm));
-        }
-        obj.put(sequence(
-            tags::RADIOPHARMACEUTICAL_INFORMATION_SEQUENCE,
-            vec![item],
+    for element in acquisition_elements(rows, counts, meta) {
+        obj.put(element);
+    }
+    obj.put(radiopharmaceutical(meta));
+    Ok(obj)
+}
+
+/// SNOMED CT code (CID 18 "Isotopes in Radiopharmaceuticals") of the radionuclides of planar
+/// bone and whole-body scintigraphy, by name in any spelling (`Tc-99m`, `99mTc`, `TC99M`).
+fn radionuclide_code(name: &str) -> Option<&'static str> {
+    let mut letters: Vec<char> = name
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    letters.sort_unstable();
+    let digits: String = name.chars().filter(char::is_ascii_digit).collect();
+    let key = (letters.into_iter().collect::<String>(), digits);
+    let table = [
+        ("cmt", "99", "72454006"),
+        ("i", "123", "21572004"),
+        ("i", "131", "1368003"),
+        ("f", "18", "77004003"),
+        ("ag", "67", "2008008"),
+        ("in", "111", "56609000"),
+        ("lt", "201", "60057003"),
+    ];
+    table
+        .iter()
+        .find(|(l, d, _)| key.0 == *l && key.1 == *d)
+        .map(|(_, _, code)| *code)
+}
+
+/// Radiopharmaceutical Information Sequence (NM Isotope Module, Type 2: empty when neither the
+/// radionuclide nor the radiopharmaceutical is known).
+fn radiopharmaceutical(meta: &NmWriteMeta) -> DataElement<InMemDicomObject> {
+    let mut item = InMemDicomObject::new_empty();
+    if let Some(nuclide) = &meta.radionuclide {
+        let (code, scheme) = match radionuclide_code(nuclide) {
+            Some(code) => (code, "SCT"),
+            None => (nuclide.as_str(), "99BONESCAN"),
+        };
+        let code: String = code.chars().take(16).collect();
+        item.put(sequence(
+            tags::RADIONUCLIDE_CODE_SEQUENCE,
+            vec![code_item(&code, scheme, nuclide)],
         ));
     }
-    Ok(obj)
+    if let Some(pharm) = &meta.radiopharmaceutical {
+        item.put(text(tags::RADIOPHARMACEUTICAL, VR::LO, pharm));
+    }
+    let known = meta.radionuclide.is_some() || meta.radiopharmaceutical.is_some();
+    sequence(
+        tags::RADIOPHARMACEUTICAL_INFORMATION_SEQUENCE,
+        if known { vec![item] } else { Vec::new() },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::radionuclide_code;
+
+    #[test]
+    fn radionuclide_names_in_any_spelling() {
+        for name in ["Tc-99m", "99mTc", "TC99M", "tc 99m"] {
+            assert_eq!(radionuclide_code(name), Some("72454006"), "{name}");
+        }
+        assert_eq!(radionuclide_code("I-123"), Some("21572004"));
+        assert_eq!(radionuclide_code("131I"), Some("1368003"));
+        assert_eq!(radionuclide_code("Tc-99"), None);
+        assert_eq!(radionuclide_code("Xe-133"), None);
+    }
 }

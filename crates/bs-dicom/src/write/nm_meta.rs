@@ -25,12 +25,15 @@ pub struct NmWriteMeta {
     /// Pixel Spacing (0028,0030): row spacing, column spacing in mm.
     pub pixel_spacing_mm: [f64; 2],
     /// Radionuclide, written as the Code Meaning of the Radionuclide Code Sequence
-    /// (SRT `C-163A8` when it is technetium-99m).
+    /// (SNOMED CT `72454006` when it is technetium-99m).
     pub radionuclide: Option<String>,
     /// Radiopharmaceutical (0018,0031), e.g. `Tc-99m MDP`.
     pub radiopharmaceutical: Option<String>,
     /// Series Description (0008,103E).
     pub series_description: String,
+    /// Actual Frame Duration (0018,1242) in ms: how long the whole-body pass took; with the
+    /// rows and pixel spacing it gives Scan Length and Scan Velocity.
+    pub frame_duration_ms: u32,
 }
 
 /// A UID under the `2.25` root (ISO/IEC 9834-8, UUID-derived): `2.25.` + the first 128 bits of
@@ -70,7 +73,8 @@ pub fn dicom_date_time(unix_seconds: i64) -> (String, String) {
 impl NmWriteMeta {
     /// Metadata of a synthetic patient: UIDs derived from `patient_id` and `seed` (same inputs →
     /// same UIDs, different patients or seeds → different UIDs), a study date in 2018–2021 drawn
-    /// from the same hash, Tc-99m MDP, 2.26 mm pixels, and a device naming the bonescan phantom.
+    /// from the same hash, Tc-99m MDP, 2.26 mm pixels, a 20-minute pass, and a device naming
+    /// the bonescan phantom.
     pub fn synthetic(patient_id: &str, seed: u64) -> NmWriteMeta {
         let seed_text = seed.to_string();
         let uid =
@@ -92,6 +96,7 @@ impl NmWriteMeta {
             radionuclide: Some("Tc-99m".to_string()),
             radiopharmaceutical: Some("Tc-99m MDP".to_string()),
             series_description: "WB BONE synthetic".to_string(),
+            frame_duration_ms: 20 * 60 * 1000,
         }
     }
 }

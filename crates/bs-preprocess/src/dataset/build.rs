@@ -19,8 +19,10 @@ use super::npy::write_npy;
 use super::{BODY_FILE, IMAGES_FILE, LESION_FILE, MANIFEST_FILE, PREVIEW_DIR};
 use crate::config::PrepareConfig;
 use crate::error::{PrepareError, Result};
+use crate::geometry::ScanGeometry;
 use crate::labels::{labelme_to_prepared, mask_to_prepared, LabelSpace};
-use crate::scan::Preprocessor;
+use crate::scan::{Preprocessor, ViewSources};
+use crate::seg_labels::seg_to_prepared;
 
 /// One scan of a cohort to prepare.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +32,8 @@ pub struct CohortItem {
     /// Its DICOM file(s) (one 2-frame object, or one file per view).
     pub dicom: Vec<PathBuf>,
     /// Its label file: a Labelme JSON, or a class PNG (non-zero = M), in raw AP|PA, raw anterior
-    /// or prepared coordinates (told apart by size).
+    /// or prepared coordinates (told apart by size), or a DICOM SEG (`.dcm`, every segment M)
+    /// whose frames reference the scan's views.
     pub labels: Option<PathBuf>,
     /// Patient facts; `None` takes the DICOM Patient ID (else the id) and leaves the rest unknown.
     pub patient: Option<PatientInfo>,
@@ -157,37 +160,17 @@ fn prepare_item(
         .map(|p| SourceFingerprint::of(p))
         .collect::<Result<Vec<_>>>()?;
     // the scan's pixel memory holds this thread's next scan
-    let (prepared, meta) = pre.read_and_prepare(reader, &item.dicom)?;
-    let scan_patient_id = meta.patient_id;
+    let (prepared, meta, views) = pre.read_and_prepare_sources(reader, &item.dicom)?;
     let geometry = prepared.geometry;
     let (lesion, labels) = match &item.labels {
         None => (Array2::<u8>::zeros(geometry_shape(pre)), None),
         Some(path) => {
             let fp = SourceFingerprint::of(path)?;
-            let label_err = |e: bs_masks::MaskError| PrepareError::Labels {
-                path: path.clone(),
-                source: Box::new(e),
-            };
-            let values =
-                if path
-                    .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("png"))
-                {
-                    let mask = bs_masks::png::read_class_png(path).map_err(label_err)?;
-                    let space = LabelSpace::detect(&geometry, mask.nrows(), mask.ncols())
-                        .ok_or_else(|| PrepareError::ShapeMismatch {
-                            what: format!("{}: label PNG size", path.display()),
-                            got: mask.dim(),
-                            expected: LabelSpace::RawSideBySide.shape(&geometry),
-                        })?;
-                    mask_to_prepared(&geometry, space, mask.view())?
-                } else {
-                    let doc = LabelmeDocument::from_path(path).map_err(label_err)?;
-                    labelme_to_prepared(&geometry, &doc, &opts.lesion_labels)?
-                };
+            let values = read_labels(path, &geometry, &meta, &views, opts)?;
             (values.mapv(|v| u8::from(v != 0)), Some(fp))
         }
     };
+    let scan_patient_id = meta.patient_id;
     let (body, otsu_threshold) = match opts.nm {
         NmMode::Otsu => {
             let (mask, t) = prepared.body_mask().map_err(|e| PrepareError::Labels {
@@ -221,6 +204,50 @@ fn prepare_item(
         lesion,
         body,
     })
+}
+
+/// The label file at `path` on the prepared image: a class PNG, a DICOM SEG (`.dcm`) or a
+/// Labelme JSON, told apart by extension.
+fn read_labels(
+    path: &Path,
+    geometry: &ScanGeometry,
+    meta: &bs_dicom::ScanMeta,
+    views: &ViewSources,
+    opts: &BuildOptions,
+) -> Result<Array2<u8>> {
+    let label_err = |e: bs_masks::MaskError| PrepareError::Labels {
+        path: path.to_path_buf(),
+        source: Box::new(e),
+    };
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("png") => {
+            let mask = bs_masks::png::read_class_png(path).map_err(label_err)?;
+            let space =
+                LabelSpace::detect(geometry, mask.nrows(), mask.ncols()).ok_or_else(|| {
+                    PrepareError::ShapeMismatch {
+                        what: format!("{}: label PNG size", path.display()),
+                        got: mask.dim(),
+                        expected: LabelSpace::RawSideBySide.shape(geometry),
+                    }
+                })?;
+            mask_to_prepared(geometry, space, mask.view())
+        }
+        Some("dcm" | "dicom") => {
+            let seg = bs_dicom::seg::read_segmentation(path).map_err(|e| PrepareError::Labels {
+                path: path.to_path_buf(),
+                source: Box::new(e),
+            })?;
+            seg_to_prepared(geometry, meta, views, &seg)
+        }
+        _ => {
+            let doc = LabelmeDocument::from_path(path).map_err(label_err)?;
+            labelme_to_prepared(geometry, &doc, &opts.lesion_labels)
+        }
+    }
 }
 
 /// Appends a plane in row-major order: one copy for a contiguous plane (ndarray's element

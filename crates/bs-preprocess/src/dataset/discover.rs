@@ -80,7 +80,8 @@ pub fn read_cohort_manifest(path: &Path) -> Result<HashMap<String, PatientInfo>>
 }
 
 /// One cohort item per DICOM file (id = file stem), with labels `labels_dir/<id>.json` (else
-/// `<id>.png`) when present and patient facts from `cohort` when it lists the id.
+/// `<id>.png`, `<id>.dcm`, or `<id>/seg.dcm` as `bonescan predict` writes it: a DICOM SEG) when
+/// present and patient facts from `cohort` when it lists the id.
 pub fn discover_cohort(
     inputs: &[PathBuf],
     labels_dir: Option<&Path>,
@@ -105,9 +106,10 @@ pub fn discover_cohort(
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let labels = labels_dir.and_then(|d| {
-                ["json", "png"]
+                ["json", "png", "dcm"]
                     .iter()
                     .map(|ext| d.join(format!("{id}.{ext}")))
+                    .chain([d.join(&id).join("seg.dcm")])
                     .find(|p| p.is_file())
             });
             Ok(CohortItem {
