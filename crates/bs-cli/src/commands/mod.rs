@@ -10,7 +10,10 @@ pub mod inspect;
 pub mod labelme_to_mask;
 pub mod predict;
 pub mod prepare;
+pub mod slurm;
+pub mod status;
 pub mod synth;
+pub(crate) mod units;
 pub mod weights;
 
 /// The error type every subcommand returns: each crate's typed error, boxed.
