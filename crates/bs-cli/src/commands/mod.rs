@@ -3,6 +3,7 @@
 pub mod aggregate;
 pub(crate) mod batch;
 pub mod cv;
+pub(crate) mod devices;
 pub mod doctor;
 pub mod experiments;
 pub mod init;
