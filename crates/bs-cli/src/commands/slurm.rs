@@ -336,6 +336,25 @@ mod tests {
     }
 
     #[test]
+    fn a_failing_unit_leaves_its_exit_status_and_a_rerun_clears_it() {
+        let dir = std::env::temp_dir().join(format!("bs-slurm-guard-{}", std::process::id()));
+        let marker = dir.join("state").join("fold_2.failed");
+        let m = quote_path(&marker);
+        let bash = |cmd: &str| {
+            let status = Command::new("bash")
+                .arg("-c")
+                .arg(guarded(&m, cmd))
+                .status();
+            status.unwrap().code()
+        };
+        assert_eq!(bash("sh -c 'exit 3'"), Some(3));
+        assert_eq!(std::fs::read_to_string(&marker).unwrap(), "3\n");
+        assert_eq!(bash("true"), Some(0));
+        assert!(!marker.exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn quoting_survives_single_quotes() {
         assert_eq!(quote("a b"), "'a b'");
         assert_eq!(quote("it's"), r"'it'\''s'");
