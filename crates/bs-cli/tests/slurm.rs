@@ -64,6 +64,15 @@ fn slurm_args<'a>(s: &'a Setup, run: &'a str, extra: &[&'a str]) -> Vec<&'a str>
     args
 }
 
+/// The words of the `bonescan cv` line of a units script.
+fn cv_words(units: &str) -> Vec<&str> {
+    let line = units
+        .lines()
+        .find(|l| l.contains(" cv --config "))
+        .unwrap_or("");
+    line.split(' ').collect()
+}
+
 #[test]
 fn writes_an_array_of_the_missing_folds_and_an_aggregate_after_it() {
     let s = setup("slurm_cli_scripts");
@@ -77,6 +86,8 @@ fn writes_an_array_of_the_missing_folds_and_an_aggregate_after_it() {
         "02:00:00",
         "--account",
         "lab",
+        "--cpus-per-task",
+        "6",
     ];
     let out = bonescan(&slurm_args(&s, run, &extra), None);
     assert!(out.status.success(), "{}", text(&out));
@@ -87,14 +98,16 @@ fn writes_an_array_of_the_missing_folds_and_an_aggregate_after_it() {
         "#SBATCH --gpus=1",
         "#SBATCH --time=02:00:00",
         "#SBATCH --account=lab",
+        "#SBATCH --cpus-per-task=6",
     ] {
         assert!(units.lines().any(|l| l == line), "{line} missing:\n{units}");
     }
     assert!(units.contains(" cv --config ") && units.contains("--fold \"$SLURM_ARRAY_TASK_ID\""));
     assert!(
-        !units.contains("--cpu"),
+        !cv_words(&units).contains(&"--cpu"),
         "a GPU job must not force the CPU:\n{units}"
     );
+    assert!(cv_words(&units).ends_with(&["--threads", "6"]), "{units}");
     assert!(
         s.run.join("slurm/logs").is_dir(),
         "Slurm needs the log folder to exist"
@@ -115,7 +128,7 @@ fn writes_an_array_of_the_missing_folds_and_an_aggregate_after_it() {
     let units = std::fs::read_to_string(s.run.join("slurm/units.sbatch")).unwrap();
     assert!(units.contains("#SBATCH --array=1,3\n"), "{units}");
     assert!(
-        units.contains(" --cpu"),
+        cv_words(&units).contains(&"--cpu"),
         "no GPUs asked: the units run on the CPU\n{units}"
     );
 

@@ -52,7 +52,7 @@ pub struct Args {
     /// Slurm account.
     #[arg(long)]
     pub account: Option<String>,
-    /// CPUs per task.
+    /// CPUs per task; also the unit's libtorch threads (`bonescan cv --threads`).
     #[arg(long)]
     pub cpus_per_task: Option<u32>,
     /// Submit the scripts with `sbatch` (else only write them).
@@ -187,6 +187,10 @@ fn scripts(
     }
     if args.gpus_per_job.unwrap_or(0) == 0 {
         cv.push_str(" --cpu");
+    }
+    // libtorch would otherwise start a thread per core of the node, not of the allocation
+    if let Some(c) = args.cpus_per_task.filter(|&c| c > 0) {
+        cv.push_str(&format!(" --threads {c}"));
     }
     let state = args.out.join("slurm").join("state");
     let fold_marker = format!(
