@@ -63,6 +63,15 @@ fn cpu_devices_give_the_default_results() {
     assert!(log.contains("fold 1 on cpu"), "{log}");
     let table = |d: &Path| std::fs::read_to_string(d.join("table.csv")).unwrap();
     assert_eq!(table(&default), table(&devices));
+    // status of the experiments' output directory: every run, then the totals
+    let out = bonescan(&["status", &s(&dir.join("devices"))]);
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("tiny_otsu (Table 3), profile tiny"), "{t}");
+    assert!(
+        t.contains("all 1 experiments: 4 done, 0 running, 0 failed, 0 pending"),
+        "{t}"
+    );
     let x = s(&dir.join("x"));
     let bad = bonescan(&[
         "experiments",

@@ -61,9 +61,8 @@ fn current_stage(run: &Path, config: &ExperimentConfig, fold: usize) -> Option<S
     })
 }
 
-/// Runs `bonescan status`.
-pub fn run(args: &Args) -> CliResult {
-    let run = &args.run_dir;
+/// Prints the units of one run directory; returns how many are done, running, failed, pending.
+fn show(run: &Path) -> Result<[usize; 4], Box<dyn std::error::Error + Send + Sync>> {
     let config = ExperimentConfig::from_path(&run.join("experiment.toml"))?;
     let profile = run_profile(run)?;
     let graph = Graph::new(&[(&config, profile)]);
@@ -92,9 +91,36 @@ pub fn run(args: &Args) -> CliResult {
             None => println!("  {label:<10} {}", state.as_str()),
         }
     }
+    print_counts(&counts);
+    Ok(counts)
+}
+
+fn print_counts(c: &[usize; 4]) {
     println!(
         "{} done, {} running, {} failed, {} pending",
-        counts[0], counts[1], counts[2], counts[3]
+        c[0], c[1], c[2], c[3]
     );
+}
+
+/// Runs `bonescan status`: one run directory, or the output directory of
+/// `bonescan experiments` (every subdirectory with an `experiment.toml`, then the totals).
+pub fn run(args: &Args) -> CliResult {
+    let dir = &args.run_dir;
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    runs.retain(|p| p.join("experiment.toml").is_file());
+    runs.sort();
+    if dir.join("experiment.toml").is_file() || runs.is_empty() {
+        show(dir)?; // names the missing experiment.toml when this is no run at all
+        return Ok(());
+    }
+    let mut total = [0usize; 4];
+    for run in &runs {
+        let counts = show(run)?;
+        total.iter_mut().zip(counts).for_each(|(t, c)| *t += c);
+    }
+    print!("all {} experiments: ", runs.len());
+    print_counts(&total);
     Ok(())
 }
