@@ -260,6 +260,19 @@ fn missing(out: &Path, config: &ExperimentConfig, profile: ProfileName) -> (Vec<
     (folds, done.last().copied().unwrap_or(false))
 }
 
+/// Submits the array job (when it has folds), then the aggregate `afterok` on it.
+fn submit_jobs(units: &Path, aggregate: &Path, has_folds: bool) -> Result<(), SlurmError> {
+    let mut after = Vec::new();
+    if has_folds {
+        let id = sbatch(units, &[])?;
+        eprintln!("[slurm] submitted fold units as job {id}");
+        after.push(format!("--dependency=afterok:{id}"));
+    }
+    let id = sbatch(aggregate, &after)?;
+    eprintln!("[slurm] submitted the aggregate as job {id}");
+    Ok(())
+}
+
 /// Runs `bonescan slurm`.
 pub fn run(args: &Args) -> CliResult {
     let config = ExperimentConfig::from_path(&args.config)?;
@@ -310,14 +323,7 @@ pub fn run(args: &Args) -> CliResult {
         folds
     );
     if args.submit {
-        let mut after = Vec::new();
-        if !folds.is_empty() {
-            let id = sbatch(&units_path, &[])?;
-            eprintln!("[slurm] submitted fold units as job {id}");
-            after.push(format!("--dependency=afterok:{id}"));
-        }
-        let id = sbatch(&agg_path, &after)?;
-        eprintln!("[slurm] submitted the aggregate as job {id}");
+        submit_jobs(&units_path, &agg_path, !folds.is_empty())?;
     }
     Ok(())
 }
