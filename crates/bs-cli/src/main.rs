@@ -34,6 +34,10 @@ enum Command {
     Aggregate(commands::aggregate::Args),
     /// The main job: every experiment of the paper and one comparison report.
     Experiments(commands::experiments::Args),
+    /// Write (and with --submit, submit) sbatch scripts of an experiment's fold units.
+    Slurm(commands::slurm::Args),
+    /// Which units of a run directory are done, running, failed or pending.
+    Status(commands::status::Args),
     /// Apply a trained model to new scans: overlay, masks, report.json, DICOM SEG.
     Predict(commands::predict::Args),
     /// Convert ImageNet weights (torchvision or Keras VGG19) for `--encoder-weights`.
@@ -52,6 +56,8 @@ fn main() -> std::process::ExitCode {
         Command::Cv(args) => commands::cv::run(&args),
         Command::Aggregate(args) => commands::aggregate::run(&args),
         Command::Experiments(args) => commands::experiments::run(&args),
+        Command::Slurm(args) => commands::slurm::run(&args),
+        Command::Status(args) => commands::status::run(&args),
         Command::Predict(args) => commands::predict::run(&args),
         Command::Weights(args) => commands::weights::run(&args),
     };

@@ -8,6 +8,7 @@ use std::time::Instant;
 use bs_train::experiment::{run_experiment, RunOptions};
 use bs_train::{Cohort, ExperimentConfig};
 
+use super::devices::{next_free, Slot};
 use super::CliResult;
 
 /// Options of `bonescan experiments`.
@@ -48,24 +49,33 @@ pub struct Args {
     /// CPU, where one libtorch thread per small network is fastest; 1 with CUDA).
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// Devices of the fold processes, one process per entry at a time, each on the next free
+    /// one: `cpu` (list it twice for two), `cuda:0,cuda:1`, `cuda:all`. Replaces `--jobs`.
+    #[arg(long, value_name = "LIST")]
+    pub devices: Option<String>,
 }
 
-/// Runs every (experiment, fold) as a `bonescan cv` child process, `jobs` at a time.
-/// Returns the seconds its fold processes ran, summed per experiment name.
+/// Runs every (experiment, fold) as a `bonescan cv` child process, one per slot at a time,
+/// each on the next free slot. Returns the seconds its fold processes ran, summed per
+/// experiment name.
 fn run_parallel(
     args: &Args,
     tasks: &[(PathBuf, String, usize)],
     profile: &[String],
-    jobs: usize,
+    slots: &[Slot],
 ) -> Result<HashMap<String, f64>, Box<dyn std::error::Error + Send + Sync>> {
     let mut seconds: HashMap<String, f64> = HashMap::new();
     let exe = std::env::current_exe()?;
     let mut pending: std::collections::VecDeque<(usize, &(PathBuf, String, usize))> =
         tasks.iter().enumerate().collect();
-    let mut running: Vec<(std::process::Child, String, &str, Instant)> = Vec::new();
+    let mut running: Vec<(std::process::Child, String, &str, Instant, usize)> = Vec::new();
     let mut failure: Option<String> = None;
     while failure.is_none() && (!pending.is_empty() || !running.is_empty()) {
-        while running.len() < jobs && failure.is_none() {
+        while failure.is_none() {
+            let busy: Vec<usize> = running.iter().map(|r| r.4).collect();
+            let Some(slot) = next_free(slots.len(), &busy) else {
+                break;
+            };
             let Some((i, (file, name, fold))) = pending.pop_front() else {
                 break;
             };
@@ -88,23 +98,37 @@ fn run_parallel(
             if let Some(e) = args.epochs {
                 cmd.arg("--epochs").arg(e.to_string());
             }
-            if args.cpu {
-                cmd.arg("--cpu");
+            match slots[slot] {
+                Slot::Cpu => {
+                    cmd.arg("--cpu");
+                }
+                Slot::Cuda(k) => {
+                    cmd.env("CUDA_VISIBLE_DEVICES", k.to_string());
+                }
+                Slot::Default if args.cpu => {
+                    cmd.arg("--cpu");
+                }
+                Slot::Default => {}
             }
             if let Some(w) = &args.encoder_weights {
                 cmd.arg("--encoder-weights").arg(w);
             }
-            eprintln!("[experiments] start {name} fold {fold}");
+            let on = match slots[slot] {
+                Slot::Default => String::new(),
+                s => format!(" on {s}"),
+            };
+            eprintln!("[experiments] start {name} fold {fold}{on}");
             running.push((
                 cmd.spawn()?,
                 format!("{name} fold {fold}"),
                 name.as_str(),
                 Instant::now(),
+                slot,
             ));
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
         let mut still = Vec::new();
-        for (mut child, label, name, t0) in running.drain(..) {
+        for (mut child, label, name, t0, slot) in running.drain(..) {
             match child.try_wait()? {
                 Some(status) if status.success() => {
                     eprintln!("[experiments] done {label}");
@@ -113,7 +137,7 @@ fn run_parallel(
                 Some(status) => {
                     failure.get_or_insert(format!("{label} failed ({status}); rerun to resume"));
                 }
-                None => still.push((child, label, name, t0)),
+                None => still.push((child, label, name, t0, slot)),
             }
         }
         running = still;
@@ -205,15 +229,22 @@ pub fn run(args: &Args) -> CliResult {
     let mut run_dirs = Vec::new();
     let mut times = Vec::new();
     let mut fold_seconds = HashMap::new();
-    let jobs = args
-        .jobs
-        .unwrap_or(if args.cpu || !tch::Cuda::is_available() {
-            2
-        } else {
-            1
-        });
+    let slots = match &args.devices {
+        Some(list) => super::devices::parse(list, tch::Cuda::device_count().max(0) as usize)?,
+        None => {
+            let jobs = args
+                .jobs
+                .unwrap_or(if args.cpu || !tch::Cuda::is_available() {
+                    2
+                } else {
+                    1
+                });
+            vec![Slot::Default; jobs]
+        }
+    };
+    let jobs = slots.len();
     announce(args, &configs, jobs)?;
-    if jobs > 1 {
+    if jobs > 1 || args.devices.is_some() {
         let mut tasks = Vec::new();
         let mut profiles = Vec::new();
         let mut expected = Vec::new();
@@ -251,13 +282,13 @@ pub fn run(args: &Args) -> CliResult {
         let order = longest_first(&expected);
         let tasks: Vec<_> = order.iter().map(|&i| tasks[i].clone()).collect();
         let profiles: Vec<_> = order.iter().map(|&i| profiles[i].clone()).collect();
-        fold_seconds = run_parallel(args, &tasks, &profiles, jobs)?;
+        fold_seconds = run_parallel(args, &tasks, &profiles, &slots)?;
     }
     for config in &configs {
         let profile = super::cv::profile(args.profile.as_deref(), config)?;
         let out = args.out.join(&config.name);
         let mut opts = RunOptions::new(&out, profile);
-        if args.cpu {
+        if args.cpu || (!slots.is_empty() && slots.iter().all(|&s| s == Slot::Cpu)) {
             opts.device = tch::Device::Cpu;
         }
         if !args.folds.is_empty() {
