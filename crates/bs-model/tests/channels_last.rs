@@ -6,7 +6,7 @@ use tch::{Device, Kind, Tensor};
 
 use bs_model::channels_last::{convert_var_store, is_channels_last, to_channels_last};
 use bs_model::Variant;
-use bs_testdata::torch::{perturb_batch_norm_and_biases, relative_error};
+use bs_testdata_torch::{perturb_batch_norm_and_biases, relative_error};
 use common::tiny;
 
 #[test]

@@ -9,7 +9,7 @@ use tch::{Device, Kind, Tensor};
 
 use bs_model::checkpoint::{self, sidecar_path};
 use bs_model::{DoubleUNetConfig, ModelError, Variant};
-use bs_testdata::torch::perturb_batch_norm_and_biases;
+use bs_testdata_torch::perturb_batch_norm_and_biases;
 use common::tiny;
 
 fn saved_tiny(dir: &Path) -> (std::path::PathBuf, VarStore, bs_model::DoubleUNet) {

