@@ -187,7 +187,7 @@ fn a_highdicom_seg_of_a_side_by_side_frame_labels_both_views() {
     assert_eq!(from_seg.mapv(|v| v != 0), png.mapv(|v| v != 0));
     let halves = dir.path().join("side_by_side_halves.dcm");
     let err = prepared_scan_labels(&scan, &halves, LabelSpace::RawSideBySide).unwrap_err();
-    let text = err.to_string();
+    let text = bs_testdata::error_chain_reads_once(&err).join(": ");
     assert!(
         text.contains("side_by_side_halves.dcm")
             && text.contains("which view it labels is unknown"),
