@@ -74,13 +74,15 @@ fn lay_out(dir: &Path) {
     .unwrap();
 }
 
-/// What the person does after `init`: cancer and metastatic on every row, 3 folds.
+/// What the person does after `init`: cancer and metastatic on every row, one patient pinned to
+/// fold 2 (`split`), 3 folds.
 fn fill_in(dir: &Path) {
     let cohort = dir.join("study/cohort.csv");
     let text = std::fs::read_to_string(&cohort).unwrap();
     let filled: Vec<String> = text
         .lines()
         .map(|l| match l.strip_suffix(",,,,") {
+            Some(id) if id == PINNED => format!("{id},breast,yes,,2"),
             Some(id) if id.starts_with("SYN-D1") => format!("{id},breast,yes,,"),
             Some(id) if id.starts_with("SYN-D2") => format!("{id},breast,no,,"),
             _ => l.to_string(),
@@ -91,6 +93,27 @@ fn fill_in(dir: &Path) {
     let text = std::fs::read_to_string(&experiment).unwrap();
     assert!(text.contains("folds = 10"));
     std::fs::write(&experiment, text.replace("folds = 10", "folds = 3")).unwrap();
+}
+
+/// The patient `fill_in` pins to fold 2.
+const PINNED: &str = "SYN-D1-003";
+
+/// The run's `splits.json` puts the pinned patient in fold 2 (index 1) and deals the others.
+fn pin_is_kept(dir: &Path) {
+    let splits: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("runs/mine/splits.json")).unwrap()).unwrap();
+    let folds = splits["positives"]["D1"].as_array().unwrap();
+    let holds = |k: usize| {
+        folds[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|id| id.as_str() == Some(PINNED))
+    };
+    assert!(holds(1) && !holds(0) && !holds(2), "{splits}");
+    let sizes: Vec<usize> = folds.iter().map(|f| f.as_array().unwrap().len()).collect();
+    assert_eq!(sizes.iter().sum::<usize>(), 4);
+    assert!(sizes.iter().all(|&n| n >= 1), "{sizes:?}");
 }
 
 fn fresh_dir() -> PathBuf {
@@ -165,6 +188,7 @@ fn the_readme_walkthrough_runs_as_written() {
         ["D1", "D1", "D1", "D1", "D2", "D2"],
         "derived from the rows"
     );
+    pin_is_kept(&dir);
 
     // the labelme-to-mask line of the prose
     let line = "bonescan labelme-to-mask labels/*.json --out masks";

@@ -2,7 +2,10 @@
 //!
 //! Every positive patient (D1, D3) is assigned to one of `k` folds: within each group the
 //! patients are sorted, shuffled with a seeded ChaCha8 generator and dealt round-robin, the
-//! dealing continuing across groups so that fold sizes differ by at most one. Fold `i` tests on
+//! dealing continuing across groups so that fold sizes differ by at most one. A patient pinned to
+//! a fold (the cohort table's `split` column) is placed there first; the others are then dealt,
+//! each to the fold with the fewest of its group (then the fewest in all), ties going round-robin
+//! — without pins this is exactly the round-robin dealing. Fold `i` tests on
 //! fold `i`, validates on fold `(i + 1) mod k` and trains on the other `k − 2` folds (8:1:1 for
 //! `k = 10`). Negative patients (D2, D4) are never tested: they join the training part of every
 //! fold when the experiment lists their group, as in the paper.
@@ -59,6 +62,18 @@ impl Splits {
     /// Fails when there are fewer positive patients than folds (a fold would test nothing)
     /// or a patient id appears twice.
     pub fn generate(patients: &[(String, Group)], folds: usize, seed: u64) -> Result<Splits> {
+        Splits::generate_pinned(patients, folds, seed, &BTreeMap::new())
+    }
+
+    /// [`Splits::generate`] with some patients pinned to a fold: `pins` maps a patient id to
+    /// its fold (0-based). Fails also when a pin names a fold past `folds`, a patient not in
+    /// `patients`, or a patient of a negative group (D2, D4: never tested, so never in a fold).
+    pub fn generate_pinned(
+        patients: &[(String, Group)],
+        folds: usize,
+        seed: u64,
+        pins: &BTreeMap<String, usize>,
+    ) -> Result<Splits> {
         let mut by_group: BTreeMap<Group, Vec<String>> = BTreeMap::new();
         let mut seen = BTreeSet::new();
         for (id, group) in patients {
@@ -83,8 +98,13 @@ impl Splits {
                 ),
             });
         }
+        check_pins(patients, folds, pins)?;
         let mut positives = BTreeMap::new();
         let mut negatives = BTreeMap::new();
+        let mut totals = vec![0usize; folds];
+        for (_, fold) in pins {
+            totals[*fold] += 1;
+        }
         let mut next = 0usize;
         for (group, mut ids) in by_group {
             ids.sort();
@@ -95,9 +115,20 @@ impl Splits {
             let mut rng = ChaCha8Rng::seed_from_u64(group_seed(seed, group));
             ids.shuffle(&mut rng);
             let mut buckets = vec![Vec::new(); folds];
-            for id in ids {
-                buckets[next % folds].push(id);
-                next += 1;
+            let (pinned, free): (Vec<String>, Vec<String>) =
+                ids.into_iter().partition(|id| pins.contains_key(id));
+            for id in pinned {
+                buckets[pins[&id]].push(id);
+            }
+            for id in free {
+                // the fold with the fewest of this group, then the fewest in all; ties from `next`
+                let k = (0..folds)
+                    .map(|i| (next + i) % folds)
+                    .min_by_key(|&k| (buckets[k].len(), totals[k]))
+                    .expect("folds ≥ 3");
+                buckets[k].push(id);
+                totals[k] += 1;
+                next = k + 1;
             }
             for b in &mut buckets {
                 b.sort();
@@ -112,20 +143,22 @@ impl Splits {
         })
     }
 
-    /// Reads `path` when it exists and matches the cohort (same patients, folds and seed),
-    /// otherwise generates the assignment and writes it there.
+    /// Reads `path` when it exists and matches the cohort (same patients, folds and seed, every
+    /// pinned patient in its fold), otherwise generates the assignment and writes it there.
     pub fn load_or_create(
         path: &Path,
         patients: &[(String, Group)],
         folds: usize,
         seed: u64,
+        pins: &BTreeMap<String, usize>,
     ) -> Result<Splits> {
         if path.exists() {
             let splits = Splits::load(path)?;
             splits.check_matches(path, patients, folds, seed)?;
+            splits.check_pins_kept(path, pins)?;
             return Ok(splits);
         }
-        let splits = Splits::generate(patients, folds, seed)?;
+        let splits = Splits::generate_pinned(patients, folds, seed, pins)?;
         let text = serde_json::to_string_pretty(&splits).map_err(|source| TrainError::Json {
             path: path.to_path_buf(),
             source,
@@ -186,6 +219,27 @@ impl Splits {
         Ok(())
     }
 
+    fn check_pins_kept(&self, path: &Path, pins: &BTreeMap<String, usize>) -> Result<()> {
+        for (id, &fold) in pins {
+            let stored = self
+                .positives
+                .values()
+                .find_map(|buckets| buckets.iter().position(|b| b.contains(id)));
+            if stored != Some(fold) {
+                let now = stored.map_or("no fold".to_string(), |k| format!("fold {}", k + 1));
+                return Err(TrainError::Splits {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "puts patient {id} in {now}, the cohort pins it to fold {}; \
+                         delete it or use another output directory",
+                        fold + 1
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Patients of fold `fold` for an experiment training on `groups`.
     ///
     /// Positives of the listed positive groups are split test/validation/train; patients of
@@ -223,9 +277,45 @@ impl Splits {
     }
 }
 
+/// Every pin names a positive patient of `patients` and a fold below `folds`.
+fn check_pins(
+    patients: &[(String, Group)],
+    folds: usize,
+    pins: &BTreeMap<String, usize>,
+) -> Result<()> {
+    let groups: BTreeMap<&str, Group> = patients.iter().map(|(id, g)| (id.as_str(), *g)).collect();
+    for (id, &fold) in pins {
+        let message = match groups.get(id.as_str()) {
+            _ if fold >= folds => format!(
+                "patient {id} is pinned to fold {}, but the experiment has {folds} folds",
+                fold + 1
+            ),
+            None => format!(
+                "patient {id} is pinned to fold {} but is not in the data",
+                fold + 1
+            ),
+            Some(g) if !g.metastatic() => format!(
+                "patient {id} of negative group {g} is pinned to fold {}; negative patients \
+                 train in every fold and are never tested, so they take no fold",
+                fold + 1
+            ),
+            Some(_) => continue,
+        };
+        return Err(TrainError::DataMismatch {
+            experiment: "splits".into(),
+            message,
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn none() -> BTreeMap<String, usize> {
+        BTreeMap::new()
+    }
 
     fn cohort() -> Vec<(String, Group)> {
         let mut p = Vec::new();
@@ -295,7 +385,7 @@ mod tests {
         assert_ne!(a, Splits::generate(&cohort(), 10, 12).unwrap());
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("splits.json");
-        let written = Splits::load_or_create(&path, &cohort(), 10, 11).unwrap();
+        let written = Splits::load_or_create(&path, &cohort(), 10, 11, &none()).unwrap();
         assert_eq!(written, a);
         // a hand-edited file is reused as is (nnU-Net style) when it covers the cohort
         let mut edited = a.clone();
@@ -305,15 +395,15 @@ mod tests {
         edited.positives.get_mut(&Group::D1).unwrap()[1].push(moved);
         std::fs::write(&path, serde_json::to_string(&edited).unwrap()).unwrap();
         assert_eq!(
-            Splits::load_or_create(&path, &cohort(), 10, 11).unwrap(),
+            Splits::load_or_create(&path, &cohort(), 10, 11, &none()).unwrap(),
             edited
         );
         // but not when the cohort or the fold count differs
-        let err = Splits::load_or_create(&path, &cohort(), 5, 11).unwrap_err();
+        let err = Splits::load_or_create(&path, &cohort(), 5, 11, &none()).unwrap_err();
         assert!(matches!(err, TrainError::Splits { .. }), "{err}");
         let mut fewer = cohort();
         fewer.pop();
-        let err = Splits::load_or_create(&path, &fewer, 10, 11).unwrap_err();
+        let err = Splits::load_or_create(&path, &fewer, 10, 11, &none()).unwrap_err();
         assert!(err.to_string().contains("does not match"), "{err}");
     }
 
@@ -326,5 +416,129 @@ mod tests {
         ));
         let dup = vec![("a".to_string(), Group::D1), ("a".to_string(), Group::D3)];
         assert!(Splits::generate(&dup, 3, 0).is_err());
+    }
+
+    /// The dealing before pins existed: round-robin continuing across the groups.
+    fn round_robin(patients: &[(String, Group)], folds: usize, seed: u64) -> Splits {
+        let mut by_group: BTreeMap<Group, Vec<String>> = BTreeMap::new();
+        for (id, g) in patients {
+            by_group.entry(*g).or_default().push(id.clone());
+        }
+        let (mut positives, mut negatives, mut next) = (BTreeMap::new(), BTreeMap::new(), 0);
+        for (group, mut ids) in by_group {
+            ids.sort();
+            if !group.metastatic() {
+                negatives.insert(group, ids);
+                continue;
+            }
+            ids.shuffle(&mut ChaCha8Rng::seed_from_u64(group_seed(seed, group)));
+            let mut buckets = vec![Vec::new(); folds];
+            for id in ids {
+                buckets[next % folds].push(id);
+                next += 1;
+            }
+            buckets.iter_mut().for_each(|b| b.sort());
+            positives.insert(group, buckets);
+        }
+        Splits {
+            seed,
+            folds,
+            positives,
+            negatives,
+        }
+    }
+
+    #[test]
+    fn without_pins_the_dealing_is_round_robin() {
+        for (sizes, folds) in [
+            ([90, 10, 50, 50], 10),
+            ([13, 3, 7, 0], 10),
+            ([4, 0, 22, 5], 3),
+            ([11, 1, 9, 2], 4),
+        ] {
+            let mut p = Vec::new();
+            for (g, n) in Group::ALL.into_iter().zip(sizes) {
+                p.extend((0..n).map(|i| (format!("{g}-{i:03}"), g)));
+            }
+            for seed in [0, 7, 99] {
+                assert_eq!(
+                    Splits::generate(&p, folds, seed).unwrap(),
+                    round_robin(&p, folds, seed),
+                    "sizes {sizes:?}, {folds} folds, seed {seed}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn pinned_patients_stay_in_their_fold_and_folds_stay_even() {
+        // five D1 and two D3 patients pinned to fold 3 (0-based 2), one D1 patient to fold 10
+        let mut pins: BTreeMap<String, usize> = (0..5).map(|i| (format!("D1-{i:03}"), 2)).collect();
+        pins.insert("D3-010".into(), 2);
+        pins.insert("D3-011".into(), 2);
+        pins.insert("D1-089".into(), 9);
+        let s = Splits::generate_pinned(&cohort(), 10, 7, &pins).unwrap();
+        for (id, &fold) in &pins {
+            let group = if id.starts_with("D1") {
+                Group::D1
+            } else {
+                Group::D3
+            };
+            assert!(
+                s.positives[&group][fold].contains(id),
+                "{id} not in fold {}",
+                fold + 1
+            );
+            assert!(s.fold(fold, &[Group::D1, Group::D3]).test.contains(id));
+        }
+        // the free patients fill the other folds first: 9 D1 and 5 D3 in every fold
+        for (group, n) in [(Group::D1, 9), (Group::D3, 5)] {
+            let sizes: Vec<usize> = s.positives[&group].iter().map(Vec::len).collect();
+            assert_eq!(sizes, vec![n; 10], "{group}");
+        }
+        // every patient once; unpinned ones keep the seeded dealing's determinism
+        let all: BTreeSet<&String> = s.positives.values().flatten().flatten().collect();
+        assert_eq!(all.len(), 140);
+        assert_eq!(s, Splits::generate_pinned(&cohort(), 10, 7, &pins).unwrap());
+    }
+
+    #[test]
+    fn a_splits_file_that_breaks_a_pin_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("splits.json");
+        let drawn = Splits::load_or_create(&path, &cohort(), 10, 11, &none()).unwrap();
+        let id = drawn.positives[&Group::D1][0][0].clone();
+        // the same pin the file already keeps is fine; another fold is not
+        let kept = BTreeMap::from([(id.clone(), 0)]);
+        assert_eq!(
+            Splits::load_or_create(&path, &cohort(), 10, 11, &kept).unwrap(),
+            drawn
+        );
+        let moved = BTreeMap::from([(id.clone(), 4)]);
+        let err = Splits::load_or_create(&path, &cohort(), 10, 11, &moved).unwrap_err();
+        assert!(matches!(err, TrainError::Splits { .. }), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains(&id) && text.contains("fold 1") && text.contains("fold 5"),
+            "{text}"
+        );
+        // a fresh file honours it
+        std::fs::remove_file(&path).unwrap();
+        let pinned = Splits::load_or_create(&path, &cohort(), 10, 11, &moved).unwrap();
+        assert!(pinned.positives[&Group::D1][4].contains(&id));
+    }
+
+    #[test]
+    fn pins_past_the_folds_to_negatives_or_unknown_patients_are_errors() {
+        for (id, fold, says) in [
+            ("D1-000", 10, "has 10 folds"),
+            ("D2-000", 0, "negative group D2"),
+            ("nobody", 0, "not in the data"),
+        ] {
+            let pins = BTreeMap::from([(id.to_string(), fold)]);
+            let err = Splits::generate_pinned(&cohort(), 10, 1, &pins).unwrap_err();
+            assert!(matches!(err, TrainError::DataMismatch { .. }), "{err}");
+            assert!(err.to_string().contains(says), "{id}: {err}");
+        }
     }
 }

@@ -91,7 +91,8 @@ fn cohort_template(dir: &Path, cohort: &Path, ids: &[&str]) -> String {
 # metastatic  yes or no (bone metastases)
 # group       empty (derived, the paper's Table 1: D1 breast metastatic, D2 breast without,
 #             D3 prostate metastatic, D4 prostate without) or D1..D4 (checked against the two above)
-# split       empty, or a fold number (1, 2, ...) for the patient, recorded in manifest.json
+# split       empty, or a fold number (1, 2, ...) that pins a metastatic patient to that fold
+#             of cross-validation (its test fold); the other patients are dealt around it
 # Any other column you add is kept in the prepared data set's manifest.json.
 # Lines starting with # are ignored. A row left incomplete is refused with its line number.
 # Then: bonescan prepare {dir} --labels LABEL_DIR --cohort {} --out prepared

@@ -1,6 +1,6 @@
 //! Prepared images and metastasis masks of every patient, at full prepared resolution.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
@@ -27,6 +27,7 @@ pub struct Cohort {
     images: Vec<PatientImage>,
     index: HashMap<String, usize>,
     source: PathBuf,
+    pins: BTreeMap<String, usize>,
 }
 
 impl Cohort {
@@ -69,7 +70,27 @@ impl Cohort {
             images,
             index,
             source,
+            pins: BTreeMap::new(),
         })
+    }
+
+    /// Pins patients to cross-validation folds (patient id → fold, 0-based), as the cohort
+    /// table's `split` column does; [`crate::splits::Splits`] places them there. Fails when a
+    /// pin names a patient not in the cohort.
+    pub fn with_pinned_folds(mut self, pins: BTreeMap<String, usize>) -> Result<Cohort> {
+        if let Some(id) = pins.keys().find(|id| !self.index.contains_key(*id)) {
+            return Err(TrainError::Data {
+                path: self.source.clone(),
+                message: format!("patient {id} is pinned to a fold but is not in the cohort"),
+            });
+        }
+        self.pins = pins;
+        Ok(self)
+    }
+
+    /// Patients pinned to a fold (id → fold, 0-based); empty unless pinned.
+    pub fn pinned_folds(&self) -> &BTreeMap<String, usize> {
+        &self.pins
     }
 
     /// Loads a prepared data set written by `bonescan prepare`.

@@ -1,6 +1,7 @@
 //! Adapter: a prepared data set written by `bonescan prepare`
 //! ([`bs_preprocess::dataset::PreparedDataset`]) → [`Cohort`].
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::config::Group;
@@ -19,6 +20,7 @@ pub(crate) fn load(dir: &Path) -> Result<Cohort> {
         message: e.to_string(),
     })?;
     let mut images = Vec::with_capacity(ds.len());
+    let mut pins = BTreeMap::new();
     for (i, entry) in ds.entries().iter().enumerate() {
         let group_text = entry.patient.group.as_deref().unwrap_or("");
         let group = Group::parse(group_text).ok_or_else(|| TrainError::Data {
@@ -33,6 +35,19 @@ pub(crate) fn load(dir: &Path) -> Result<Cohort> {
         } else {
             entry.patient.patient_id.clone()
         };
+        match entry.patient.split {
+            // the cohort table's `split`: a fold number, 1-based
+            Some(0) => {
+                return Err(TrainError::Data {
+                    path: dir.to_path_buf(),
+                    message: format!("scan {} has split 0; folds are numbered from 1", entry.id),
+                })
+            }
+            Some(fold) => {
+                pins.insert(id.clone(), fold as usize - 1);
+            }
+            None => {}
+        }
         images.push(PatientImage {
             patient_id: id,
             group,
@@ -40,5 +55,5 @@ pub(crate) fn load(dir: &Path) -> Result<Cohort> {
             m: ds.lesion_mask(i).mapv(|v| v != 0),
         });
     }
-    Cohort::from_images(images, dir)
+    Cohort::from_images(images, dir)?.with_pinned_folds(pins)
 }

@@ -315,6 +315,7 @@ pub fn run_experiment(
         &cohort.patients(),
         folds_total,
         config.training.seed,
+        cohort.pinned_folds(),
     )?;
     let (h, w) = info.input_size;
     let mut model_cfg = profile.network(config.variant(), h, w);
