@@ -102,7 +102,7 @@ impl Splits {
         let mut positives = BTreeMap::new();
         let mut negatives = BTreeMap::new();
         let mut totals = vec![0usize; folds];
-        for (_, fold) in pins {
+        for fold in pins.values() {
             totals[*fold] += 1;
         }
         let mut next = 0usize;
