@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use bs_train::experiment::{is_complete, run_experiment, RunOptions};
 use bs_train::{Cohort, ExperimentConfig, ProfileName};
 
+use super::pool::{run_pool, FoldJob, Launch};
 use super::CliResult;
 
 /// Options of `bonescan cv`.
@@ -47,6 +48,11 @@ pub struct Args {
     /// run faster on one thread, and parallel folds use the other cores —, else libtorch's).
     #[arg(long)]
     pub threads: Option<i32>,
+    /// Devices of the folds: each fold in its own `bonescan cv --fold K` process on the next
+    /// free entry (`cpu,cpu`: two on the CPU; `cuda:0,cuda:1`; `cuda:all`), logs in
+    /// RUN_DIR/logs/, then the aggregate here. A fold that fails is reported, the others go on.
+    #[arg(long, value_name = "LIST")]
+    pub devices: Option<String>,
     /// Stop every training after N epochs in this process, as if killed (tests of resuming).
     #[arg(long, hide = true)]
     pub stop_after_epochs: Option<usize>,
@@ -118,6 +124,9 @@ pub fn run(args: &Args) -> CliResult {
             format!("about {:.0} min", s / 60.0)
         })
     );
+    if let Some(list) = &args.devices {
+        folds_on_devices(args, &config, profile, &opts, list)?;
+    }
     let summary = run_experiment(&config, &cohort, &opts)?;
     if summary.interrupted {
         eprintln!("[cv] stopped on request; run the same command again to resume");
@@ -135,4 +144,56 @@ pub fn run(args: &Args) -> CliResult {
         );
     }
     Ok(())
+}
+
+/// `--devices`: every fold of `opts` not finished yet, each in its own process on the next free
+/// device. Fails after all of them ran when any failed, naming each with its log.
+fn folds_on_devices(
+    args: &Args,
+    config: &ExperimentConfig,
+    profile: ProfileName,
+    opts: &RunOptions,
+    list: &str,
+) -> CliResult {
+    let slots = super::devices::parse(list, tch::Cuda::device_count().max(0) as usize)?;
+    let folds = opts
+        .folds
+        .clone()
+        .unwrap_or_else(|| profile.profile().fold_indices(config.training.folds));
+    let jobs: Vec<FoldJob> = folds
+        .into_iter()
+        .filter(|&k| {
+            !config
+                .losses
+                .iter()
+                .all(|&l| bs_train::experiment::result_path(&args.out, l, k).exists())
+        })
+        .map(|k| FoldJob {
+            config: args.config.clone(),
+            name: config.name.clone(),
+            out: args.out.clone(),
+            fold: k + 1,
+            profile: profile.as_str().to_string(),
+        })
+        .collect();
+    let launch = Launch {
+        data: &args.data,
+        epochs: args.epochs,
+        cpu: args.cpu,
+        encoder_weights: args.encoder_weights.as_deref(),
+        splits: args.splits.as_deref(),
+        logs: args.out.join("logs"),
+        tag: "[cv]",
+    };
+    let outcome = run_pool(&launch, &jobs, &slots)?;
+    if outcome.failed.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = outcome.failed.into_iter().map(|f| f.message).collect();
+    Err(format!(
+        "{} fold process(es) failed (the others are done; rerun to resume):\n  {}",
+        list.len(),
+        list.join("\n  ")
+    )
+    .into())
 }

@@ -1,14 +1,16 @@
 //! `bonescan experiments`: the main job — every experiment of the paper, then one report
-//! comparing them with the paper's numbers.
+//! comparing them with the paper's numbers. A fold process or experiment that fails is
+//! reported (a fold process's stderr is in `OUT/logs/`), the others go on, the comparison holds
+//! what finished, and the command exits non-zero naming each failure; a rerun resumes.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use bs_train::experiment::{run_experiment, RunOptions};
 use bs_train::{Cohort, ExperimentConfig};
 
-use super::devices::{next_free, Slot};
+use super::devices::Slot;
+use super::pool::{run_pool, Failed, FoldJob, Launch, Outcome};
 use super::CliResult;
 
 /// Options of `bonescan experiments`.
@@ -55,107 +57,10 @@ pub struct Args {
     pub devices: Option<String>,
 }
 
-/// Runs every (experiment, fold) as a `bonescan cv` child process, one per slot at a time,
-/// each on the next free slot. Returns the seconds its fold processes ran, summed per
-/// experiment name.
-fn run_parallel(
-    args: &Args,
-    tasks: &[(PathBuf, String, usize)],
-    profile: &[String],
-    slots: &[Slot],
-) -> Result<HashMap<String, f64>, Box<dyn std::error::Error + Send + Sync>> {
-    let mut seconds: HashMap<String, f64> = HashMap::new();
-    let exe = std::env::current_exe()?;
-    let mut pending: std::collections::VecDeque<(usize, &(PathBuf, String, usize))> =
-        tasks.iter().enumerate().collect();
-    let mut running: Vec<(std::process::Child, String, &str, Instant, usize)> = Vec::new();
-    let mut failure: Option<String> = None;
-    while failure.is_none() && (!pending.is_empty() || !running.is_empty()) {
-        while failure.is_none() {
-            let busy: Vec<usize> = running.iter().map(|r| r.4).collect();
-            let Some(slot) = next_free(slots.len(), &busy) else {
-                break;
-            };
-            let Some((i, (file, name, fold))) = pending.pop_front() else {
-                break;
-            };
-            let mut cmd = std::process::Command::new(&exe);
-            cmd.arg("cv")
-                .arg("--config")
-                .arg(file)
-                .arg("--data")
-                .arg(&args.data)
-                .arg("--out")
-                .arg(args.out.join(name))
-                .arg("--fold")
-                .arg(fold.to_string())
-                .arg("--profile")
-                .arg(&profile[i])
-                .arg("--quiet")
-                .arg("--threads")
-                .arg("1")
-                .stdout(std::process::Stdio::null());
-            if let Some(e) = args.epochs {
-                cmd.arg("--epochs").arg(e.to_string());
-            }
-            match slots[slot] {
-                Slot::Cpu => {
-                    cmd.arg("--cpu");
-                }
-                Slot::Cuda(k) => {
-                    cmd.env("CUDA_VISIBLE_DEVICES", k.to_string());
-                }
-                Slot::Default if args.cpu => {
-                    cmd.arg("--cpu");
-                }
-                Slot::Default => {}
-            }
-            if let Some(w) = &args.encoder_weights {
-                cmd.arg("--encoder-weights").arg(w);
-            }
-            let on = match slots[slot] {
-                Slot::Default => String::new(),
-                s => format!(" on {s}"),
-            };
-            eprintln!("[experiments] start {name} fold {fold}{on}");
-            running.push((
-                cmd.spawn()?,
-                format!("{name} fold {fold}"),
-                name.as_str(),
-                Instant::now(),
-                slot,
-            ));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        let mut still = Vec::new();
-        for (mut child, label, name, t0, slot) in running.drain(..) {
-            match child.try_wait()? {
-                Some(status) if status.success() => {
-                    eprintln!("[experiments] done {label}");
-                    *seconds.entry(name.to_string()).or_default() += t0.elapsed().as_secs_f64();
-                }
-                Some(status) => {
-                    failure.get_or_insert(format!("{label} failed ({status}); rerun to resume"));
-                }
-                None => still.push((child, label, name, t0, slot)),
-            }
-        }
-        running = still;
-    }
-    if let Some(f) = failure {
-        for (mut child, ..) in running {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        return Err(f.into());
-    }
-    Ok(seconds)
-}
-
 /// Prints the trainings ahead and their expected duration: each (experiment, fold) process
 /// costs epochs × the profile's epoch seconds + trainings × its per-training seconds (both
 /// measured on the machine the profile is for), and the processes are dealt to `jobs` workers
-/// longest first, each taking the next when it is free — as [`run_parallel`] does.
+/// longest first, each taking the next when it is free — as [`run_pool`] does.
 fn announce(args: &Args, configs: &[ExperimentConfig], jobs: usize) -> CliResult {
     let (mut epochs, mut folds) = (0usize, 0usize);
     let mut workers = vec![0.0f64; jobs.max(1)];
@@ -228,7 +133,7 @@ pub fn run(args: &Args) -> CliResult {
     let started = Instant::now();
     let mut run_dirs = Vec::new();
     let mut times = Vec::new();
-    let mut fold_seconds = HashMap::new();
+    let mut outcome = Outcome::default();
     let slots = match &args.devices {
         Some(list) => super::devices::parse(list, tch::Cuda::device_count().max(0) as usize)?,
         None => {
@@ -246,7 +151,6 @@ pub fn run(args: &Args) -> CliResult {
     announce(args, &configs, jobs)?;
     if jobs > 1 || args.devices.is_some() {
         let mut tasks = Vec::new();
-        let mut profiles = Vec::new();
         let mut expected = Vec::new();
         for (file, config) in files.iter().zip(&configs_all) {
             let Some(config) = config else { continue };
@@ -269,8 +173,13 @@ pub fn run(args: &Args) -> CliResult {
                 if done {
                     continue; // finished before: no process needed
                 }
-                tasks.push((file.clone(), config.name.clone(), k));
-                profiles.push(profile.as_str().to_string());
+                tasks.push(FoldJob {
+                    config: file.clone(),
+                    name: config.name.clone(),
+                    out,
+                    fold: k,
+                    profile: profile.as_str().to_string(),
+                });
                 let opts = RunOptions {
                     epochs: args.epochs,
                     ..RunOptions::new(args.out.join(&config.name), profile)
@@ -280,9 +189,18 @@ pub fn run(args: &Args) -> CliResult {
         }
         // the longest processes first: with the short ones last, the workers finish together
         let order = longest_first(&expected);
-        let tasks: Vec<_> = order.iter().map(|&i| tasks[i].clone()).collect();
-        let profiles: Vec<_> = order.iter().map(|&i| profiles[i].clone()).collect();
-        fold_seconds = run_parallel(args, &tasks, &profiles, &slots)?;
+        let mut tasks: Vec<Option<FoldJob>> = tasks.into_iter().map(Some).collect();
+        let tasks: Vec<FoldJob> = order.iter().filter_map(|&i| tasks[i].take()).collect();
+        let launch = Launch {
+            data: &args.data,
+            epochs: args.epochs,
+            cpu: args.cpu,
+            encoder_weights: args.encoder_weights.as_deref(),
+            splits: None,
+            logs: args.out.join("logs"),
+            tag: "[experiments]",
+        };
+        outcome = run_pool(&launch, &tasks, &slots)?;
     }
     for config in &configs {
         let profile = super::cv::profile(args.profile.as_deref(), config)?;
@@ -297,19 +215,38 @@ pub fn run(args: &Args) -> CliResult {
         opts.progress = !args.quiet;
         opts.epochs = args.epochs;
         opts.encoder_weights = args.encoder_weights.clone();
+        if outcome.failed.iter().any(|f| f.experiment == config.name) {
+            eprintln!(
+                "[experiments] {}: not reported (a fold process failed)",
+                config.name
+            );
+            continue;
+        }
         let t0 = Instant::now();
         eprintln!(
             "[experiments] {} ({}) profile {profile}",
             config.name, config.table
         );
         super::cv::set_threads(None, profile, opts.device);
-        run_experiment(config, &cohort, &opts)?;
-        if bs_train::experiment::is_complete(config, profile, &out) {
-            bs_train::results::aggregate(&out)?;
+        // one process (`--jobs 1`): a failing experiment is reported and the others go on
+        let ran = run_experiment(config, &cohort, &opts)
+            .map_err(Into::into)
+            .and_then(|_| aggregate_if_complete(config, profile, &out));
+        if let Err(e) = ran {
+            eprintln!(
+                "[experiments] FAILED {}: {}",
+                config.name,
+                super::error_chain(&*e)
+            );
+            outcome.failed.push(Failed {
+                experiment: config.name.clone(),
+                message: format!("{} failed: {}", config.name, super::error_chain(&*e)),
+            });
+            continue;
         }
         // With parallel fold processes the time of an experiment is that of its processes
         // (they overlap with other experiments' folds), plus this pass.
-        let secs = t0.elapsed().as_secs_f64() + fold_seconds.get(&config.name).unwrap_or(&0.0);
+        let secs = t0.elapsed().as_secs_f64() + outcome.seconds.get(&config.name).unwrap_or(&0.0);
         eprintln!("[experiments] {} done in {secs:.0} s", config.name);
         times.push((config.name.clone(), secs));
         run_dirs.push(out);
@@ -351,6 +288,27 @@ pub fn run(args: &Args) -> CliResult {
     let path = bs_train::results::write_comparison(&run_dirs, &args.out, &preface)?;
     println!("{}", std::fs::read_to_string(&path).unwrap_or_default());
     eprintln!("[experiments] wrote {}", path.display());
+    if !outcome.failed.is_empty() {
+        let list: Vec<String> = outcome.failed.iter().map(|f| f.message.clone()).collect();
+        return Err(format!(
+            "{} failure(s); the rest is done and reported, rerun to resume:\n  {}",
+            list.len(),
+            list.join("\n  ")
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Aggregates an experiment's folds when all of them are done.
+fn aggregate_if_complete(
+    config: &ExperimentConfig,
+    profile: bs_train::ProfileName,
+    out: &std::path::Path,
+) -> CliResult {
+    if bs_train::experiment::is_complete(config, profile, out) {
+        bs_train::results::aggregate(out)?;
+    }
     Ok(())
 }
 

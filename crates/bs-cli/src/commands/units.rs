@@ -145,11 +145,18 @@ impl UnitState {
 /// The marker a unit's job script leaves when the unit exits non-zero (removed when it starts
 /// again): `RUN/slurm/state/fold_K.failed` or `RUN/slurm/state/aggregate.failed`.
 pub(crate) fn failed_marker(run: &Path, unit: Unit) -> PathBuf {
-    let name = match unit {
-        Unit::Fold { fold, .. } => format!("fold_{fold}.failed"),
-        Unit::Aggregate { .. } => "aggregate.failed".to_string(),
-    };
-    run.join("slurm").join("state").join(name)
+    match unit {
+        Unit::Fold { fold, .. } => fold_failed_marker(run, fold),
+        Unit::Aggregate { .. } => run.join("slurm").join("state").join("aggregate.failed"),
+    }
+}
+
+/// [`failed_marker`] of fold `fold` (1-based), which `bonescan experiments` also leaves for a
+/// fold process that failed.
+pub(crate) fn fold_failed_marker(run: &Path, fold: usize) -> PathBuf {
+    run.join("slurm")
+        .join("state")
+        .join(format!("fold_{fold}.failed"))
 }
 
 /// The state of `unit` of `config` in the run directory `run`.
