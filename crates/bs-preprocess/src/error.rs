@@ -136,16 +136,17 @@ pub enum PrepareError {
         path: PathBuf,
         /// The reader's error.
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: Box<bs_dicom::Error>,
     },
-    /// A Labelme document could not be read or rasterised by bs-masks.
+    /// A label file (Labelme, class PNG, DICOM SEG) could not be read, rasterised or matched
+    /// to the scan, or a mask could not be derived from the prepared image.
     #[error("cannot read or rasterise labels {path}")]
     Labels {
-        /// The Labelme JSON or mask file.
+        /// The Labelme JSON, mask or SEG file (or what the mask was derived from).
         path: PathBuf,
-        /// The underlying error.
+        /// bs-masks' or bs-dicom's error.
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: LabelsCause,
     },
     /// Preparing one scan of a cohort failed.
     #[error("scan {id} ({path}) could not be prepared")]
@@ -178,5 +179,29 @@ impl PrepareError {
             path: path.into(),
             source,
         }
+    }
+}
+
+/// Why labels failed: the error of the crate that read them, typed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LabelsCause {
+    /// Labelme, class PNG or mask derivation (bs-masks).
+    #[error(transparent)]
+    Mask(#[from] Box<bs_masks::MaskError>),
+    /// DICOM SEG (bs-dicom).
+    #[error(transparent)]
+    Dicom(#[from] Box<bs_dicom::Error>),
+}
+
+impl From<bs_masks::MaskError> for LabelsCause {
+    fn from(e: bs_masks::MaskError) -> LabelsCause {
+        LabelsCause::Mask(Box::new(e))
+    }
+}
+
+impl From<bs_dicom::Error> for LabelsCause {
+    fn from(e: bs_dicom::Error) -> LabelsCause {
+        LabelsCause::Dicom(Box::new(e))
     }
 }

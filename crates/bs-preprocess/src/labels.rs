@@ -81,7 +81,7 @@ pub fn labelme_to_prepared(
 ) -> Result<Array2<u8>> {
     let err = |e: bs_masks::MaskError| PrepareError::Labels {
         path: doc.file().to_path_buf(),
-        source: Box::new(e),
+        source: e.into(),
     };
     let (width, height) = doc.image_size().map_err(err)?;
     let space =
@@ -122,6 +122,6 @@ pub fn prepared_otsu_three_class(
 fn prepared_image_error(e: bs_masks::MaskError) -> PrepareError {
     PrepareError::Labels {
         path: "<prepared image>".into(),
-        source: Box::new(e),
+        source: e.into(),
     }
 }

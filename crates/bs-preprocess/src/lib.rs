@@ -112,7 +112,7 @@ pub use config::{
 };
 pub use count::Count;
 pub use cut::plan_view;
-pub use error::{ConfigError, PrepareError, Result, ViewName};
+pub use error::{ConfigError, LabelsCause, PrepareError, Result, ViewName};
 pub use geometry::{MappedRect, ScanGeometry, ViewGeometry};
 pub use labels::{
     labelme_to_prepared, mask_to_prepared, otsu_three_class, prepared_otsu_three_class, LabelSpace,

@@ -413,7 +413,7 @@ impl Preprocessor {
     ) -> Result<(PreparedScan, bs_dicom::ScanMeta, ViewSources)> {
         let dicom_err = |e: bs_dicom::Error| PrepareError::Dicom {
             path: paths.first().cloned().unwrap_or_default(),
-            source: Box::new(e),
+            source: e.into(),
         };
         match reader.read_counts_files(paths) {
             Ok(scan) => {

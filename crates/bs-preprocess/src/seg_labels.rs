@@ -69,10 +69,11 @@ impl Target<'_> {
 fn seg_error(seg: &Segmentation, detail: String) -> PrepareError {
     PrepareError::Labels {
         path: seg.path.clone(),
-        source: Box::new(bs_dicom::Error::Segmentation {
+        source: bs_dicom::Error::Segmentation {
             path: seg.path.clone(),
             detail,
-        }),
+        }
+        .into(),
     }
 }
 

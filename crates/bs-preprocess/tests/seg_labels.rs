@@ -79,7 +79,7 @@ fn prepared_scan_labels(
         let seg = bs_dicom::seg::read_segmentation(labels).map_err(|e| {
             bs_preprocess::PrepareError::Labels {
                 path: labels.to_path_buf(),
-                source: Box::new(e),
+                source: e.into(),
             }
         })?;
         seg_to_prepared(geometry, &meta, &views, &seg)
@@ -236,6 +236,16 @@ fn a_seg_of_another_image_or_frame_and_a_non_seg_are_errors_naming_the_file() {
     for (name, what) in cases {
         let path = dir.path().join(name);
         let err = prepared_labels(&nm1, &path).unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                bs_preprocess::PrepareError::Labels {
+                    source: bs_preprocess::LabelsCause::Dicom(_),
+                    ..
+                }
+            ),
+            "{name}: bs-dicom's typed error is the cause: {err:?}"
+        );
         let text = format!("{err}: {}", std::error::Error::source(&err).unwrap());
         eprintln!("{name}: {text}");
         assert!(text.contains(name) && text.contains(what), "{name}: {text}");

@@ -175,7 +175,7 @@ fn prepare_item(
         NmMode::Otsu => {
             let (mask, t) = prepared.body_mask().map_err(|e| PrepareError::Labels {
                 path: first_path(item),
-                source: Box::new(e),
+                source: e.into(),
             })?;
             (mask.mapv(u8::from), Some(t))
         }
@@ -217,7 +217,7 @@ fn read_labels(
 ) -> Result<Array2<u8>> {
     let label_err = |e: bs_masks::MaskError| PrepareError::Labels {
         path: path.to_path_buf(),
-        source: Box::new(e),
+        source: e.into(),
     };
     let ext = path
         .extension()
@@ -239,7 +239,7 @@ fn read_labels(
         Some("dcm" | "dicom") => {
             let seg = bs_dicom::seg::read_segmentation(path).map_err(|e| PrepareError::Labels {
                 path: path.to_path_buf(),
-                source: Box::new(e),
+                source: e.into(),
             })?;
             seg_to_prepared(geometry, meta, views, &seg)
         }
@@ -410,7 +410,7 @@ pub fn build_dataset(items: &[CohortItem], out: &Path, opts: &BuildOptions) -> R
                     prepare_item(item, &pre, opts, reader).map_err(|e| PrepareError::Scan {
                         id: item.id.clone(),
                         path: first_path(item),
-                        source: Box::new(e),
+                        source: e.into(),
                     })
                 },
             )

@@ -140,7 +140,7 @@ impl PreparedDataset {
         };
         ThreeClassMask::from_parts(m.view(), nm_mask.view()).map_err(|e| PrepareError::Labels {
             path: self.dir.join(LESION_FILE),
-            source: Box::new(e),
+            source: e.into(),
         })
     }
 }
