@@ -19,6 +19,8 @@
 
 mod evaluate;
 mod sampler;
+mod schedule;
+mod session;
 mod state;
 
 use std::collections::BTreeMap;
@@ -27,7 +29,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use tch::nn::VarStore;
-use tch::{Device, Kind, Tensor};
+use tch::{Device, Tensor};
 
 use bs_losses::{
     ClassReduction, DiceLossConfig, DoubleHeadLossConfig, FocalTverskyLossConfig, LossConfig,
@@ -35,11 +37,11 @@ use bs_losses::{
 use bs_model::{DoubleUNet, DoubleUNetConfig, Variant};
 
 use crate::config::{LossKind, ModelSelection, TrainingConfig};
-use crate::data::{epoch_order, BatchMaker, TrainingSet};
+use crate::data::{BatchMaker, TrainingSet};
 use crate::error::{Result, TrainError};
 use crate::io::{read_json, write_atomic, write_json_atomic};
-use crate::optim::{Adam, AdamConfig};
 use sampler::Sampler;
+use session::Session;
 
 pub use evaluate::{confusion, m_decision, predict, predict_windowed, validation_scores};
 pub use state::{EpochLog, TrainerState};
@@ -241,106 +243,26 @@ fn write_log(dir: &Path, history: &[EpochLog]) -> Result<()> {
 /// Trains one fold on `train`, selecting the epoch with the best F1 on `val`; resumes from
 /// `spec.dir` when a previous process left a state there.
 pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Result<FoldOutcome> {
-    if train.len() < 2 || val.is_empty() {
-        return Err(TrainError::DataMismatch {
-            experiment: spec.label.clone(),
-            message: format!(
-                "{} training and {} validation images: training needs at least 2 and validation 1 \
-                 (batch norm needs two images per batch); use fewer folds or more patients",
-                train.len(),
-                val.len()
-            ),
-        });
-    }
+    check_sizes(spec, train, val)?;
     crate::io::create_dir(&spec.dir)?;
     let state_path = spec.dir.join("state.json");
-    let t = &spec.training;
-    let device = spec.device;
-    let cuda = device.is_cuda();
-    let seed = t.seed.wrapping_add(spec.stream.wrapping_mul(7919)) as i64;
-    let (mut vs, model) = build_model(&spec.model, device, seed)?;
-    let mut state: TrainerState = if state_path.exists() {
-        read_json(&state_path)?
-    } else {
-        TrainerState::initial(t.learning_rate)
+    let mut state: TrainerState = match state_path.exists() {
+        true => read_json(&state_path)?,
+        false => TrainerState::initial(spec.training.learning_rate),
     };
     if state.finished {
-        let best_weights = Some(selected_weights(spec, &state)?);
-        return Ok(FoldOutcome {
-            state,
-            best_weights,
-            finished: true,
-        });
+        return finished(spec, state);
     }
-    if let Some(init) = &spec.init_weights {
-        let tensors = read_tensors(init)?;
-        load_into(&vs, &tensors, "model.", init)?;
-    }
-    if cuda {
-        bs_model::channels_last::convert_var_store(&vs);
-        bs_model::set_cudnn_benchmark(true);
-    }
-    let mut adam = Adam::new(
-        &vs,
-        AdamConfig {
-            lr: state.lr,
-            beta1: t.beta1,
-            beta2: t.beta2,
-            eps: t.eps,
-        },
-    );
-    if let Some(ckpt) = &state.checkpoint {
-        let file = spec.dir.join(ckpt);
-        let tensors = read_tensors(&file)?;
-        load_into(&vs, &tensors, "model.", &file)?;
-        let missing = adam.load_state(&tensors);
-        if !missing.is_empty() {
-            return Err(TrainError::Data {
-                path: file,
-                message: format!(
-                    "checkpoint lacks optimiser state ({} tensors)",
-                    missing.len()
-                ),
-            });
-        }
-    }
-    let loss = loss_config(
-        spec.loss,
-        spec.model.variant,
-        t.head1_weight,
-        t.loss_class_reduction.unwrap_or_default(),
-    )
-    .with_combination(t.head_combination.unwrap_or_default())
-    .init()?;
-    let mut scaler = if cuda {
-        Some(bs_model::LossScalerConfig::default().init()?)
-    } else {
-        None
-    };
-    let amp = scaler.is_some();
+    let mut session = Session::resume(spec, &state)?;
     let maker = BatchMaker {
-        intensity_augmentation: t.intensity_augmentation,
+        intensity_augmentation: spec.training.intensity_augmentation,
     };
-    let sampler = Sampler::new(t, train, &maker, spec.epochs)?;
-    let steps_per_epoch = sampler.steps_per_epoch(train.len(), t.batch_size);
-    let vars: Vec<Tensor> = adam.params().values().map(|p| p.shallow_clone()).collect();
-    let bar = if spec.progress {
-        let bar = ProgressBar::new((spec.epochs * steps_per_epoch) as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{prefix:>18} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.set_prefix(spec.label.clone());
-        bar.set_position((state.epochs_done * steps_per_epoch) as u64);
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
-    let mut epochs_this_process = 0;
+    let sampler = Sampler::new(&spec.training, train, &maker, spec.epochs)?;
+    let bar = progress_bar(spec, &sampler, train, state.epochs_done);
     // files the in-memory state no longer refers to, deleted once a newer state is on disk
     let mut superseded: Vec<String> = Vec::new();
-    vs.unfreeze();
-    while state.epochs_done < spec.epochs {
+    let mut epochs_this_process = 0;
+    while state.epochs_done < spec.epochs && !state.stopped_early {
         if spec.stop_after_epochs == Some(epochs_this_process) {
             bar.abandon_with_message("stopped");
             return Ok(FoldOutcome {
@@ -349,186 +271,131 @@ pub fn train_fold(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Re
                 finished: false,
             });
         }
-        let epoch = state.epochs_done + 1;
-        let started = Instant::now();
-        let lr = state.lr * t.lr_decay.unwrap_or_default().factor(epoch, spec.epochs);
-        adam.config.lr = lr;
-        let order = epoch_order(train.len(), t.seed, spec.stream, epoch);
-        let mut rng = BatchMaker::epoch_rng(t.seed, spec.stream, epoch);
-        let (mut sum, mut sum1, mut sum2, mut seen, mut steps) = (0.0, 0.0, 0.0, 0usize, 0usize);
-        let done_before = state.history.last().map_or(0, |e| e.steps);
-        for b in 0..steps_per_epoch {
-            // linear warm-up over the first optimiser steps of the training
-            let step = done_before + b;
-            adam.config.lr = if step < t.warmup_steps {
-                lr * (step + 1) as f64 / t.warmup_steps as f64
-            } else {
-                lr
-            };
-            let Some((x, target, n)) = sampler.batch(
-                train,
-                &order,
-                (t.seed, spec.stream, epoch, b),
-                t.batch_size,
-                &mut rng,
-            )?
-            else {
-                continue;
-            };
-            let x = if cuda {
-                bs_model::channels_last::to_channels_last(&x)
-            } else {
-                x
-            };
-            let out = bs_model::with_mixed_precision(amp, || {
-                if sampler.is_patches() {
-                    model.try_forward_any_size_t(&x, true)
-                } else {
-                    model.try_forward_t(&x, true)
-                }
-            })?;
-            let l = loss.try_forward(
-                &out.out1.to_kind(Kind::Float),
-                &out.out2.to_kind(Kind::Float),
-                &target,
-            )?;
-            let value = l.total.double_value(&[]);
-            if !value.is_finite() && scaler.is_none() {
-                bar.abandon_with_message("non-finite loss");
-                return Err(TrainError::NonFiniteLoss {
-                    fold: spec.fold,
-                    arm: spec.label.clone(),
-                    epoch,
-                    batch: b,
-                    loss: value,
-                    checkpoint_dir: spec.dir.clone(),
-                });
-            }
-            adam.zero_grad();
-            match scaler.as_mut() {
-                Some(s) => {
-                    s.scale_loss(&l.total).backward();
-                    let finite = s.unscale_gradients(&vars);
-                    if finite {
-                        adam.step();
-                    }
-                    s.update(finite);
-                }
-                None => {
-                    l.total.backward();
-                    adam.step();
-                }
-            }
-            steps += 1;
-            if value.is_finite() {
-                sum += value * n as f64;
-                sum1 += l.out1.double_value(&[]) * n as f64;
-                sum2 += l.out2.double_value(&[]) * n as f64;
-                seen += n;
-            }
-            bar.inc(1);
-        }
-        let train_seconds = started.elapsed().as_secs_f64();
-        let (scores, val_loss) = {
-            let (scores, probs) = validation_scores(&model, val, amp, t.window())?;
-            let target = crate::data::targets::target_tensor(&val.labels, val.num_classes)?;
-            let vl = loss
-                .try_forward(&probs, &probs, &target)?
-                .out2
-                .double_value(&[]);
-            (scores, vl * (1.0 + t.head1_weight))
-        };
-        let seconds = started.elapsed().as_secs_f64();
-        let n = seen.max(1) as f64;
-        let log = EpochLog {
-            epoch,
-            train_loss: sum / n,
-            train_loss_out1: sum1 / n,
-            train_loss_out2: sum2 / n,
-            val_loss,
-            val_precision: scores.precision,
-            val_sensitivity: scores.sensitivity,
-            val_f1: scores.f1,
-            lr,
-            seconds,
-            images_per_second: seen as f64 / train_seconds.max(1e-9),
-            steps: state.history.last().map_or(0, |e| e.steps) + steps,
-        };
-        bar.set_message(format!(
-            "epoch {epoch}/{} loss {:.4} val F1 {}",
-            spec.epochs,
-            log.train_loss,
-            log.val_f1
-                .map_or("–".into(), |f| format!("{:.1}%", 100.0 * f))
-        ));
-        // model selection, early stopping, LR on plateau (all on validation F1)
-        let f1 = scores.f1.unwrap_or(0.0);
-        let min_delta = t.early_stopping.as_ref().map_or(0.0, |e| e.min_delta);
-        let improved = state.best_val_f1.is_none_or(|b| f1 > b + min_delta);
-        let old_best = state.best_weights.clone();
-        let old_ckpt = state.checkpoint.clone();
-        if improved {
-            let name = format!("best-epoch-{epoch}.safetensors");
-            write_tensors(&spec.dir.join(&name), &model_tensors(&vs, "model."))?;
-            state.best_weights = Some(name);
-            state.best_epoch = epoch;
-            state.best_val_f1 = Some(f1);
-            state.epochs_since_best = 0;
-            state.plateau_wait = 0;
-        } else {
-            state.epochs_since_best += 1;
-            state.plateau_wait += 1;
-        }
-        if let Some(p) = &t.lr_plateau {
-            if state.plateau_wait >= p.patience {
-                state.lr = (state.lr * p.factor).max(p.min_lr);
-                state.plateau_wait = 0;
-            }
-        }
-        if let Some(es) = &t.early_stopping {
-            if state.epochs_since_best >= es.patience {
-                state.stopped_early = true;
-            }
-        }
-        state.epochs_done = epoch;
-        state.seconds += seconds;
-        state.history.push(log);
-        state.finished = state.stopped_early || epoch >= spec.epochs;
-        if improved {
-            superseded.extend(old_best);
-        }
-        if state.finished || epoch % t.checkpoint_every == 0 {
-            let ckpt_name = format!("epoch-{epoch}.safetensors");
-            let mut tensors = model_tensors(&vs, "model.");
-            tensors.extend(adam.state_tensors());
-            write_tensors(&spec.dir.join(&ckpt_name), &tensors)?;
-            state.checkpoint = Some(ckpt_name);
-            superseded.extend(old_ckpt);
-            write_json_atomic(&state_path, &state)?;
-            // the new state is durable: the files it no longer names can go
-            for old in superseded.drain(..) {
-                if Some(&old) != state.checkpoint.as_ref()
-                    && Some(&old) != state.best_weights.as_ref()
-                {
-                    let _ = std::fs::remove_file(spec.dir.join(old));
-                }
-            }
-        }
-        // every epoch, also between checkpoints: progress is visible; a resumed run rewrites it
-        // from the state on disk
-        write_log(&spec.dir, &state.history)?;
+        let data = (&sampler, train, val);
+        run_epoch(spec, &mut session, data, &mut state, &mut superseded, &bar)?;
         epochs_this_process += 1;
-        if state.stopped_early {
-            break;
-        }
     }
     bar.finish_and_clear();
     state.finished = true;
     write_json_atomic(&state_path, &state)?;
+    finished(spec, state)
+}
+
+/// Training needs two images (batch norm) and validation one.
+fn check_sizes(spec: &FoldSpec, train: &TrainingSet, val: &TrainingSet) -> Result<()> {
+    if train.len() >= 2 && !val.is_empty() {
+        return Ok(());
+    }
+    Err(TrainError::DataMismatch {
+        experiment: spec.label.clone(),
+        message: format!(
+            "{} training and {} validation images: training needs at least 2 and validation 1 \
+             (batch norm needs two images per batch); use fewer folds or more patients",
+            train.len(),
+            val.len()
+        ),
+    })
+}
+
+/// The outcome of a finished training: its state and the weights model selection picks.
+fn finished(spec: &FoldSpec, state: TrainerState) -> Result<FoldOutcome> {
     let best_weights = Some(selected_weights(spec, &state)?);
     Ok(FoldOutcome {
         state,
         best_weights,
         finished: true,
     })
+}
+
+/// The bar of the whole training (hidden unless `spec.progress`), at the resumed epoch.
+fn progress_bar(
+    spec: &FoldSpec,
+    sampler: &Sampler,
+    train: &TrainingSet,
+    epochs_done: usize,
+) -> ProgressBar {
+    if !spec.progress {
+        return ProgressBar::hidden();
+    }
+    let steps_per_epoch = sampler.steps_per_epoch(train.len(), spec.training.batch_size);
+    let bar = ProgressBar::new((spec.epochs * steps_per_epoch) as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>18} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_prefix(spec.label.clone());
+    bar.set_position((epochs_done * steps_per_epoch) as u64);
+    bar
+}
+
+/// One epoch: training, validation, its log line, model selection and the schedules
+/// ([`schedule::after_validation`]), then its files: the best weights when it is the best, the
+/// checkpoint and `state.json` when due, `log.jsonl` always.
+fn run_epoch(
+    spec: &FoldSpec,
+    session: &mut Session,
+    (sampler, train, val): (&Sampler, &TrainingSet, &TrainingSet),
+    state: &mut TrainerState,
+    superseded: &mut Vec<String>,
+    bar: &ProgressBar,
+) -> Result<()> {
+    let t = &spec.training;
+    let epoch = state.epochs_done + 1;
+    let started = Instant::now();
+    let lr = state.lr * t.lr_decay.unwrap_or_default().factor(epoch, spec.epochs);
+    let done_before = state.history.last().map_or(0, |e| e.steps);
+    let sums = session.train_epoch(spec, sampler, train, (epoch, lr, done_before), bar)?;
+    let train_seconds = started.elapsed().as_secs_f64();
+    let (scores, val_loss) = session.validate(spec, val)?;
+    let n = sums.seen.max(1) as f64;
+    let log = EpochLog {
+        epoch,
+        train_loss: sums.total / n,
+        train_loss_out1: sums.out1 / n,
+        train_loss_out2: sums.out2 / n,
+        val_loss,
+        val_precision: scores.precision,
+        val_sensitivity: scores.sensitivity,
+        val_f1: scores.f1,
+        lr,
+        seconds: started.elapsed().as_secs_f64(),
+        images_per_second: sums.seen as f64 / train_seconds.max(1e-9),
+        steps: done_before + sums.steps,
+    };
+    let f1 = log
+        .val_f1
+        .map_or("–".into(), |f| format!("{:.1}%", 100.0 * f));
+    let message = format!(
+        "epoch {epoch}/{} loss {:.4} val F1 {f1}",
+        spec.epochs, log.train_loss
+    );
+    bar.set_message(message);
+    let (old_best, old_ckpt) = (state.best_weights.clone(), state.checkpoint.clone());
+    if schedule::after_validation(state, t, epoch, scores.f1.unwrap_or(0.0)) {
+        let name = format!("best-epoch-{epoch}.safetensors");
+        session.save_weights(spec, &name)?;
+        state.best_weights = Some(name);
+        superseded.extend(old_best);
+    }
+    state.epochs_done = epoch;
+    state.seconds += log.seconds;
+    state.history.push(log);
+    state.finished = state.stopped_early || epoch >= spec.epochs;
+    if state.finished || epoch % t.checkpoint_every == 0 {
+        let name = format!("epoch-{epoch}.safetensors");
+        session.save_checkpoint(spec, &name)?;
+        state.checkpoint = Some(name);
+        superseded.extend(old_ckpt);
+        write_json_atomic(&spec.dir.join("state.json"), &*state)?;
+        // the new state is durable: the files it no longer names can go
+        for old in superseded.drain(..) {
+            let named = [&state.checkpoint, &state.best_weights];
+            if !named.iter().any(|n| n.as_deref() == Some(old.as_str())) {
+                let _ = std::fs::remove_file(spec.dir.join(old));
+            }
+        }
+    }
+    // every epoch, also between checkpoints: progress is visible; a resumed run rewrites it
+    // from the state on disk
+    write_log(&spec.dir, &state.history)
 }
