@@ -435,3 +435,55 @@ fn augmented_whole_images_resume_to_the_uninterrupted_run() {
     };
     assert_ne!(loss(&full), loss(&plain));
 }
+
+/// `training.channels_last` on the CPU (the `cpu` profile's default): the same training in
+/// NHWC follows the NCHW one to rounding (other kernels, so not bit for bit) and resumes
+/// exactly after a stop; the log's first-epoch losses agree to 1e-4.
+#[test]
+fn channels_last_on_the_cpu_trains_like_nchw_and_resumes_exactly() {
+    tch::set_num_threads(1);
+    let cohort = common::cohort(&[(Group::D1, 6), (Group::D2, 2)]);
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |name: &str, channels_last: bool, stop: Option<usize>| {
+        let text = format!("{OTSU}channels_last = {channels_last}\n");
+        let out = tmp.path().join(name);
+        let mut o = opts(&out);
+        o.folds = Some(vec![0]);
+        o.stop_after_epochs = stop;
+        run_experiment(&config(&text), &cohort, &o).unwrap();
+        if stop.is_some() {
+            o.stop_after_epochs = None;
+            run_experiment(&config(&text), &cohort, &o).unwrap();
+        }
+        out
+    };
+    let (nchw, nhwc, resumed) = (
+        run("nchw", false, None),
+        run("nhwc", true, None),
+        run("nhwc_resumed", true, Some(1)),
+    );
+    let log = |d: &Path| -> Vec<serde_json::Value> {
+        std::fs::read_to_string(d.join("dice/fold_1/log.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let (a, b) = (log(&nchw), log(&nhwc));
+    for key in ["train_loss", "val_loss"] {
+        let (x, y) = (a[0][key].as_f64().unwrap(), b[0][key].as_f64().unwrap());
+        assert!((x - y).abs() < 1e-4, "{key}: NCHW {x}, NHWC {y}");
+    }
+    let weights = |d: &Path| std::fs::read(d.join("dice/fold_1/model.safetensors")).unwrap();
+    assert_eq!(
+        weights(&nhwc),
+        weights(&resumed),
+        "resumed NHWC run differs"
+    );
+    // other kernels ran: not the NCHW bits
+    assert_ne!(
+        weights(&nchw),
+        weights(&nhwc),
+        "channels_last had no effect"
+    );
+}

@@ -4,7 +4,7 @@
 //! |---|---|---|---|---|---|---|
 //! | `paper` | whole 640×512 | 1 | 500 | 500 | all | a GPU: the paper's setting |
 //! | `gpu` | 256×256 patches of 640×512, 512 per epoch | 1 | 12 | 6 | first | the main job with CUDA |
-//! | `cpu` | 64×64 patches of 640×512, 512 per epoch | 1/4 | 10 | 5 | first | the main job on 2 CPU cores |
+//! | `cpu` | 64×64 patches of 640×512, 512 per epoch | 1/4 | 12 | 6 | first | the main job on 2 CPU cores |
 //! | `quick` | whole, pooled to 80×64 (÷8) | 1/8 | 7 | 4 | all | a smoke run of every fold |
 //! | `tiny` | whole, pooled to 32×32 (÷20, ÷16) | 1/16 | 2 | 1 | all | tests |
 //!
@@ -105,6 +105,7 @@ impl ProfileName {
                 loss_class_reduction: ClassReduction::Pooled,
                 patches: None,
                 augmentation: None,
+                channels_last: None,
                 folds_run: None,
                 epoch_seconds: Some(PAPER_EPOCH_SECONDS),
                 training_seconds: None,
@@ -133,6 +134,7 @@ impl ProfileName {
                     m_fraction_last: Some(0.2),
                 }),
                 augmentation: Some(BONE_SCAN_AUGMENTATION),
+                channels_last: None,
                 folds_run: Some(1),
                 epoch_seconds: Some(GPU_EPOCH_SECONDS),
                 training_seconds: Some(GPU_TRAINING_SECONDS),
@@ -161,6 +163,7 @@ impl ProfileName {
                     m_fraction_last: Some(0.2),
                 }),
                 augmentation: Some(BONE_SCAN_AUGMENTATION),
+                channels_last: Some(CPU_CHANNELS_LAST),
                 folds_run: Some(CPU_FOLDS),
                 epoch_seconds: Some(CPU_EPOCH_SECONDS),
                 training_seconds: Some(CPU_TRAINING_SECONDS),
@@ -183,6 +186,7 @@ impl ProfileName {
                 loss_class_reduction: ClassReduction::Mean,
                 patches: None,
                 augmentation: None,
+                channels_last: None,
                 folds_run: None,
                 epoch_seconds: None,
                 training_seconds: None,
@@ -264,6 +268,10 @@ pub struct Profile {
     /// Augmentation unless the experiment says ([`crate::TrainingConfig::augmentation`]).
     #[serde(default)]
     pub augmentation: Option<AugmentConfig>,
+    /// Channels-last unless the experiment says ([`crate::TrainingConfig::channels_last`]);
+    /// `None`: on with CUDA, off on the CPU.
+    #[serde(default)]
+    pub channels_last: Option<bool>,
     /// Folds of each experiment this profile runs (the first ones); `None`: all. The splits
     /// stay those of the experiment's `folds` (10: 8:1:1).
     #[serde(default)]
@@ -304,16 +312,18 @@ pub struct Profile {
 /// `paper`: H200, 82 training and 9 validation images, fp16 (2026-11-27: 2.0 s of training,
 /// validation and the checkpoint).
 const PAPER_EPOCH_SECONDS: f64 = 2.6;
-/// `cpu`: what a training took beyond its epochs in the main job of 2026-12-04 (Table 2: 138 s
-/// for 8 epochs; Table 3: 266 s for two trainings of 8).
-const CPU_TRAINING_SECONDS: f64 = 12.0;
+/// `cpu`: what a training took beyond its epochs in the idle main job of 2026-12-04 (Table 3:
+/// 365 s for two trainings of 10 epochs; Tables 5 and 6, whose stage 1 also predicts the
+/// training images: 627–637 s for three).
+const CPU_TRAINING_SECONDS: f64 = 15.0;
 /// `gpu`: the same on an H200 (Tables 2 and 4: 216 s for three trainings of 12 epochs; the
 /// first epoch of each autotunes cuDNN).
 const GPU_TRAINING_SECONDS: f64 = 17.0;
-/// `cpu`: one libtorch thread of a 2-core machine with the other core also training: 14.8–16.6 s
-/// in the main job at width ⅛ on 96×96 patches, and the ¼-width 64×64 training 7 % slower in
-/// the same runs (`docs/measurements.md`, 2026-12-04).
-const CPU_EPOCH_SECONDS: f64 = 16.6;
+/// `cpu`: one libtorch thread of a 2-core machine with the other core also training: an epoch
+/// of 512 64×64 patches at width ¼ with validation took 17.0–18.7 s in the main job of
+/// 2026-12-04 in NCHW, and 14.4–15.1 s against 17.2–17.5 s channels-last in a comparison run
+/// (`docs/measurements.md`).
+const CPU_EPOCH_SECONDS: f64 = 14.8;
 /// `gpu`: H200, fp16, 512 patches of 256×256 and validation through windows: 4.1–4.8 s after a
 /// first epoch of 30 s that includes cuDNN's autotuning (`docs/measurements.md`, 2026-12-04).
 const GPU_EPOCH_SECONDS: f64 = 4.6;
@@ -333,12 +343,17 @@ const BONE_SCAN_AUGMENTATION: AugmentConfig = AugmentConfig {
 /// Focal Tversky arm of the main job's seed never found M in 512 steps, the ¼ one found it by
 /// step 256 (`docs/measurements.md`, 2026-12-04).
 const CPU_WIDTH: f64 = 0.25;
+/// `cpu`: channels-last on the CPU: a training step of 8 patches of 64×64 at width ¼ runs 1.21×
+/// faster (54.2 against 44.8 patches/s) and inference 1.37× (`bench_model`, 2026-12-04).
+const CPU_CHANNELS_LAST: bool = true;
 /// `cpu`: patch side.
 const CPU_PATCH: usize = 64;
 /// `cpu`: patches per epoch (one validation on the whole images per epoch).
 const CPU_PATCHES_PER_EPOCH: usize = 512;
-/// `cpu`: epochs per training (the main job's longest worker chain: 70 epochs).
-const CPU_EPOCHS: usize = 10;
+/// `cpu`: epochs per training (the main job's longest worker chain: 84 epochs). 12 rather than
+/// 10 since channels-last made an epoch ~15 % cheaper: the Table 4 Focal Tversky arm's test F1
+/// rose from 32 % at 10 epochs to 40 % at 20 and 47 % at 40 (`docs/measurements.md`).
+const CPU_EPOCHS: usize = 12;
 /// `cpu`: folds per experiment.
 const CPU_FOLDS: usize = 1;
 /// `gpu`: epochs per training.
@@ -381,6 +396,11 @@ impl Profile {
     /// Augmentation of an experiment: its `requested` setting, else this profile's.
     pub fn augmentation(&self, requested: Option<AugmentConfig>) -> Option<AugmentConfig> {
         requested.or(self.augmentation)
+    }
+
+    /// Channels-last of an experiment: its `requested` setting, else this profile's.
+    pub fn channels_last(&self, requested: Option<bool>) -> Option<bool> {
+        requested.or(self.channels_last)
     }
 
     /// Head combination of an experiment's loss: its `requested` one, else this profile's.

@@ -128,6 +128,9 @@ pub struct TrainingConfig {
     /// Augmentation (`[training.augmentation]`: `mirror`, `gain`, `zoom`, `shift`,
     /// `thinning`); `None`: the profile's choice (`paper` none, as the paper names none).
     pub augmentation: Option<AugmentConfig>,
+    /// Channels-last (NHWC) weights and inputs in training and validation; `None`: the
+    /// profile's choice (`cpu` on), else on with CUDA and off on the CPU.
+    pub channels_last: Option<bool>,
     /// Learning-rate schedule; `None`: the profile's (`paper` constant, `cpu`/`gpu` poly).
     pub lr_decay: Option<LrDecay>,
     /// Linear learning-rate warm-up over this many optimiser steps (0 = none, the paper's).
@@ -161,6 +164,7 @@ impl Default for TrainingConfig {
             checkpoint_every: 1,
             patches: None,
             augmentation: None,
+            channels_last: None,
             lr_decay: None,
             warmup_steps: 0,
             head_combination: None,

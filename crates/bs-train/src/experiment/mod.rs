@@ -271,6 +271,7 @@ pub fn run_experiment(
     training.loss_class_reduction = Some(profile.class_reduction(training.loss_class_reduction));
     training.patches = profile.patches(training.patches);
     training.augmentation = profile.augmentation(training.augmentation);
+    training.channels_last = profile.channels_last(training.channels_last);
     training.lr_decay = Some(profile.lr_decay(training.lr_decay));
     training.head_combination = Some(profile.head_combination(training.head_combination));
     training.model_selection = Some(profile.model_selection(training.model_selection));

@@ -13,7 +13,10 @@ const EVAL_BATCH: i64 = 8;
 
 /// Head-2 probabilities of `images` (N×1×h×w, 0…255), N×C×h×w float on the CPU.
 pub fn predict(model: &DoubleUNet, images: &Tensor, amp: bool) -> Result<Tensor> {
-    Ok(predict_on_device(model, images, amp, false)?.to_device(Device::Cpu))
+    Ok(
+        predict_on_device(model, images, amp, false, images.device().is_cuda())?
+            .to_device(Device::Cpu),
+    )
 }
 
 /// [`predict`] through windows of `window` (rows, cols) when given: a model trained on patches
@@ -28,7 +31,8 @@ pub fn predict_windowed(
     amp: bool,
     window: Option<(usize, usize)>,
 ) -> Result<Tensor> {
-    Ok(windowed_on_device(model, images, amp, window)?.to_device(Device::Cpu))
+    let channels_last = images.device().is_cuda();
+    Ok(windowed_on_device(model, images, amp, window, channels_last)?.to_device(Device::Cpu))
 }
 
 fn windowed_on_device(
@@ -36,15 +40,16 @@ fn windowed_on_device(
     images: &Tensor,
     amp: bool,
     window: Option<(usize, usize)>,
+    channels_last: bool,
 ) -> Result<Tensor> {
     let size = images.size();
     let (h, w) = (size[2], size[3]);
     let window = window.map(|(a, b)| (a as i64, b as i64));
     let Some((wh, ww)) = window.filter(|&(a, b)| a < h || b < w) else {
-        return predict_on_device(model, images, amp, false);
+        return predict_on_device(model, images, amp, false, channels_last);
     };
     bs_model::windows::tiled(images, (wh, ww), |tile| {
-        predict_on_device(model, tile, amp, true)
+        predict_on_device(model, tile, amp, true, channels_last)
     })
 }
 
@@ -56,17 +61,17 @@ fn predict_on_device(
     images: &Tensor,
     amp: bool,
     any_size: bool,
+    channels_last: bool,
 ) -> Result<Tensor> {
     let n = images.size()[0];
-    let cuda = images.device().is_cuda();
     let mut outs = Vec::new();
     tch::no_grad(|| -> Result<()> {
         let mut start = 0;
         while start < n {
             let len = EVAL_BATCH.min(n - start);
             let x = bs_model::grayscale_to_input(&images.narrow(0, start, len))?;
-            // the trainer's weights are channels-last on CUDA: give the input the same layout
-            let x = if cuda {
+            // the input in the layout of the weights
+            let x = if channels_last {
                 bs_model::channels_last::to_channels_last(&x)
             } else {
                 x
@@ -109,14 +114,15 @@ pub fn confusion(pred: &Tensor, truth: &Tensor) -> ConfusionCounts {
 
 /// Validation scores of a model on a set (pooled over the set, training size), and the
 /// head-2 probabilities, on the device of the set; through windows of `window` when given
-/// ([`predict_windowed`]).
+/// ([`predict_windowed`]); inputs channels-last when `channels_last` (as the model's weights).
 pub fn validation_scores(
     model: &DoubleUNet,
     set: &TrainingSet,
     amp: bool,
     window: Option<(usize, usize)>,
+    channels_last: bool,
 ) -> Result<(PixelScores, Tensor)> {
-    let probs = windowed_on_device(model, &set.images, amp, window)?;
+    let probs = windowed_on_device(model, &set.images, amp, window, channels_last)?;
     let pred = m_decision(model.config().variant, &probs);
     let counts = confusion(&pred, &set.m);
     Ok((PixelScores::from_counts(&counts), probs))

@@ -27,6 +27,8 @@ pub(super) struct Session {
     loss: DoubleHeadLoss,
     scaler: Option<DynamicLossScaler>,
     vars: Vec<Tensor>,
+    /// Weights and inputs channels-last ([`crate::TrainingConfig::channels_last`]).
+    channels_last: bool,
 }
 
 /// Loss sums of an epoch's batches, weighted by batch size.
@@ -43,7 +45,8 @@ pub(super) struct EpochTotals {
 
 impl Session {
     /// The seeded network (or `spec.init_weights`), then the checkpoint `state` names, with
-    /// Adam's moments; channels-last and cuDNN benchmarking on CUDA.
+    /// Adam's moments; channels-last as configured (default: on CUDA), cuDNN benchmarking on
+    /// CUDA.
     pub(super) fn resume(spec: &FoldSpec, state: &TrainerState) -> Result<Session> {
         let t = &spec.training;
         let cuda = spec.device.is_cuda();
@@ -52,8 +55,11 @@ impl Session {
         if let Some(init) = &spec.init_weights {
             load_into(&vs, &read_tensors(init)?, "model.", init)?;
         }
-        if cuda {
+        let channels_last = t.channels_last.unwrap_or(cuda);
+        if channels_last {
             bs_model::channels_last::convert_var_store(&vs);
+        }
+        if cuda {
             bs_model::set_cudnn_benchmark(true);
         }
         let adam_config = AdamConfig {
@@ -100,6 +106,7 @@ impl Session {
             loss,
             scaler,
             vars,
+            channels_last,
         })
     }
 
@@ -134,7 +141,7 @@ impl Session {
             else {
                 continue;
             };
-            let (total, out1, out2) = self.step(spec, sampler.is_patches(), &x, &target)?;
+            let (total, out1, out2) = self.step(sampler.is_patches(), &x, &target)?;
             if !total.is_finite() && self.scaler.is_none() {
                 bar.abandon_with_message("non-finite loss");
                 return Err(TrainError::NonFiniteLoss {
@@ -159,14 +166,8 @@ impl Session {
     }
 
     /// One optimiser step on a batch; returns the total loss and that of each head.
-    fn step(
-        &mut self,
-        spec: &FoldSpec,
-        patches: bool,
-        x: &Tensor,
-        target: &Tensor,
-    ) -> Result<(f64, f64, f64)> {
-        let x = match spec.device.is_cuda() {
+    fn step(&mut self, patches: bool, x: &Tensor, target: &Tensor) -> Result<(f64, f64, f64)> {
+        let x = match self.channels_last {
             true => bs_model::channels_last::to_channels_last(x),
             false => x.shallow_clone(),
         };
@@ -209,7 +210,8 @@ impl Session {
         val: &TrainingSet,
     ) -> Result<(PixelScores, f64)> {
         let t = &spec.training;
-        let (scores, probs) = validation_scores(&self.model, val, self.amp(), t.window())?;
+        let (scores, probs) =
+            validation_scores(&self.model, val, self.amp(), t.window(), self.channels_last)?;
         let target = crate::data::targets::target_tensor(&val.labels, val.num_classes)?;
         let head2 = self
             .loss
