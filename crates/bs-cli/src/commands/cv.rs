@@ -162,12 +162,7 @@ fn folds_on_devices(
         .unwrap_or_else(|| profile.profile().fold_indices(config.training.folds));
     let jobs: Vec<FoldJob> = folds
         .into_iter()
-        .filter(|&k| {
-            !config
-                .losses
-                .iter()
-                .all(|&l| bs_train::experiment::result_path(&args.out, l, k).exists())
-        })
+        .filter(|&k| !bs_train::experiment::fold_done(config, &args.out, k))
         .map(|k| FoldJob {
             config: args.config.clone(),
             name: config.name.clone(),

@@ -167,10 +167,7 @@ pub fn run(args: &Args) -> CliResult {
             };
             for k in folds {
                 let out = args.out.join(&config.name);
-                let done = config.losses.iter().all(|&l| {
-                    bs_train::experiment::result_path(&out, l, k.saturating_sub(1)).exists()
-                });
-                if done {
+                if bs_train::experiment::fold_done(config, &out, k.saturating_sub(1)) {
                     continue; // finished before: no process needed
                 }
                 tasks.push(FoldJob {
@@ -233,14 +230,11 @@ pub fn run(args: &Args) -> CliResult {
             .map_err(Into::into)
             .and_then(|_| aggregate_if_complete(config, profile, &out));
         if let Err(e) = ran {
-            eprintln!(
-                "[experiments] FAILED {}: {}",
-                config.name,
-                super::error_chain(&*e)
-            );
+            let message = format!("{} failed: {}", config.name, super::batch::reason(&*e));
+            eprintln!("[experiments] FAILED {message}");
             outcome.failed.push(Failed {
                 experiment: config.name.clone(),
-                message: format!("{} failed: {}", config.name, super::error_chain(&*e)),
+                message,
             });
             continue;
         }

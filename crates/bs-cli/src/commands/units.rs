@@ -17,7 +17,7 @@
 use std::path::{Path, PathBuf};
 
 use bs_train::config::{LossKind, NmSource};
-use bs_train::experiment::result_path;
+use bs_train::experiment::fold_done;
 use bs_train::{ExperimentConfig, ProfileName};
 
 /// One schedulable piece of a run.
@@ -162,10 +162,7 @@ pub(crate) fn fold_failed_marker(run: &Path, fold: usize) -> PathBuf {
 /// The state of `unit` of `config` in the run directory `run`.
 pub(crate) fn unit_state(run: &Path, config: &ExperimentConfig, unit: Unit) -> UnitState {
     let done = match unit {
-        Unit::Fold { fold, .. } => config
-            .losses
-            .iter()
-            .all(|&l| result_path(run, l, fold - 1).exists()),
+        Unit::Fold { fold, .. } => fold_done(config, run, fold - 1),
         Unit::Aggregate { .. } => run.join("results.json").exists(),
     };
     let started = match unit {
@@ -301,7 +298,7 @@ mod tests {
             .into_iter()
             .enumerate()
         {
-            let r = result_path(&run, l, 0);
+            let r = bs_train::experiment::result_path(&run, l, 0);
             std::fs::create_dir_all(r.parent().unwrap()).unwrap();
             std::fs::write(r, "{}").unwrap();
             let want = [UnitState::Failed, UnitState::Done][i];

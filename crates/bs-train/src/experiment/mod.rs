@@ -526,8 +526,13 @@ pub fn expected_work(
 /// True when every fold the profile runs has a `result.json` in every arm.
 pub fn is_complete(config: &ExperimentConfig, profile: ProfileName, out: &Path) -> bool {
     let folds = profile.profile().fold_indices(config.training.folds);
+    folds.iter().all(|&k| fold_done(config, out, k))
+}
+
+/// Whether fold `fold` (0-based) of every arm of `config` has its results in `out`.
+pub fn fold_done(config: &ExperimentConfig, out: &Path, fold: usize) -> bool {
     config
         .losses
         .iter()
-        .all(|&l| folds.iter().all(|&k| result_path(out, l, k).exists()))
+        .all(|&l| result_path(out, l, fold).exists())
 }
