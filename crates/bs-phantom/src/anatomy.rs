@@ -139,8 +139,11 @@ pub(crate) struct SoftPart {
     pub prim: Prim,
     /// Full thickness (cm) at the centre line.
     pub thickness_cm: f32,
-    /// Added on top of the trunk outline (breasts, arms) instead of max-composited.
+    /// Added on top of the trunk outline (breasts, arms, lungs) instead of max-composited.
     pub additive: bool,
+    /// Activity relative to soft tissue: 1 for tissue, negative for an air-filled organ
+    /// taking away the tissue it displaces (lungs, `-(1 - ρ_lung/ρ_tissue)`).
+    pub scale: f32,
     pub head: bool,
 }
 
@@ -206,7 +209,7 @@ impl Anatomy {
             7.6,
             9.6,
             0.0,
-            0.4 * up,
+            0.33 * up,
             Profile::Shell {
                 rim: 0.14,
                 inner: 0.5,
@@ -219,7 +222,7 @@ impl Anatomy {
             Prim::Ellipse(vault),
             true,
         );
-        let face = ellipse(0.0, 0.098, 0.25, 4.8, 3.2, 0.0, 0.45 * up, Profile::Dome);
+        let face = ellipse(0.0, 0.094, 0.25, 5.0, 3.0, 0.0, 0.3 * up, Profile::Dome);
         push(
             Site::Skull,
             "facial bones".into(),
@@ -229,14 +232,16 @@ impl Anatomy {
         );
         let mandible = Tube::new(
             [
-                (-5.2, 0.102),
+                (-5.6, 0.086),
+                (-5.2, 0.104),
                 (-4.4, 0.122),
                 (0.0, 0.131),
                 (4.4, 0.122),
-                (5.2, 0.102),
+                (5.2, 0.104),
+                (5.6, 0.086),
             ]
             .iter()
-            .map(|&(u, v)| f.node(u, v, 0.3, 0.75, 0.9 * up))
+            .map(|&(u, v)| f.node(u, v, 0.3, 0.7, 0.7 * up))
             .collect(),
         );
         push(
@@ -301,7 +306,7 @@ impl Anatomy {
                 // level vertebrae: the body's tilt moves their centres (`f.project`), and
                 // the projected bodies of a slightly tilted spine stay level in a scan
                 angle: 0.0,
-                a: up * f.px(*r) * 0.9 * rng.random_range(0.85..1.15),
+                a: up * f.px(*r) * SPINE_GAIN * rng.random_range(0.85..1.15),
                 df,
                 db,
                 profile: Profile::Dome,
@@ -318,7 +323,7 @@ impl Anatomy {
                         v,
                         0.9,
                         0.8 + 1.2 * (v - 0.13) / 0.325,
-                        0.45 * up,
+                        0.55 * up,
                     )
                 })
                 .collect(),
@@ -469,9 +474,9 @@ impl Anatomy {
 
         // ---- sternum, clavicles, scapulae
         let sternum = Tube::new(vec![
-            f.node(0.0, 0.19, 0.05, 2.1, 0.85 * up),
-            f.node(0.0, 0.212, 0.04, 1.4, 0.85 * up),
-            f.node(0.0, 0.282, 0.05, 1.2, 0.85 * up),
+            f.node(0.0, 0.19, 0.05, 2.1, 0.7 * up),
+            f.node(0.0, 0.212, 0.04, 1.3, 0.7 * up),
+            f.node(0.0, 0.282, 0.05, 1.1, 0.7 * up),
         ]);
         push(
             Site::Sternum,
@@ -484,9 +489,10 @@ impl Anatomy {
         for side in SIDES {
             let s = side.sign();
             let clav = Tube::new(vec![
-                f.node(s * 1.8, 0.187, 0.12, 0.8, 0.9 * up),
-                f.node(s * 8.0, 0.182, 0.15, 0.7, 0.75 * up),
-                f.node(s * (shoulder_u - 0.6), 0.176, 0.4, 0.75, 0.8 * up),
+                f.node(s * 1.8, 0.187, 0.12, 0.8, 0.7 * up),
+                f.node(s * 5.0, 0.183, 0.13, 0.65, 0.55 * up),
+                f.node(s * 9.5, 0.173, 0.2, 0.65, 0.55 * up),
+                f.node(s * (shoulder_u - 0.6), 0.168, 0.4, 0.75, 0.7 * up),
             ]);
             push(
                 Site::Clavicle,
@@ -647,6 +653,7 @@ impl Anatomy {
                 prim: Prim::Tube(arm),
                 thickness_cm: arm_t,
                 additive: true,
+                scale: 1.0,
                 head: false,
             });
         }
@@ -697,7 +704,7 @@ impl Anatomy {
                 lesion_range: (0.0, 0.6),
                 head: false,
             });
-            let condyles = joint(f, kn.0, kn.1, 4.4, 2.4, 11.0, 1.0 * up);
+            let condyles = joint(f, kn.0, kn.1, 4.6, 2.0, 11.0, 0.6 * up);
             push(
                 Site::Knee,
                 format!("{} knee", side.name()),
@@ -712,7 +719,7 @@ impl Anatomy {
                 ax: f.px(2.1),
                 ay: f.px(2.4),
                 angle: 0.0,
-                a: 0.5 * up * f.px(2.0),
+                a: 0.35 * up * f.px(2.0),
                 df: pdf,
                 db: pdb,
                 profile: Profile::Dome,
@@ -746,7 +753,7 @@ impl Anatomy {
                 Prim::Tube(fibula),
                 false,
             );
-            let ankle = joint(f, an.0, an.1, 2.6, 1.8, 8.0, 1.05 * up);
+            let ankle = joint(f, an.0, an.1, 2.6, 1.6, 8.0, 0.65 * up);
             push(
                 Site::Foot,
                 format!("{} ankle", side.name()),
@@ -754,7 +761,7 @@ impl Anatomy {
                 Prim::Ellipse(ankle),
                 false,
             );
-            let foot = joint(f, an.0 + s * 0.8, an.1 + 0.022, 3.6, 2.6, 9.0, 0.6 * up);
+            let foot = joint(f, an.0 + s * 0.8, an.1 + 0.022, 3.6, 2.6, 9.0, 0.45 * up);
             push(
                 Site::Foot,
                 format!("{} foot", side.name()),
@@ -781,6 +788,7 @@ impl Anatomy {
                 prim: Prim::Tube(leg),
                 thickness_cm: thigh_t,
                 additive: false,
+                scale: 1.0,
                 head: false,
             });
         }
@@ -795,6 +803,8 @@ impl Anatomy {
             (19.0, 16.5, 18.0)
         };
         let trunk = Tube::new(vec![
+            f.node(0.0, 0.158, 0.5, 6.5 * b, 0.0),
+            f.node(0.0, 0.176, 0.5, 0.8 * sh_w * b, 0.0),
             f.node(0.0, 0.2, 0.5, sh_w * b, 0.0),
             f.node(0.0, 0.27, 0.5, 15.6 * b, 0.0),
             f.node(0.0, 0.38, 0.5, waist_w * b, 0.0),
@@ -805,6 +815,7 @@ impl Anatomy {
             prim: Prim::Tube(trunk),
             thickness_cm: 21.0 * b * f.k,
             additive: false,
+            scale: 1.0,
             head: false,
         });
         let neck = Tube::new(vec![
@@ -815,6 +826,7 @@ impl Anatomy {
             prim: Prim::Tube(neck),
             thickness_cm: 12.0 * f.k,
             additive: false,
+            scale: 1.0,
             head: true,
         });
         let head_soft = ellipse(0.0, 0.066, 0.5, 8.3, 11.0, 0.0, 0.0, Profile::Dome);
@@ -822,8 +834,38 @@ impl Anatomy {
             prim: Prim::Ellipse(head_soft),
             thickness_cm: 18.0 * f.k,
             additive: false,
+            scale: 1.0,
             head: true,
         });
+        // mediastinum: heart and great vessels, blood-pool activity between the lungs
+        let mediastinum = ellipse(0.8, 0.262, 0.45, 5.0, 9.0, 0.0, 0.0, Profile::Dome);
+        soft.push(SoftPart {
+            prim: Prim::Ellipse(mediastinum),
+            thickness_cm: 12.0 * f.k,
+            additive: true,
+            scale: 0.5,
+            head: false,
+        });
+        // lungs: air-filled, a third of the density of the tissue they displace
+        for side in SIDES {
+            let lung = ellipse(
+                side.sign() * 9.0 * b.powf(0.3),
+                0.252,
+                0.5,
+                4.8 * b.powf(0.3),
+                11.5,
+                0.0,
+                0.0,
+                Profile::Dome,
+            );
+            soft.push(SoftPart {
+                prim: Prim::Ellipse(lung),
+                thickness_cm: 14.0 * f.k,
+                additive: true,
+                scale: -0.5,
+                head: false,
+            });
+        }
         if female {
             for side in SIDES {
                 let breast = ellipse(
@@ -840,6 +882,7 @@ impl Anatomy {
                     prim: Prim::Ellipse(breast),
                     thickness_cm: 6.0 * b,
                     additive: true,
+                    scale: 1.0,
                     head: false,
                 });
             }
@@ -899,7 +942,8 @@ pub(crate) fn soft_tissue_buffer(
     let mut extra = vec![0f32; VIEW_ROWS * VIEW_COLS];
     let mut draw = |part: &SoftPart, prim: &Prim, gain: f32| {
         let seen = |chord: f32| {
-            gain * density * (1.0 - (-MU_PER_CM * part.thickness_cm * chord).exp()) / MU_PER_CM
+            gain * part.scale * density * (1.0 - (-MU_PER_CM * part.thickness_cm * chord).exp())
+                / MU_PER_CM
         };
         let buf = if part.additive {
             &mut extra
@@ -953,6 +997,12 @@ pub(crate) fn soft_tissue_buffer(
             _ => draw(part, &part.prim, 1.0),
         }
     }
-    outline.iter_mut().zip(extra).for_each(|(o, e)| *o += e);
+    outline
+        .iter_mut()
+        .zip(extra)
+        .for_each(|(o, e)| *o = (*o + e).max(0.0));
     outline
 }
+
+/// Peak activity of a vertebral body per pixel of its half-width (times the bone uptake).
+const SPINE_GAIN: f32 = 0.25;

@@ -130,8 +130,8 @@ pub struct Lesion {
 fn site_weights(cancer: Cancer) -> &'static [(Site, f32)] {
     match cancer {
         Cancer::Breast => &[
-            (Site::ThoracicSpine, 22.0),
-            (Site::LumbarSpine, 13.0),
+            (Site::ThoracicSpine, 26.0),
+            (Site::LumbarSpine, 16.0),
             (Site::CervicalSpine, 3.0),
             (Site::Rib, 20.0),
             (Site::Sternum, 7.0),
@@ -144,8 +144,8 @@ fn site_weights(cancer: Cancer) -> &'static [(Site, f32)] {
             (Site::Clavicle, 1.0),
         ],
         Cancer::Prostate => &[
-            (Site::ThoracicSpine, 18.0),
-            (Site::LumbarSpine, 16.0),
+            (Site::ThoracicSpine, 21.0),
+            (Site::LumbarSpine, 19.0),
             (Site::CervicalSpine, 2.0),
             (Site::Rib, 16.0),
             (Site::Sternum, 3.0),

@@ -52,8 +52,10 @@ pub mod output;
 pub mod patient;
 pub mod poisson;
 mod raster;
+pub mod realism;
 mod rng;
 pub mod stats;
+mod texture;
 pub mod trace;
 
 pub use anatomy::Site;
@@ -65,6 +67,7 @@ pub use error::{PhantomError, Result};
 pub use lesion::{Cancer, Lesion, LesionShape};
 pub use output::{write_cohort, CohortManifest, ManifestEntry};
 pub use patient::{generate_patient, Group, PatientSpec, SyntheticPatient};
+pub use realism::Realism;
 pub use stats::ViewStats;
 
 /// Rows of one view (the paper's raw matrix is 1024 × 256).

@@ -11,6 +11,7 @@ use crate::lesion::{mirror_index, sample_lesion, Cancer, Lesion};
 use crate::poisson::sample_poisson;
 use crate::raster::{Camera, Layers, MU_PER_CM};
 use crate::rng::{patient_rng, Stream};
+use crate::texture::soft_tissue_texture;
 use crate::{VIEW_COLS, VIEW_ROWS};
 
 /// The four data sets of the paper's Table 1, defined once in bs-preprocess (whose cohort
@@ -56,6 +57,21 @@ pub struct SyntheticPatient {
 }
 
 impl SyntheticPatient {
+    /// Landmark rows of the anterior view, from the anatomy (for [`Realism`](crate::Realism)).
+    pub fn landmarks(&self) -> crate::realism::Landmarks {
+        let frame = Frame::new(self.body.clone());
+        let at = |v: f32| frame.project(0.0, v, 0.5);
+        let row = |v: f32| at(v).1.round().max(0.0) as usize;
+        crate::realism::Landmarks {
+            head: (row(0.015), row(0.065)),
+            chest: row(0.236),
+            abdomen: row(0.37),
+            l3: row(0.4075),
+            thigh: row(0.606),
+            midline: f64::from(at(0.236).0),
+        }
+    }
+
     /// The merged raw image: anterior in columns 0–255, posterior in 256–511 (`1024 × 512`).
     pub fn merged_counts(&self) -> Array2<u16> {
         let mut out = Array2::zeros((VIEW_ROWS, 2 * VIEW_COLS));
@@ -151,9 +167,10 @@ pub fn generate_patient(seed: u64, spec: &PatientSpec, cfg: &PhantomConfig) -> S
         cfg.soft_tissue_density * body.soft_tissue,
         conf.motion,
     );
-    for (i, &v) in soft.iter().enumerate() {
+    let texture = soft_tissue_texture(&mut patient_rng(seed, spec.index, Stream::Texture));
+    for (i, (&v, t)) in soft.iter().zip(texture).enumerate() {
         if v > 0.0 {
-            layers.deposit_both(i, v);
+            layers.deposit_both(i, v * t);
         }
     }
 

@@ -15,6 +15,8 @@ pub(crate) enum Stream {
     Anatomy = 0,
     /// Poisson counting noise.
     Noise = 1,
+    /// Soft-tissue texture.
+    Texture = 2,
 }
 
 /// SplitMix64 finaliser: spreads `(seed, index)` over the whole 256-bit ChaCha key.

@@ -35,30 +35,12 @@ impl ViewStats {
         v.sort_by(f32::total_cmp);
         let pct = |q: f64| f64::from(v[(((v.len() - 1) as f64) * q / 100.0).round() as usize]);
         let mean = view.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
-        // body: 7×7 box mean via a summed-area table
-        let mut sat = vec![0f64; (rows + 1) * (cols + 1)];
-        for r in 0..rows {
-            for c in 0..cols {
-                sat[(r + 1) * (cols + 1) + c + 1] = f64::from(view[(r, c)])
-                    + sat[r * (cols + 1) + c + 1]
-                    + sat[(r + 1) * (cols + 1) + c]
-                    - sat[r * (cols + 1) + c];
-            }
-        }
-        let mut body = 0usize;
-        for r in 0..rows {
-            for c in 0..cols {
-                let (r0, r1) = (r.saturating_sub(3), (r + 4).min(rows));
-                let (c0, c1) = (c.saturating_sub(3), (c + 4).min(cols));
-                let s = sat[r1 * (cols + 1) + c1]
-                    - sat[r0 * (cols + 1) + c1]
-                    - sat[r1 * (cols + 1) + c0]
-                    + sat[r0 * (cols + 1) + c0];
-                if s / ((r1 - r0) * (c1 - c0)) as f64 >= 1.0 {
-                    body += 1;
-                }
-            }
-        }
+        // body: 7×7 box mean
+        let sat = Sat::new(view);
+        let body = (0..rows)
+            .flat_map(|r| (0..cols).map(move |c| (r, c)))
+            .filter(|&(r, c)| sat.mean(r, c, 3) >= 1.0)
+            .count();
         let row_means: Vec<f64> = (0..rows)
             .map(|r| view.row(r).iter().map(|&x| f64::from(x)).sum::<f64>() / cols as f64)
             .collect();
@@ -89,12 +71,139 @@ impl ViewStats {
 
     /// Pearson correlation of two row profiles.
     pub fn profile_correlation(&self, other: &ViewStats) -> f64 {
-        let (a, b) = (&self.row_profile, &other.row_profile);
-        let n = a.len().min(b.len()) as f64;
-        let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
-        let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-        let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
-        let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
-        cov / (va * vb).sqrt().max(1e-12)
+        pearson(&self.row_profile, &other.row_profile)
+    }
+}
+
+/// Pearson correlation of two series (over the shorter length).
+pub(crate) fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let (ma, mb) = (
+        a.iter().sum::<f64>() / n as f64,
+        b.iter().sum::<f64>() / n as f64,
+    );
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum();
+    cov / (va * vb).sqrt().max(1e-12)
+}
+
+/// Least-squares slope of `y` on `x`.
+pub(crate) fn slope(points: &[(f64, f64)]) -> f64 {
+    let n = points.len().max(1) as f64;
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    sxy / sxx.max(1e-12)
+}
+
+/// `|X[k]|²` of the 2-D discrete Fourier transform of a real `n × n` image (row-major).
+pub(crate) fn power_spectrum(x: &[f64], n: usize) -> Vec<f64> {
+    let tw: Vec<(f64, f64)> = (0..n)
+        .map(|k| {
+            let a = -2.0 * std::f64::consts::PI * k as f64 / n as f64;
+            (a.cos(), a.sin())
+        })
+        .collect();
+    // rows, then columns
+    let mut rows = vec![(0.0, 0.0); n * n];
+    for r in 0..n {
+        for k in 0..n {
+            rows[r * n + k] = (0..n).fold((0.0, 0.0), |(re, im), j| {
+                let (c, s) = tw[(j * k) % n];
+                (re + x[r * n + j] * c, im + x[r * n + j] * s)
+            });
+        }
+    }
+    let mut out = vec![0.0; n * n];
+    for k2 in 0..n {
+        for k in 0..n {
+            let (re, im) = (0..n).fold((0.0, 0.0), |(re, im), r| {
+                let (c, s) = tw[(r * k) % n];
+                let (a, b) = rows[r * n + k2];
+                (re + a * c - b * s, im + a * s + b * c)
+            });
+            out[k * n + k2] = re * re + im * im;
+        }
+    }
+    out
+}
+
+/// Summed-area table for box means.
+pub(crate) struct Sat {
+    sums: Vec<f64>,
+    rows: usize,
+    cols: usize,
+}
+
+impl Sat {
+    pub(crate) fn new(view: ArrayView2<f32>) -> Self {
+        let (rows, cols) = view.dim();
+        let mut sums = vec![0f64; (rows + 1) * (cols + 1)];
+        for r in 0..rows {
+            for c in 0..cols {
+                sums[(r + 1) * (cols + 1) + c + 1] = f64::from(view[(r, c)])
+                    + sums[r * (cols + 1) + c + 1]
+                    + sums[(r + 1) * (cols + 1) + c]
+                    - sums[r * (cols + 1) + c];
+            }
+        }
+        Self { sums, rows, cols }
+    }
+
+    /// Mean over the `(2h+1)²` box around `(r, c)`, clipped to the image.
+    pub(crate) fn mean(&self, r: usize, c: usize, h: usize) -> f64 {
+        let w = self.cols + 1;
+        let (r0, r1) = (r.saturating_sub(h), (r + h + 1).min(self.rows));
+        let (c0, c1) = (c.saturating_sub(h), (c + h + 1).min(self.cols));
+        let s = self.sums[r1 * w + c1] - self.sums[r0 * w + c1] - self.sums[r1 * w + c0]
+            + self.sums[r0 * w + c0];
+        s / ((r1 - r0) * (c1 - c0)) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn power_spectrum_of_a_cosine_has_its_two_peaks() {
+        // x = cos(2π · 3 c / n): |X|² = (n² / 2)² at (0, 3) and (0, n - 3), zero elsewhere
+        let n = 16;
+        let x: Vec<f64> = (0..n * n)
+            .map(|i| (2.0 * std::f64::consts::PI * 3.0 * (i % n) as f64 / n as f64).cos())
+            .collect();
+        let p = power_spectrum(&x, n);
+        let peak = (n * n) as f64 / 2.0;
+        for (k, &v) in p.iter().enumerate() {
+            let want = if k == 3 || k == n - 3 {
+                peak * peak
+            } else {
+                0.0
+            };
+            assert!(
+                (v - want).abs() < 1e-6 * peak * peak,
+                "k {k}: {v} vs {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn box_means_and_fits_match_closed_forms() {
+        let img = ndarray::Array2::from_shape_fn((5, 4), |(r, c)| (r * 4 + c) as f32);
+        let sat = Sat::new(img.view());
+        // the 3 × 3 box around (2, 1): rows 1..=3, columns 0..=2
+        let want = [4., 5., 6., 8., 9., 10., 12., 13., 14.].iter().sum::<f64>() / 9.0;
+        assert!((sat.mean(2, 1, 1) - want).abs() < 1e-12);
+        // clipped at the corner: rows 0..=1, columns 0..=1
+        assert!((sat.mean(0, 0, 1) - (0. + 1. + 4. + 5.) / 4.0).abs() < 1e-12);
+        let line: Vec<(f64, f64)> = (0..5).map(|i| (i as f64, 2.5 * i as f64 - 1.0)).collect();
+        assert!((slope(&line) - 2.5).abs() < 1e-12);
+        // NumPy: np.corrcoef([1, 2, 3], [2, 4, 6.5])[0, 1]
+        assert!(
+            (pearson(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.5]) - 0.997_948_715_788_673_3).abs() < 1e-12
+        );
     }
 }
