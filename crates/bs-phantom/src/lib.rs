@@ -20,7 +20,9 @@
 //! **How it is calibrated.** The count scale makes each anterior view's mean the patient's
 //! count level (log-normal around 13.7 counts/pixel, NM1's mean); bone, soft-tissue and
 //! organ activities were tuned so that the percentiles, body fraction and row profile of the
-//! anterior views match the NEMA NM1 scan ([`stats::ViewStats`], `tests/nm1_calibration.rs`).
+//! anterior views match the NEMA NM1 scan ([`stats::ViewStats`], `tests/nm1_calibration.rs`),
+//! and so do its noise, texture, landmark contrasts and chest profile ([`realism`],
+//! `tests/nm1_realism.rs`).
 //!
 //! **Determinism.** Patient `i` of a cohort with seed `s` draws from its own ChaCha8 streams
 //! keyed by `(s, i)`: same seed, same bytes, whatever the thread count.

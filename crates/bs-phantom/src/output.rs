@@ -264,25 +264,28 @@ pub fn write_cohort(
 }
 
 /// Regenerates the first `per_group` patients of each data set (deterministic, so they are the
-/// ones written) and saves their contact sheet as PNG, one row of tiles.
+/// ones written) and saves their contact sheet as PNG, one row of tiles; a real scan's merged
+/// counts, when given, come first at the same windowing
+/// ([`contact_sheet_with_reference`](crate::images::contact_sheet_with_reference)).
 pub fn write_contact_sheet(
     path: &Path,
     spec: &CohortSpec,
     seed: u64,
     per_group: usize,
+    reference: Option<ndarray::ArrayView2<u16>>,
 ) -> Result<()> {
     let all = spec.patients();
     let chosen: Vec<_> = crate::Group::ALL
         .iter()
         .flat_map(|&g| all.iter().filter(move |p| p.group == g).take(per_group))
         .collect();
-    let columns = chosen.len();
+    let columns = chosen.len() + usize::from(reference.is_some());
     let patients: Vec<SyntheticPatient> = chosen
         .par_iter()
         .map(|p| generate_patient(seed, p, &spec.phantom))
         .collect();
     let refs: Vec<&SyntheticPatient> = patients.iter().collect();
-    crate::images::contact_sheet(&refs, columns)
+    crate::images::contact_sheet_with_reference(reference, &refs, columns)
         .save_with_format(path, image::ImageFormat::Png)
         .map_err(|source| PhantomError::Image {
             path: path.to_path_buf(),

@@ -182,3 +182,39 @@ fn an_unreadable_spec_names_its_cause_once() {
     let chain = bs_testdata::error_chain_reads_once(&err);
     assert_eq!(chain[0], format!("{}: I/O error", path.display()));
 }
+
+#[test]
+fn a_real_scan_leads_the_contact_sheet_at_the_phantoms_windowing() {
+    let scan = bs_dicom::read_scan(&bs_testdata::nm1_jpll(), &bs_dicom::ReadOptions::default())
+        .expect("read NM1");
+    let reference = bs_phantom::images::reference_counts(&scan);
+    assert_eq!(reference.dim(), (1024, 512));
+    // NM1 holds the anterior view only: the posterior half stays empty
+    assert!(reference.slice(ndarray::s![.., 256..]).iter().all(|&x| x == 0));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sheet.png");
+    let spec = bs_phantom::CohortSpec::small();
+    bs_phantom::output::write_contact_sheet(&path, &spec, 7, 1, Some(reference.view()))
+        .expect("write sheet");
+    let sheet = image::open(&path).unwrap().to_rgb8();
+    // NM1 first, then one patient of each of the four data sets
+    assert_eq!(sheet.dimensions(), (5 * 256, 512));
+    // tile 0 is NM1 at half resolution, windowed 0 … 1.3 × its 99.5th percentile of non-zero
+    // counts, inverted
+    let mut nz: Vec<u16> = reference.iter().copied().filter(|&x| x > 0).collect();
+    nz.sort_unstable();
+    let top = f32::from(nz[((nz.len() - 1) as f64 * 0.995) as usize]) * 1.3;
+    for (y, x) in [(200u32, 60u32), (150, 70), (400, 66)] {
+        let (r, c) = (2 * y as usize, 2 * x as usize);
+        let mean = [(0, 0), (0, 1), (1, 0), (1, 1)]
+            .iter()
+            .map(|&(dr, dc)| f32::from(reference[(r + dr, c + dc)]))
+            .sum::<f32>()
+            / 4.0;
+        let want = 255 - (mean / top * 255.0).clamp(0.0, 255.0) as u8;
+        assert_eq!(sheet.get_pixel(x, y).0, [want; 3], "pixel ({x}, {y})");
+    }
+    // no lesion outline on the real scan's tile
+    let red = |p: &image::Rgb<u8>| p.0 == [230, 20, 20];
+    assert!((0..512).all(|y| (1..256).all(|x| !red(sheet.get_pixel(x, y)))));
+}

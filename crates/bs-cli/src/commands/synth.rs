@@ -22,6 +22,10 @@ pub struct Args {
     /// Patients per data set on the contact sheet (0: no contact sheet).
     #[arg(long, default_value_t = 2)]
     pub contact_sheet_per_group: usize,
+    /// A real whole-body scan (DICOM) shown first on the contact sheet, windowed like the
+    /// phantoms, to compare them by eye.
+    #[arg(long)]
+    pub reference: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -59,7 +63,18 @@ pub fn run(args: &Args) -> CliResult {
     );
     if args.contact_sheet_per_group > 0 {
         let sheet = args.out.join("contact-sheet.png");
-        write_contact_sheet(&sheet, &spec, args.seed, args.contact_sheet_per_group)?;
+        let read = |path: &std::path::Path| {
+            bs_dicom::read_scan(path, &bs_dicom::ReadOptions::default())
+                .map(|scan| bs_phantom::images::reference_counts(&scan))
+        };
+        let reference = args.reference.as_deref().map(read).transpose()?;
+        write_contact_sheet(
+            &sheet,
+            &spec,
+            args.seed,
+            args.contact_sheet_per_group,
+            reference.as_ref().map(|r| r.view()),
+        )?;
         println!("contact sheet: {}", sheet.display());
     }
     Ok(())
