@@ -17,6 +17,14 @@ pub enum PhantomError {
         /// What is wrong with it.
         message: String,
     },
+    /// A lesion-insertion plan could not be parsed.
+    #[error("insertion plan {path}: cannot parse it")]
+    Plan {
+        /// The TOML file.
+        path: PathBuf,
+        /// The parser's error.
+        source: toml::de::Error,
+    },
     /// Reading or writing a file failed.
     #[error("{path}: I/O error")]
     Io {

@@ -48,6 +48,7 @@ pub mod config;
 pub mod confounder;
 pub mod error;
 pub mod images;
+pub mod insert;
 pub mod labelme;
 pub mod lesion;
 pub mod output;

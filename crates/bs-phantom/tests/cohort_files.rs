@@ -190,7 +190,10 @@ fn a_real_scan_leads_the_contact_sheet_at_the_phantoms_windowing() {
     let reference = bs_phantom::images::reference_counts(&scan);
     assert_eq!(reference.dim(), (1024, 512));
     // NM1 holds the anterior view only: the posterior half stays empty
-    assert!(reference.slice(ndarray::s![.., 256..]).iter().all(|&x| x == 0));
+    assert!(reference
+        .slice(ndarray::s![.., 256..])
+        .iter()
+        .all(|&x| x == 0));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sheet.png");
     let spec = bs_phantom::CohortSpec::small();
