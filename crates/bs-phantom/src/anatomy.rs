@@ -1005,4 +1005,4 @@ pub(crate) fn soft_tissue_buffer(
 }
 
 /// Peak activity of a vertebral body per pixel of its half-width (times the bone uptake).
-const SPINE_GAIN: f32 = 0.25;
+const SPINE_GAIN: f32 = 0.9;
