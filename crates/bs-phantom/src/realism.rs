@@ -98,11 +98,12 @@ fn peak(p: &[f64], lo: f64, hi: f64) -> f64 {
 }
 
 impl Realism {
-    /// Measures an anterior view (head at the top) with its landmarks; `None` when a landmark
-    /// lies outside the view.
+    /// Measures an anterior view (head at the top) with its landmarks; `None` when a landmark's
+    /// band or patch leaves the view.
     pub fn of(view: ArrayView2<f32>, g: &Landmarks) -> Option<Self> {
         let (rows, cols) = view.dim();
-        if g.head.1 >= rows || g.thigh + 5 >= rows || g.abdomen + 33 >= rows || g.abdomen < 32 {
+        let lowest = [g.head.1, g.chest + 4, g.l3 + 4, g.thigh + 5, g.abdomen + 32];
+        if lowest.iter().any(|&r| r >= rows) || g.abdomen < 32 {
             return None;
         }
         if !(32.0..cols as f64 - 32.0).contains(&g.midline) || g.head.0 > g.head.1 {

@@ -126,3 +126,39 @@ fn the_measures_tell_a_smooth_phantom_from_nm1() {
         "a flat body passed too many measures: {rows:?}"
     );
 }
+
+#[test]
+fn landmarks_whose_bands_leave_the_view_give_none() {
+    let p = generate_patient(
+        2024,
+        &CohortSpec::small().patients()[0],
+        &CohortSpec::small().phantom,
+    );
+    let view = p.anterior.mapv(f32::from);
+    let good = p.landmarks();
+    assert!(Realism::of(view.view(), &good).is_some());
+    for bad in [
+        Landmarks {
+            chest: 1021,
+            ..good.clone()
+        },
+        Landmarks {
+            l3: 1022,
+            ..good.clone()
+        },
+        Landmarks {
+            abdomen: 10,
+            ..good.clone()
+        },
+        Landmarks {
+            head: (5, 2000),
+            ..good.clone()
+        },
+        Landmarks {
+            midline: 250.0,
+            ..good.clone()
+        },
+    ] {
+        assert!(Realism::of(view.view(), &bad).is_none(), "{bad:?}");
+    }
+}
