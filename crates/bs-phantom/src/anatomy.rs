@@ -846,7 +846,7 @@ impl Anatomy {
             scale: 0.5,
             head: false,
         });
-        // lungs: air-filled, a third of the density of the tissue they displace
+        // lungs: air-filled, half the density of the tissue they displace
         for side in SIDES {
             let lung = ellipse(
                 side.sign() * 9.0 * b.powf(0.3),

@@ -20,6 +20,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use crate::lesion::log_uniform;
 use crate::poisson::sample_poisson;
 
 /// A skeletal site of a real scan where a lesion may be inserted.
@@ -111,13 +112,9 @@ pub struct Inserted {
 /// Equivalent radius range of the inserted lesions, pixels (2.26 mm: 5.7–18 mm).
 const RADIUS_PX: (f32, f32) = (2.5, 8.0);
 /// Contrast range to the local counts (the phantom's breast-cancer lesions).
-const CONTRAST: (f32, f32) = (1.5, 6.0);
+const CONTRAST: (f32, f32) = crate::lesion::BREAST_CONTRAST;
 /// Rose criterion.
 const MIN_SNR: f32 = 5.0;
-
-fn log_uniform<R: Rng>(rng: &mut R, (lo, hi): (f32, f32)) -> f32 {
-    rng.random_range(lo.ln()..hi.ln()).exp()
-}
 
 /// Inserts up to `count` lesions at distinct sites drawn from `sites` (fewer when sites run
 /// out or a site's draws stay invisible); deterministic in `seed`. Sites outside the view are
@@ -197,8 +194,8 @@ fn draw_visible<R: Rng>(
 /// One candidate lesion at `site` (pixels sorted).
 fn draft<R: Rng>(rng: &mut R, counts: ArrayView2<f32>, site: &InsertionSite, local: f64) -> Draft {
     let (rows, cols) = counts.dim();
-    let radius = log_uniform(rng, RADIUS_PX);
-    let contrast = log_uniform(rng, CONTRAST);
+    let radius = log_uniform(rng, RADIUS_PX.0, RADIUS_PX.1);
+    let contrast = log_uniform(rng, CONTRAST.0, CONTRAST.1);
     let aspect: f32 = rng.random_range(0.7..1.4);
     let angle: f32 = rng.random_range(0.0..std::f32::consts::PI);
     let (y0, x0) = (

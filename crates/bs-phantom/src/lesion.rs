@@ -171,7 +171,11 @@ fn pick_weighted<R: Rng, T: Copy>(rng: &mut R, items: &[(T, f32)]) -> T {
     items[items.len() - 1].0
 }
 
-fn log_uniform<R: Rng>(rng: &mut R, lo: f32, hi: f32) -> f32 {
+/// Lesion-to-local-bone contrast range of breast-cancer lesions.
+pub(crate) const BREAST_CONTRAST: (f32, f32) = (1.5, 6.0);
+
+/// A draw uniform in `ln x` between `lo` and `hi`.
+pub(crate) fn log_uniform<R: Rng>(rng: &mut R, lo: f32, hi: f32) -> f32 {
     (rng.random_range(lo.ln()..hi.ln())).exp()
 }
 
@@ -305,7 +309,7 @@ pub(crate) fn sample_lesion<R: Rng>(
     let contrast = if prostate {
         log_uniform(rng, 2.0, 10.0)
     } else {
-        log_uniform(rng, 1.5, 6.0)
+        log_uniform(rng, BREAST_CONTRAST.0, BREAST_CONTRAST.1)
     };
     let lytic = !prostate && radius > 3.5 && rng.random_bool(0.18);
     let bone_level = bone_level.max(1e-3);

@@ -170,25 +170,26 @@ fn femur(view: ArrayView2<f32>, g: &Landmarks) -> f64 {
 fn noise_index(view: ArrayView2<f32>) -> f64 {
     let sat = crate::stats::Sat::new(view);
     let (rows, cols) = view.dim();
-    let mut body: Vec<f64> = Vec::new();
-    for r in 4..rows - 4 {
-        for c in 4..cols - 5 {
-            let m = sat.mean(r, c, 4);
-            if m >= 3.0 {
-                body.push(m);
-            }
-        }
-    }
+    // 9 × 9 means of the interior, row by row (columns 4..cols-4)
+    let means: Vec<Vec<f64>> = (4..rows - 4)
+        .map(|r| (4..cols - 4).map(|c| sat.mean(r, c, 4)).collect())
+        .collect();
+    // the body's level over columns 4..cols-5, where each pixel has a right neighbour
+    let mut body: Vec<f64> = means
+        .iter()
+        .flat_map(|row| row[..row.len() - 1].iter().copied())
+        .filter(|&m| m >= 3.0)
+        .collect();
     body.sort_by(f64::total_cmp);
     let Some(&median) = body.get(body.len() / 2) else {
         return f64::NAN;
     };
     // soft tissue: smooth surroundings below the body's median level
     let mut fano = Vec::new();
-    for r in 4..rows - 4 {
-        for c in 4..cols - 5 {
-            let m = sat.mean(r, c, 4);
-            if m >= 3.0 && m <= median && (sat.mean(r, c + 1, 4) - m).abs() < 0.05 * m {
+    for (row, r) in means.iter().zip(4..) {
+        for (pair, c) in row.windows(2).zip(4..) {
+            let (m, right) = (pair[0], pair[1]);
+            if m >= 3.0 && m <= median && (right - m).abs() < 0.05 * m {
                 let d = f64::from(view[(r, c)]) - f64::from(view[(r, c + 1)]);
                 fano.push(d * d / 2.0 / m);
             }
