@@ -214,7 +214,8 @@ fn stream_frames(
 ) -> Option<Vec<Frame>> {
     let wide = geom.bits_allocated == 16;
     // 16-bit data is read straight into u16 samples: one copy less than bytes → samples
-    // (measured ≈ 10 % of a read); 8-bit data goes through a byte buffer
+    // (a measurable share of a read, `docs/measurements.md`); 8-bit data goes through a byte
+    // buffer
     let mut samples = vec![0u16; if wide { CHUNK / 2 } else { 0 }];
     let mut bytes = vec![0u8; if wide { 0 } else { CHUNK }];
     (0..geom.frames)

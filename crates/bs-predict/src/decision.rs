@@ -4,8 +4,9 @@
 //!
 //! Two forms of one rule: [`MDecision::tensor`] on libtorch tensors, and [`MDecision::image`] on
 //! the host for the probabilities of one image. The host form is what `bonescan predict` uses:
-//! libtorch's arg-max over the class dimension of an N×3×640×512 tensor took 45 ms a scan on two
-//! busy CPU cores (most of the 59 ms per scan measured on an H200), the loop here well under 1 ms.
+//! libtorch's arg-max over the class dimension of an N×3×640×512 tensor, on the host, was most
+//! of the time per scan measured on a GPU; the loop here takes a small fraction of that
+//! (`docs/measurements.md`).
 //! Tests check that both forms agree pixel for pixel, ties included.
 
 use bs_model::Variant;

@@ -5,10 +5,9 @@
 //! four values at a time and lacks unsigned 16-bit min/max. The whole-image passes of reading,
 //! preprocessing and Otsu masks (conversions, checks, maxima, profiles, histogram indices,
 //! lookup tables) run faster compiled for AVX2, which x86-64 servers and workstations of the
-//! last decade have (reading a 2-frame scan: 0.26 → 0.18 ms; see bs-dicom's and
-//! bs-preprocess's READMEs). Results do not change: the same source compiled twice,
-//! with no fused multiply-add (Rust never contracts `a * b + c`) and no reassociation of float
-//! sums, so every variant gives the same bits.
+//! last decade have (`docs/measurements.md`). Results do not change: the same source compiled
+//! twice, with no fused multiply-add (Rust never contracts `a * b + c`) and no reassociation of
+//! float sums, so every variant gives the same bits.
 //!
 //! See [`vectorised!`].
 

@@ -309,22 +309,22 @@ pub struct Profile {
     pub model_selection: ModelSelection,
 }
 
-/// `paper`: H200, 82 training and 9 validation images, fp16 (2026-11-27: 2.0 s of training,
-/// validation and the checkpoint).
+/// `paper`: one epoch on an H200 (82 training and 9 validation images, fp16; training,
+/// validation and the checkpoint), as measured on 2026-11-27 (`docs/measurements.md`).
 const PAPER_EPOCH_SECONDS: f64 = 2.6;
-/// `cpu`: what a training took beyond its epochs in the idle main job of 2026-12-04 (Table 3:
-/// 365 s for two trainings of 10 epochs; Tables 5 and 6, whose stage 1 also predicts the
-/// training images: 627–637 s for three).
+/// `cpu`: what a training took beyond its epochs in the idle main job of 2026-12-04 (from the
+/// seconds of Table 3's two trainings and of Tables 5 and 6's three, whose stage 1 also
+/// predicts the training images; `docs/measurements.md`).
 const CPU_TRAINING_SECONDS: f64 = 15.0;
-/// `gpu`: the same on an H200 (Tables 2 and 4: 216 s for three trainings of 12 epochs; the
-/// first epoch of each autotunes cuDNN).
+/// `gpu`: the same on an H200 (from Tables 2 and 4's three trainings of 12 epochs, 2026-12-04;
+/// the first epoch of each autotunes cuDNN).
 const GPU_TRAINING_SECONDS: f64 = 17.0;
-/// `cpu`: one libtorch thread of a 2-core machine with the other core also training: an epoch
-/// of 512 64×64 patches at width ¼ with validation, channels-last, took 14.9–15.5 s on average
-/// per training in the idle main job of 2026-12-04 (17.0–18.7 s in NCHW; `docs/measurements.md`).
+/// `cpu`: one libtorch thread of a 2-core machine with the other core also training: the mean
+/// time of an epoch of 512 64×64 patches at width ¼ with validation, channels-last, in the idle
+/// main job of 2026-12-04 (`docs/measurements.md`).
 const CPU_EPOCH_SECONDS: f64 = 15.2;
-/// `gpu`: H200, fp16, 512 patches of 256×256 and validation through windows: 4.1–4.8 s after a
-/// first epoch of 30 s that includes cuDNN's autotuning (`docs/measurements.md`, 2026-12-04).
+/// `gpu`: H200, fp16, 512 patches of 256×256 and validation through windows, the epochs after
+/// the first, which includes cuDNN's autotuning (`docs/measurements.md`, 2026-12-04).
 const GPU_EPOCH_SECONDS: f64 = 4.6;
 
 /// Augmentation of the reduced full-resolution profiles: mirroring (each view in place),
@@ -338,19 +338,19 @@ const BONE_SCAN_AUGMENTATION: AugmentConfig = AugmentConfig {
 };
 
 /// `cpu`: width multiplier of the Double U-Net. ¼ on 64×64 patches costs what ⅛ on 96×96 did
-/// (45.7 against 42.9 patches/s in one `bench_model` run), and where the ⅛ network's three-class
-/// Focal Tversky arm of the main job's seed never found M in 512 steps, the ¼ one found it by
-/// step 256 (`docs/measurements.md`, 2026-12-04).
+/// (one `bench_model` run), and where the ⅛ network's three-class Focal Tversky arm of the main
+/// job's seed never found M in 512 steps, the ¼ one found it by step 256
+/// (`docs/measurements.md`, 2026-12-04).
 const CPU_WIDTH: f64 = 0.25;
-/// `cpu`: channels-last on the CPU: a training step of 8 patches of 64×64 at width ¼ runs 1.21×
-/// faster (54.2 against 44.8 patches/s) and inference 1.37× (`bench_model`, 2026-12-04).
+/// `cpu`: channels-last on the CPU: a training step of 8 patches of 64×64 at width ¼ and
+/// inference both run faster than in NCHW (`bench_model`, 2026-12-04, `docs/measurements.md`).
 const CPU_CHANNELS_LAST: bool = true;
 /// `cpu`: patch side.
 const CPU_PATCH: usize = 64;
 /// `cpu`: patches per epoch (one validation on the whole images per epoch).
 const CPU_PATCHES_PER_EPOCH: usize = 512;
 /// `cpu`: epochs per training (the main job's longest worker chain: 84 epochs). 12 rather than
-/// 10 since channels-last made an epoch ~15 % cheaper: the Table 4 Focal Tversky arm's test F1
+/// 10 since channels-last made an epoch cheaper: the Table 4 Focal Tversky arm's test F1
 /// rose from 32 % at 10 epochs to 40 % at 20 and 47 % at 40 (`docs/measurements.md`).
 const CPU_EPOCHS: usize = 12;
 /// `cpu`: folds per experiment.

@@ -117,8 +117,9 @@ pub struct TrainingConfig {
     pub loss_class_reduction: Option<ClassReduction>,
     /// Write the resumable checkpoint (weights and optimiser state) every this many epochs, and
     /// always after the last. 1 (default): a killed run loses at most one epoch. At the paper
-    /// size a checkpoint is ~350 MB: on an H200 writing it took ~0.4 s of a 2.6 s epoch, so a
-    /// GPU run may trade a few lost epochs for that time. The log is written every epoch.
+    /// size a checkpoint is ~350 MB, and on a GPU writing it is a noticeable share of an epoch
+    /// (`docs/measurements.md`), so a GPU run may trade a few lost epochs for that time. The
+    /// log is written every epoch.
     pub checkpoint_every: usize,
     /// Train on patches of the full-resolution image (`[training.patches]`: `size`,
     /// `m_fraction`, `per_epoch`) instead of whole images; `None`: the profile's choice
