@@ -123,7 +123,7 @@ fn parse_with(
         .map_err(|e| Error::Malformed {
             path: path.to_path_buf(),
             offset: 0,
-            reason: error_chain(&e),
+            reason: crate::error::chain(&e),
         })?;
     Ok(DicomFile {
         path: path.to_path_buf(),
@@ -131,18 +131,6 @@ fn parse_with(
         transfer_syntax: uid,
         external_pixel_data: false,
     })
-}
-
-/// An error and its sources on one line.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        s.push_str(": ");
-        s.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    s
 }
 
 /// A string attribute, trimmed; `None` when absent, empty or not text.

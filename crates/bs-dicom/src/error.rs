@@ -248,5 +248,22 @@ impl Error {
     }
 }
 
+/// An error and its causes on one line (`error: cause: cause`), as batch summaries, reports
+/// and notes list them. Each of bonescan's messages states only its own level; a cause whose
+/// text the line already holds (another crate's error repeating its own cause) is not repeated.
+pub fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// Result alias of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

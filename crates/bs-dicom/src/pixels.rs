@@ -301,7 +301,7 @@ fn decode_into<P: Output>(file: &DicomFile, geom: &Geometry) -> Result<Option<Ve
         })?
         .map_err(|e| Error::Decode {
             path: path(),
-            detail: crate::dicom_file::error_chain(&e),
+            detail: crate::error::chain(&e),
         })?;
     let data = decoded.data();
     if decoded.bits_allocated() != geom.bits_allocated

@@ -284,7 +284,7 @@ pub fn predict_all(
                         output: None,
                         lesions: None,
                         posterior_present: None,
-                        error: Some(crate::error::chain(&e)),
+                        error: Some(bs_dicom::error::chain(&e)),
                     },
                 });
                 progress(done + 1, total);

@@ -186,18 +186,5 @@ impl PredictError {
     }
 }
 
-/// An error and its causes on one line (`error: cause: cause`), as the batch summary lists it:
-/// each message states only its own level, so the causes are joined, not repeated.
-pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 /// Result with [`PredictError`].
 pub type Result<T, E = PredictError> = std::result::Result<T, E>;

@@ -139,16 +139,3 @@ impl TrainError {
         }
     }
 }
-
-/// An error and its causes on one line (`error: cause: cause`), for the notes of a report: each
-/// message states only its own level, so the causes are joined, not repeated.
-pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}

@@ -39,23 +39,6 @@ pub(crate) enum BatchError {
     },
 }
 
-/// An error and its causes on one line (`error: cause: cause`, each cause once), as a summary
-/// lists it.
-pub(crate) fn reason(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        // another crate's error may still repeat its cause in its message: name each cause once
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
-}
-
 /// The outcomes of one batch run, in input order.
 #[derive(Debug)]
 pub(crate) struct BatchLog {

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use bs_dicom::{group_files, ReadOptions, ScanReader, ScanReport};
 
-use super::{batch, CliResult};
+use super::CliResult;
 
 /// Options of `bonescan inspect`.
 #[derive(Debug, clap::Args)]
@@ -61,7 +61,11 @@ pub fn run(args: &Args) -> CliResult {
                     println!("{}", report.line());
                 }
             }
-            Err(err) => skipped(args.json, &scan_files.files[0], &batch::reason(&err))?,
+            Err(err) => skipped(
+                args.json,
+                &scan_files.files[0],
+                &bs_dicom::error::chain(&err),
+            )?,
         }
     }
     for skip in &grouped.skipped {

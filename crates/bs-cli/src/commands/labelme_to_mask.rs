@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use bs_dicom::error::chain;
 use bs_masks::labelme::{rasterize, LabelMap, LabelmeDocument, UnknownLabelPolicy};
 use bs_masks::png::write_class_png;
 use bs_masks::MaskError;
 use serde_json::json;
 
-use super::batch::{reason, BatchLog};
+use super::batch::BatchLog;
 use super::CliResult;
 
 /// Options of `bonescan labelme-to-mask`.
@@ -48,7 +49,7 @@ pub fn run(args: &Args) -> CliResult {
         let converted = png.and_then(|png| {
             convert(json, &png, &labels)
                 .map(|done| (png, done))
-                .map_err(|e| reason(&e))
+                .map_err(|e| chain(&e))
         });
         match converted {
             Ok((png, (width, height, labelled))) => {

@@ -71,7 +71,7 @@ pub(crate) enum SlurmError {
         why: &'static str,
     },
     /// A file could not be written.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {}", path.display())]
     Write {
         path: PathBuf,
         source: std::io::Error,

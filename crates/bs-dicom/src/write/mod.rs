@@ -175,11 +175,11 @@ pub fn write_whole_body_nm(
         )
         .map_err(|e| Error::Write {
             path: path.to_path_buf(),
-            detail: crate::dicom_file::error_chain(&e),
+            detail: crate::error::chain(&e),
         })?;
     file.write_to_file(path).map_err(|e| Error::Write {
         path: path.to_path_buf(),
-        detail: crate::dicom_file::error_chain(&e),
+        detail: crate::error::chain(&e),
     })
 }
 

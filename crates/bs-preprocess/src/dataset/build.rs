@@ -114,21 +114,10 @@ pub struct ScanFailure {
 
 impl ScanFailure {
     fn new(item: &CohortItem, err: &PrepareError) -> Self {
-        let mut reason = err.to_string();
-        let mut source = std::error::Error::source(err);
-        while let Some(cause) = source {
-            // another crate's error may still repeat its cause in its message: name each cause once
-            let text = cause.to_string();
-            if !reason.contains(&text) {
-                reason.push_str(": ");
-                reason.push_str(&text);
-            }
-            source = cause.source();
-        }
         Self {
             id: item.id.clone(),
             path: first_path(item),
-            reason,
+            reason: bs_dicom::error::chain(err),
         }
     }
 }

@@ -108,7 +108,7 @@ pub fn write_comparison(run_dirs: &[PathBuf], out: &Path, preface: &str) -> Resu
         let r = match collect(dir) {
             Ok(r) => r,
             Err(e) => {
-                missing.push(format!("{}: {}", dir.display(), crate::error::chain(&e)));
+                missing.push(format!("{}: {}", dir.display(), bs_dicom::error::chain(&e)));
                 continue;
             }
         };

@@ -164,7 +164,7 @@ pub fn aggregate(run_dir: &Path) -> Result<RunResults> {
             Ok(()) => figures.push(PathBuf::from("figures").join(name)),
             Err(e) => figure_notes.push(format!(
                 "figure {name} not drawn: {}",
-                crate::error::chain(&e)
+                bs_dicom::error::chain(&e)
             )),
         }
     }
