@@ -13,6 +13,8 @@ use super::devices::Slot;
 use super::pool::{run_pool, Failed, FoldJob, Launch, Outcome};
 use super::CliResult;
 
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Options of `bonescan experiments`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -106,181 +108,30 @@ fn announce(args: &Args, configs: &[ExperimentConfig], jobs: usize) -> CliResult
 
 /// Runs `bonescan experiments`.
 pub fn run(args: &Args) -> CliResult {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&args.configs)
-        .map_err(|e| format!("cannot list {}: {e}", args.configs.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    files.sort();
-    // validate everything before any work
-    let mut configs = Vec::new();
-    let mut configs_all = Vec::new();
-    for f in &files {
-        let c = ExperimentConfig::from_path(f)?;
-        if args.only.is_empty() || args.only.contains(&c.name) {
-            c.check_data_dir(&args.data)?;
-            configs.push(c.clone());
-            configs_all.push(Some(c));
-        } else {
-            configs_all.push(None);
-        }
-    }
-    if configs.is_empty() {
-        return Err(format!("no experiment selected from {}", args.configs.display()).into());
-    }
+    let (files, selected) = load_configs(args)?;
+    let configs: Vec<ExperimentConfig> = selected.iter().flatten().cloned().collect();
     let cohort = Cohort::load_prepared(&args.data)?;
     let started = Instant::now();
-    let mut run_dirs = Vec::new();
-    let mut times = Vec::new();
-    let mut outcome = Outcome::default();
-    let slots = match &args.devices {
-        Some(list) => super::devices::parse(list, tch::Cuda::device_count().max(0) as usize)?,
-        None => {
-            let jobs = args
-                .jobs
-                .unwrap_or(if args.cpu || !tch::Cuda::is_available() {
-                    2
-                } else {
-                    1
-                });
-            vec![Slot::Default; jobs]
-        }
-    };
+    let slots = slots(args)?;
     let jobs = slots.len();
     announce(args, &configs, jobs)?;
-    if jobs > 1 || args.devices.is_some() {
-        let mut tasks = Vec::new();
-        let mut expected = Vec::new();
-        for (file, config) in files.iter().zip(&configs_all) {
-            let Some(config) = config else { continue };
-            let profile = super::cv::profile(args.profile.as_deref(), config)?;
-            let folds: Vec<usize> = if args.folds.is_empty() {
-                profile
-                    .profile()
-                    .fold_indices(config.training.folds)
-                    .into_iter()
-                    .map(|k| k + 1)
-                    .collect()
-            } else {
-                args.folds.clone()
-            };
-            for k in folds {
-                let out = args.out.join(&config.name);
-                if bs_train::experiment::fold_done(config, &out, k.saturating_sub(1)) {
-                    continue; // finished before: no process needed
-                }
-                tasks.push(FoldJob {
-                    config: file.clone(),
-                    name: config.name.clone(),
-                    out,
-                    fold: k,
-                    profile: profile.as_str().to_string(),
-                });
-                let opts = RunOptions {
-                    epochs: args.epochs,
-                    ..RunOptions::new(args.out.join(&config.name), profile)
-                };
-                expected.push(bs_train::experiment::expected_work(config, &opts, 1).0 as f64);
-            }
-        }
-        // the longest processes first: with the short ones last, the workers finish together
-        let order = longest_first(&expected);
-        let mut tasks: Vec<Option<FoldJob>> = tasks.into_iter().map(Some).collect();
-        let tasks: Vec<FoldJob> = order.iter().filter_map(|&i| tasks[i].take()).collect();
-        let launch = Launch {
-            data: &args.data,
-            epochs: args.epochs,
-            cpu: args.cpu,
-            encoder_weights: args.encoder_weights.as_deref(),
-            splits: None,
-            logs: args.out.join("logs"),
-            tag: "[experiments]",
-        };
-        outcome = run_pool(&launch, &tasks, &slots)?;
-    }
+    let mut outcome = if jobs > 1 || args.devices.is_some() {
+        run_fold_processes(args, &files, &selected, &slots)?
+    } else {
+        Outcome::default()
+    };
+    let mut done = Vec::new();
     for config in &configs {
-        let profile = super::cv::profile(args.profile.as_deref(), config)?;
-        let out = args.out.join(&config.name);
-        let mut opts = RunOptions::new(&out, profile);
-        if args.cpu || (!slots.is_empty() && slots.iter().all(|&s| s == Slot::Cpu)) {
-            opts.device = tch::Device::Cpu;
+        if let Some(secs) = run_here(args, config, &cohort, &slots, &mut outcome)? {
+            done.push((config.name.clone(), secs));
         }
-        if !args.folds.is_empty() {
-            opts.folds = Some(args.folds.iter().map(|k| k.saturating_sub(1)).collect());
-        }
-        opts.progress = !args.quiet;
-        opts.epochs = args.epochs;
-        opts.encoder_weights = args.encoder_weights.clone();
-        if outcome.failed.iter().any(|f| f.experiment == config.name) {
-            eprintln!(
-                "[experiments] {}: not reported (a fold process failed)",
-                config.name
-            );
-            continue;
-        }
-        let t0 = Instant::now();
-        eprintln!(
-            "[experiments] {} ({}) profile {profile}",
-            config.name, config.table
-        );
-        super::cv::set_threads(None, profile, opts.device);
-        // one process (`--jobs 1`): a failing experiment is reported and the others go on
-        let ran = run_experiment(config, &cohort, &opts)
-            .map_err(Into::into)
-            .and_then(|_| aggregate_if_complete(config, profile, &out));
-        if let Err(e) = ran {
-            let message = format!("{} failed: {}", config.name, super::batch::reason(&*e));
-            eprintln!("[experiments] FAILED {message}");
-            outcome.failed.push(Failed {
-                experiment: config.name.clone(),
-                message,
-            });
-            continue;
-        }
-        // With parallel fold processes the time of an experiment is that of its processes
-        // (they overlap with other experiments' folds), plus this pass.
-        let secs = t0.elapsed().as_secs_f64() + outcome.seconds.get(&config.name).unwrap_or(&0.0);
-        eprintln!("[experiments] {} done in {secs:.0} s", config.name);
-        times.push((config.name.clone(), secs));
-        run_dirs.push(out);
     }
-    let total = started.elapsed().as_secs_f64();
-    let mut preface = format!(
-        "Data: `{}` ({} patients: {}). Device: {}. Wall time of the experiments: {:.1} min ({}{}).\n",
-        args.data.display(),
-        cohort.images().len(),
-        cohort
-            .group_counts()
-            .iter()
-            .map(|(g, n)| format!("{g} {n}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        bs_train::experiment::device_name(if args.cpu {
-            tch::Device::Cpu
-        } else {
-            tch::Device::cuda_if_available()
-        }),
-        total / 60.0,
-        times
-            .iter()
-            .map(|(n, s)| format!("{n} {s:.0} s"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        if jobs > 1 {
-            format!(
-                "; per experiment: seconds of its fold processes, {jobs} run at a time; folds \
-                 finished by an earlier run count 0"
-            )
-        } else {
-            String::new()
-        }
-    );
-    preface.push_str(
-        "Each experiment's `report.md` says its profile, input size, epochs and device.\n",
-    );
+    let preface = preface(args, &cohort, started.elapsed().as_secs_f64(), &done, jobs);
+    let run_dirs: Vec<PathBuf> = done.iter().map(|(name, _)| args.out.join(name)).collect();
     let path = bs_train::results::write_comparison(&run_dirs, &args.out, &preface)?;
-    println!("{}", std::fs::read_to_string(&path).unwrap_or_default());
+    let comparison = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    println!("{comparison}");
     eprintln!("[experiments] wrote {}", path.display());
     if !outcome.failed.is_empty() {
         let list: Vec<String> = outcome.failed.iter().map(|f| f.message.clone()).collect();
@@ -294,6 +145,199 @@ pub fn run(args: &Args) -> CliResult {
     Ok(())
 }
 
+/// Every experiment file of `--configs` (name order), and for each its configuration when
+/// `--only` selects it; everything is validated before any work.
+fn load_configs(args: &Args) -> Result<(Vec<PathBuf>, Vec<Option<ExperimentConfig>>), BoxError> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&args.configs)
+        .map_err(|e| format!("cannot list {}: {e}", args.configs.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    let mut selected = Vec::new();
+    for f in &files {
+        let c = ExperimentConfig::from_path(f)?;
+        if args.only.is_empty() || args.only.contains(&c.name) {
+            c.check_data_dir(&args.data)?;
+            selected.push(Some(c));
+        } else {
+            selected.push(None);
+        }
+    }
+    if selected.iter().all(Option::is_none) {
+        return Err(format!("no experiment selected from {}", args.configs.display()).into());
+    }
+    Ok((files, selected))
+}
+
+/// Where the fold processes run: `--devices`, else `--jobs` default slots (2 on a CPU, 1 with
+/// CUDA).
+fn slots(args: &Args) -> Result<Vec<Slot>, BoxError> {
+    Ok(match &args.devices {
+        Some(list) => super::devices::parse(list, tch::Cuda::device_count().max(0) as usize)?,
+        None => {
+            let jobs = args
+                .jobs
+                .unwrap_or(if args.cpu || !tch::Cuda::is_available() {
+                    2
+                } else {
+                    1
+                });
+            vec![Slot::Default; jobs]
+        }
+    })
+}
+
+/// Trains every unfinished (experiment, fold) in its own `bonescan cv --fold K` process on
+/// `slots`, the longest first; what failed is in the outcome.
+fn run_fold_processes(
+    args: &Args,
+    files: &[PathBuf],
+    selected: &[Option<ExperimentConfig>],
+    slots: &[Slot],
+) -> Result<Outcome, BoxError> {
+    let mut tasks = Vec::new();
+    let mut expected = Vec::new();
+    for (file, config) in files.iter().zip(selected) {
+        let Some(config) = config else { continue };
+        let profile = super::cv::profile(args.profile.as_deref(), config)?;
+        let folds: Vec<usize> = if args.folds.is_empty() {
+            let indices = profile.profile().fold_indices(config.training.folds);
+            indices.into_iter().map(|k| k + 1).collect()
+        } else {
+            args.folds.clone()
+        };
+        for k in folds {
+            let out = args.out.join(&config.name);
+            if bs_train::experiment::fold_done(config, &out, k.saturating_sub(1)) {
+                continue; // finished before: no process needed
+            }
+            tasks.push(FoldJob {
+                config: file.clone(),
+                name: config.name.clone(),
+                out,
+                fold: k,
+                profile: profile.as_str().to_string(),
+            });
+            let opts = RunOptions {
+                epochs: args.epochs,
+                ..RunOptions::new(args.out.join(&config.name), profile)
+            };
+            expected.push(bs_train::experiment::expected_work(config, &opts, 1).0 as f64);
+        }
+    }
+    // the longest processes first: with the short ones last, the workers finish together
+    let order = longest_first(&expected);
+    let mut tasks: Vec<Option<FoldJob>> = tasks.into_iter().map(Some).collect();
+    let tasks: Vec<FoldJob> = order.iter().filter_map(|&i| tasks[i].take()).collect();
+    let launch = Launch {
+        data: &args.data,
+        epochs: args.epochs,
+        cpu: args.cpu,
+        encoder_weights: args.encoder_weights.as_deref(),
+        splits: None,
+        logs: args.out.join("logs"),
+        tag: "[experiments]",
+    };
+    run_pool(&launch, &tasks, slots)
+}
+
+/// Runs what is left of `config` in this process (all of it with one job; with fold processes,
+/// nothing but the aggregate) and aggregates it: its seconds, or `None` when
+/// it failed here or in a fold process (recorded in `outcome`, the others go on).
+fn run_here(
+    args: &Args,
+    config: &ExperimentConfig,
+    cohort: &Cohort,
+    slots: &[Slot],
+    outcome: &mut Outcome,
+) -> Result<Option<f64>, BoxError> {
+    let profile = super::cv::profile(args.profile.as_deref(), config)?;
+    let out = args.out.join(&config.name);
+    let mut opts = RunOptions::new(&out, profile);
+    if args.cpu || (!slots.is_empty() && slots.iter().all(|&s| s == Slot::Cpu)) {
+        opts.device = tch::Device::Cpu;
+    }
+    if !args.folds.is_empty() {
+        opts.folds = Some(args.folds.iter().map(|k| k.saturating_sub(1)).collect());
+    }
+    opts.progress = !args.quiet;
+    opts.epochs = args.epochs;
+    opts.encoder_weights = args.encoder_weights.clone();
+    if outcome.failed.iter().any(|f| f.experiment == config.name) {
+        eprintln!(
+            "[experiments] {}: not reported (a fold process failed)",
+            config.name
+        );
+        return Ok(None);
+    }
+    let t0 = Instant::now();
+    eprintln!(
+        "[experiments] {} ({}) profile {profile}",
+        config.name, config.table
+    );
+    super::cv::set_threads(None, profile, opts.device);
+    // one process (`--jobs 1`): a failing experiment is reported and the others go on
+    let ran = run_experiment(config, cohort, &opts)
+        .map_err(Into::into)
+        .and_then(|_| aggregate_if_complete(config, profile, &out));
+    if let Err(e) = ran {
+        let message = format!("{} failed: {}", config.name, bs_dicom::error::chain(&*e));
+        eprintln!("[experiments] FAILED {message}");
+        outcome.failed.push(Failed {
+            experiment: config.name.clone(),
+            message,
+        });
+        return Ok(None);
+    }
+    // With parallel fold processes the time of an experiment is that of its processes
+    // (they overlap with other experiments' folds), plus this pass.
+    let secs = t0.elapsed().as_secs_f64() + outcome.seconds.get(&config.name).unwrap_or(&0.0);
+    eprintln!("[experiments] {} done in {secs:.0} s", config.name);
+    Ok(Some(secs))
+}
+
+/// The comparison's first lines: the data, the device, the wall time and each experiment's.
+fn preface(
+    args: &Args,
+    cohort: &Cohort,
+    total: f64,
+    done: &[(String, f64)],
+    jobs: usize,
+) -> String {
+    let groups: Vec<String> = cohort
+        .group_counts()
+        .iter()
+        .map(|(g, n)| format!("{g} {n}"))
+        .collect();
+    let device = bs_train::experiment::device_name(if args.cpu {
+        tch::Device::Cpu
+    } else {
+        tch::Device::cuda_if_available()
+    });
+    let times: Vec<String> = done
+        .iter()
+        .map(|(name, s)| format!("{name} {s:.0} s"))
+        .collect();
+    let parallel = if jobs > 1 {
+        format!(
+            "; per experiment: seconds of its fold processes, {jobs} run at a time; folds \
+             finished by an earlier run count 0"
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "Data: `{}` ({} patients: {}). Device: {device}. Wall time of the experiments: {:.1} min ({}{parallel}).\n\
+         Each experiment's `report.md` says its profile, input size, epochs and device.\n",
+        args.data.display(),
+        cohort.images().len(),
+        groups.join(", "),
+        total / 60.0,
+        times.join(", "),
+    )
+}
 /// Aggregates an experiment's folds when all of them are done.
 fn aggregate_if_complete(
     config: &ExperimentConfig,
