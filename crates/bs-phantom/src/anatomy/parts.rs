@@ -1,7 +1,7 @@
 //! What the region functions build on: the patient's frame and the parts made so far, with the
 //! few shapes every region uses (trunk tubes and ellipses, limb nodes and joints).
 
-use crate::body::{Frame, Side};
+use crate::body::{Frame, Side, NECK_V};
 use crate::raster::{Ellipse, Node, Profile, Tube};
 
 use super::data::{Blend, Joint, LimbNode, Oval, TubeNode};
@@ -99,12 +99,18 @@ impl<'a> Parts<'a> {
     pub fn ellipse(&self, o: &Oval, a: f32, profile: Profile) -> Ellipse {
         let f = self.f;
         let (x, y, df, db) = f.project(o.u, o.v, o.z);
+        // above the neck the head's tilt turns the ellipse as `project` turns its centre
+        let angle = if o.v < NECK_V {
+            o.angle + f.p.head_tilt_deg.to_radians()
+        } else {
+            o.angle
+        };
         Ellipse {
             x,
             y,
             ax: f.px(o.ax),
             ay: f.px(o.ay),
-            angle: o.angle + f.p.head_tilt_deg.to_radians() * f32::from(o.v < 0.14),
+            angle,
             a: a * f.px(o.ax.min(o.ay)).sqrt() * 2.0,
             df,
             db,
