@@ -170,7 +170,7 @@ fn trunk_thickness(v: f32) -> f32 {
 }
 
 /// Level of the neck pivot (head tilt) as a fraction of height.
-const NECK_V: f32 = 0.14;
+pub(crate) const NECK_V: f32 = 0.14;
 
 impl Frame {
     pub(crate) fn new(p: BodyParams) -> Self {

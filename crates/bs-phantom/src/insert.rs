@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lesion::log_uniform;
 use crate::poisson::sample_poisson;
+use crate::stats::Sat;
 
 /// A skeletal site of a real scan where a lesion may be inserted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -133,11 +134,12 @@ pub fn insert_lesions(
         mask: Array2::from_elem(counts.dim(), false),
         lesions: Vec::new(),
     };
+    let sat = Sat::new(counts);
     for site in order {
         if out.lesions.len() == count {
             break;
         }
-        if let Some(lesion) = draw_visible(&mut rng, counts, &out.mask, site) {
+        if let Some(lesion) = draw_visible(&mut rng, counts, &sat, &out.mask, site) {
             add(&mut rng, &mut out, counts, lesion);
         }
     }
@@ -155,6 +157,7 @@ struct Draft {
 fn draw_visible<R: Rng>(
     rng: &mut R,
     counts: ArrayView2<f32>,
+    sat: &Sat,
     taken: &Array2<bool>,
     site: &InsertionSite,
 ) -> Option<Draft> {
@@ -162,7 +165,8 @@ fn draw_visible<R: Rng>(
     if site.row >= rows || site.col >= cols {
         return None;
     }
-    let local = local_mean(counts, site.row, site.col);
+    // the 5 × 5 mean around the site (clipped to the view)
+    let local = sat.mean(site.row, site.col, 2);
     for _ in 0..10 {
         let draft = draft(rng, counts, site, local);
         let footprint = &draft.lesion.pixels;
@@ -247,15 +251,6 @@ fn add<R: Rng>(rng: &mut R, out: &mut Inserted, counts: ArrayView2<f32>, draft: 
         out.mask[p] = true;
     }
     out.lesions.push(draft.lesion);
-}
-
-/// Mean of the 5 × 5 neighbourhood (clipped to the view).
-fn local_mean(counts: ArrayView2<f32>, row: usize, col: usize) -> f64 {
-    let (rows, cols) = counts.dim();
-    let (r0, r1) = (row.saturating_sub(2), (row + 3).min(rows));
-    let (c0, c1) = (col.saturating_sub(2), (col + 3).min(cols));
-    let patch = counts.slice(ndarray::s![r0..r1, c0..c1]);
-    patch.iter().map(|&x| f64::from(x)).sum::<f64>() / patch.len().max(1) as f64
 }
 
 #[cfg(test)]
