@@ -103,7 +103,8 @@ pub(crate) fn sample_confounders<R: Rng>(
     let mut records = Vec::new();
     let mut prims = Vec::new();
     let up = f.p.bone_uptake;
-    let spine_level = 9.0 * up; // ≈ a lumbar vertebra's peak activity
+    // the scale of the hot spots: a lumbar vertebra's lesion reference (`[spine] lesion_gain`)
+    let spine_level = 9.0 * up;
 
     // injection site: the commonest hot spot outside bone
     if rng.random_bool(0.35) {

@@ -328,7 +328,7 @@ pub(crate) fn sample_lesion<R: Rng>(
         visible_anterior: false,
         visible_posterior: false,
         snr: [0.0, 0.0],
-        excess: (contrast - 1.0) * bone_level,
+        excess: (contrast - 1.0) * bone_level * part.lesion_gain,
         bone_level,
     }
 }

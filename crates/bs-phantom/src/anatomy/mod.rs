@@ -148,6 +148,10 @@ pub(crate) struct BonePart {
     pub prim: Prim,
     /// Part of a tube where metastases occur (proximal long bones), as `t` range.
     pub lesion_range: (f32, f32),
+    /// What a lesion's contrast multiplies, per unit of the part's activity: 1, but for the
+    /// vertebral bodies (`[spine] lesion_gain / gain`), whose projected activity understates
+    /// the bone turnover a metastasis follows.
+    pub lesion_gain: f32,
     /// Whether this part belongs to the head (doubled by motion).
     pub head: bool,
 }

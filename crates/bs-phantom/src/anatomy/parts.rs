@@ -61,6 +61,28 @@ impl<'a> Parts<'a> {
             side,
             prim,
             lesion_range: (0.0, 1.0),
+            lesion_gain: 1.0,
+            head,
+        });
+    }
+
+    /// Adds a vertebral body (`head` if it moves with the head) whose lesions take
+    /// `lesion_gain` times its activity as the bone their contrast multiplies.
+    pub fn vertebral_body(
+        &mut self,
+        site: Site,
+        label: String,
+        body: Ellipse,
+        head: bool,
+        lesion_gain: f32,
+    ) {
+        self.bones.push(BonePart {
+            site,
+            label,
+            side: None,
+            prim: Prim::Ellipse(body),
+            lesion_range: (0.0, 1.0),
+            lesion_gain,
             head,
         });
     }
@@ -79,6 +101,7 @@ impl<'a> Parts<'a> {
             side: Some(side),
             prim: Prim::Tube(tube),
             lesion_range: (0.0, lesion_to),
+            lesion_gain: 1.0,
             head: false,
         });
     }

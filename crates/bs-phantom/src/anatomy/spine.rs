@@ -21,6 +21,8 @@ pub(super) struct Spine {
     body_height: f32,
     /// Peak activity of a vertebral body per pixel of its half-width (× bone uptake).
     gain: f32,
+    /// The activity, per pixel of half-width, that a vertebral lesion's contrast multiplies.
+    lesion_gain: f32,
     /// Cervical bodies above this level move with the head.
     head_v: f32,
     /// The scoliosis of older patients.
@@ -103,7 +105,7 @@ pub(super) fn spine<R: Rng>(p: &mut Parts, d: &Spine, rng: &mut R) {
             let (body, v) = vertebral_body(p, d, seg, j, spine_u, rng);
             let head = seg.site == Site::CervicalSpine && v < d.head_v;
             let label = format!("{}{}", seg.name, j + 1);
-            p.single(seg.site, &label, Prim::Ellipse(body), head);
+            p.vertebral_body(seg.site, label, body, head, d.lesion_gain / d.gain);
         }
     }
     let posterior = posterior_elements(p, &d.posterior, spine_u);
