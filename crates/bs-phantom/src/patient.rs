@@ -68,6 +68,7 @@ impl SyntheticPatient {
             abdomen: row(0.37),
             l3: row(0.4075),
             thigh: row(0.606),
+            bladder: row(0.486),
             midline: f64::from(at(0.236).0),
         }
     }

@@ -34,6 +34,8 @@ pub struct Landmarks {
     pub l3: usize,
     /// Mid-thigh, halfway between the greater trochanter and the knee joint.
     pub thigh: usize,
+    /// Centre of the bladder (the hottest spot of the lower pelvis searched ±10 rows around).
+    pub bladder: usize,
     /// Column of the body's midline at the chest.
     pub midline: f64,
 }
@@ -63,6 +65,8 @@ pub struct Realism {
     pub femur_contrast: f64,
     /// Head (90th percentile) over the paraspinal tissue.
     pub skull_contrast: f64,
+    /// The bladder's peak (a 9-row band, 5-column box) over the paraspinal tissue.
+    pub bladder_contrast: f64,
     /// Counts across the mid-chest over their mean, 129 samples.
     pub chest_profile: Vec<f64>,
 }
@@ -102,7 +106,14 @@ impl Realism {
     /// band or patch leaves the view.
     pub fn of(view: ArrayView2<f32>, g: &Landmarks) -> Option<Self> {
         let (rows, cols) = view.dim();
-        let lowest = [g.head.1, g.chest + 4, g.l3 + 4, g.thigh + 5, g.abdomen + 32];
+        let lowest = [
+            g.head.1,
+            g.chest + 4,
+            g.l3 + 4,
+            g.thigh + 5,
+            g.abdomen + 32,
+            g.bladder + 14,
+        ];
         if lowest.iter().any(|&r| r >= rows) || g.abdomen < 32 {
             return None;
         }
@@ -132,6 +143,7 @@ impl Realism {
             lumbar_contrast,
             femur_contrast: femur(view, g),
             skull_contrast: f64::from(skull) / paraspinal.max(1e-9),
+            bladder_contrast: bladder(view, g) / paraspinal.max(1e-9),
             chest_profile: chest_profile.iter().map(|x| x / m.max(1e-9)).collect(),
         })
     }
@@ -150,6 +162,18 @@ fn lumbar(view: ArrayView2<f32>, g: &Landmarks) -> (f64, f64) {
     let off = 4.0 * PX_PER_CM;
     let para = (around(&p, spine - off) + around(&p, spine + off)) / 2.0;
     (around(&p, spine) / para.max(1e-9), para)
+}
+
+/// The bladder's peak: the hottest 9-row band within ±10 rows of its landmark, at its hottest
+/// 5 columns within ±4 cm of the midline.
+fn bladder(view: ArrayView2<f32>, g: &Landmarks) -> f64 {
+    let reach = 4.0 * PX_PER_CM;
+    (g.bladder.saturating_sub(10)..=g.bladder + 10)
+        .map(|row| {
+            let p = band_profile(view, Landmarks::band(row, 4));
+            around(&p, peak(&p, g.midline - reach, g.midline + reach + 1.0))
+        })
+        .fold(0.0, f64::max)
 }
 
 /// Femoral shaft over thigh tissue, both legs averaged.
