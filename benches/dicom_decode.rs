@@ -6,7 +6,7 @@
 //! scan's pixel buffers, and the same reader's `read_counts` (16-bit counts as stored — what
 //! pydicom's `pixel_array` gives too, a uint16 array).
 //!
-//! Run: `cargo bench -p bs-dicom --bench decode`. Prints the pydicom times and the ratios.
+//! Run: `cargo bench --bench dicom_decode`. Prints the pydicom times and the ratios.
 
 // criterion_group! generates an undocumented `benches` function
 #![allow(missing_docs)]
@@ -18,6 +18,8 @@ use bs_dicom::write::{write_whole_body_nm, NmWriteMeta};
 use bs_dicom::{read_scan, ReadOptions, ScanReader};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ndarray::Array2;
+
+mod common;
 
 /// pydicom's median time (seconds) of `dcmread(f).pixel_array` over `reps` runs, after warm-up.
 fn pydicom_seconds(path: &Path, reps: usize) -> f64 {
@@ -32,10 +34,7 @@ for _ in range(reps):
 assert a.shape == (2, 1024, 256), a.shape
 print(statistics.median(times))
 "#;
-    bs_testdata::run_python(script, &[path.to_str().unwrap(), &reps.to_string()])
-        .trim()
-        .parse()
-        .unwrap()
+    common::python_seconds(script, &[path.to_str().unwrap(), &reps.to_string()])
 }
 
 fn bench(c: &mut Criterion) {
@@ -59,12 +58,7 @@ fn bench(c: &mut Criterion) {
         &[native.to_str().unwrap(), rle.to_str().unwrap()],
     );
     let opts = ReadOptions::default();
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let load = load
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let load = common::load_average();
     let mut results = Vec::new();
     for (name, path) in [("explicit-le", &native), ("rle", &rle)] {
         let scan = read_scan(path, &opts).unwrap();
@@ -91,7 +85,7 @@ fn bench(c: &mut Criterion) {
         // our own median, measured the same way as the Python side, for the printed ratio: the
         // new scan replaces the previous one inside the timed region, as `a = ...` does there
         let mut previous = read_scan(path, &opts).unwrap();
-        let ours = median_seconds(|| {
+        let ours = common::median_seconds(|| {
             previous = read_scan(path, &opts).unwrap();
             std::hint::black_box(&previous);
         });
@@ -99,14 +93,14 @@ fn bench(c: &mut Criterion) {
         // the same loop through a ScanReader: the previous scan's memory holds the next one
         let mut reader = ScanReader::new(opts.clone());
         let mut previous = reader.read(path).unwrap();
-        let reused = median_seconds(|| {
+        let reused = common::median_seconds(|| {
             let next = reader.read(path).unwrap();
             reader.recycle(std::mem::replace(&mut previous, next));
             std::hint::black_box(&previous);
         });
         // and as 16-bit counts
         let mut previous = reader.read_counts(path).unwrap();
-        let counts = median_seconds(|| {
+        let counts = common::median_seconds(|| {
             let next = reader.read_counts(path).unwrap();
             reader.recycle_counts(std::mem::replace(&mut previous, next));
             std::hint::black_box(&previous);
@@ -127,19 +121,6 @@ fn bench(c: &mut Criterion) {
             theirs / counts
         );
     }
-}
-
-/// Median seconds of 200 timed runs of `step`.
-fn median_seconds(mut step: impl FnMut()) -> f64 {
-    let mut times: Vec<f64> = (0..200)
-        .map(|_| {
-            let t = std::time::Instant::now();
-            step();
-            t.elapsed().as_secs_f64()
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
 }
 
 criterion_group!(benches, bench);
