@@ -69,7 +69,7 @@ pub mod config;
 pub mod data;
 pub mod error;
 pub mod experiment;
-pub mod io;
+pub(crate) mod io;
 pub mod optim;
 pub mod results;
 pub mod splits;

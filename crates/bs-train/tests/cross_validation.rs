@@ -12,6 +12,12 @@ use bs_train::trainer::TrainerState;
 use bs_train::{ExperimentConfig, Group, ProfileName, TrainError};
 use tch::Device;
 
+/// A JSON file the run wrote.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 fn config(text: &str) -> ExperimentConfig {
     ExperimentConfig::from_toml_str(text, Path::new("test.toml")).unwrap()
 }
@@ -69,7 +75,7 @@ fn resumed_and_single_fold_runs_equal_the_uninterrupted_run() {
         o.stop_after_epochs = Some(1);
         let s = run_experiment(&c, &cohort, &o).unwrap();
         assert!(s.interrupted, "fold {fold} should stop after one epoch");
-        let state: TrainerState = bs_train::io::read_json(
+        let state: TrainerState = read_json(
             &pieces
                 .join("dice")
                 .join(format!("fold_{}", fold + 1))
@@ -134,9 +140,7 @@ fn sparser_checkpoints_resume_from_the_last_one_to_the_same_result() {
     o.folds = Some(vec![0]);
     run_experiment(&c, &cohort, &o).unwrap();
     let fold = |run: &str| tmp.path().join(run).join("dice/fold_1");
-    let state = |run: &str| -> TrainerState {
-        bs_train::io::read_json(&fold(run).join("state.json")).unwrap()
-    };
+    let state = |run: &str| -> TrainerState { read_json(&fold(run).join("state.json")).unwrap() };
     // checkpoints after epoch 2 and after the last (3); once the fold is evaluated only the
     // best weights and the model remain, no superseded file left behind
     let full = state("full");
@@ -214,11 +218,10 @@ epochs = 1
     // stage 1 trained on the positive training patients only (D1 of the training folds)
     let splits = bs_train::Splits::load(&tmp.path().join("nm/splits.json")).unwrap();
     let pos = splits.fold(0, &[Group::D1]);
-    let state: TrainerState =
-        bs_train::io::read_json(&tmp.path().join("nm/stage1/fold_1/state.json")).unwrap();
+    let state: TrainerState = read_json(&tmp.path().join("nm/stage1/fold_1/state.json")).unwrap();
     assert!(state.finished);
     let result: bs_train::experiment::FoldResult =
-        bs_train::io::read_json(&tmp.path().join("nm/focal_tversky/fold_1/result.json")).unwrap();
+        read_json(&tmp.path().join("nm/focal_tversky/fold_1/result.json")).unwrap();
     assert_eq!(result.n_test, pos.test.len());
     assert_eq!(
         result.n_train,
@@ -342,16 +345,20 @@ fn non_finite_loss_stops_the_fold_and_keeps_the_last_checkpoint() {
         num_classes: 3,
     };
     spec.epochs = 2;
-    let mut state: TrainerState = bs_train::io::read_json(&tmp.path().join("state.json")).unwrap();
+    let mut state: TrainerState = read_json(&tmp.path().join("state.json")).unwrap();
     state.finished = false;
-    bs_train::io::write_json_atomic(&tmp.path().join("state.json"), &state).unwrap();
+    std::fs::write(
+        tmp.path().join("state.json"),
+        serde_json::to_string(&state).unwrap(),
+    )
+    .unwrap();
     let err = train_fold(&spec, &poisoned, &val).unwrap_err();
     assert!(
         matches!(err, TrainError::NonFiniteLoss { epoch: 2, .. }),
         "{err}"
     );
     assert!(err.to_string().contains("last good checkpoint"), "{err}");
-    let kept: TrainerState = bs_train::io::read_json(&tmp.path().join("state.json")).unwrap();
+    let kept: TrainerState = read_json(&tmp.path().join("state.json")).unwrap();
     assert_eq!(kept.epochs_done, 1);
     assert!(tmp.path().join(kept.checkpoint.unwrap()).is_file());
 }

@@ -44,7 +44,9 @@ pub struct RunOptions {
     pub device: Device,
     /// Draw progress bars.
     pub progress: bool,
-    /// Stop each training after this many epochs in this process (tests of resumption).
+    /// Stop each training after this many epochs in this process: a hook for the tests of
+    /// resumption (`bonescan cv --stop-after-epochs`, hidden too), not part of the API.
+    #[doc(hidden)]
     pub stop_after_epochs: Option<usize>,
     /// Splits file to use (default `RUN_DIR/splits.json`).
     pub splits: Option<PathBuf>,

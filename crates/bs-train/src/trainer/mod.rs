@@ -69,7 +69,9 @@ pub struct FoldSpec {
     pub dir: PathBuf,
     /// Weights to start from (transfer learning) instead of the seeded initialisation.
     pub init_weights: Option<PathBuf>,
-    /// Stop (as if killed) after this many epochs of this process: tests of resumption.
+    /// Stop (as if killed) after this many epochs of this process: a hook for the tests of
+    /// resumption (`bonescan cv --stop-after-epochs`, hidden too), not part of the API.
+    #[doc(hidden)]
     pub stop_after_epochs: Option<usize>,
     /// Draw a progress bar (on a terminal).
     pub progress: bool,
