@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::anatomy::{Anatomy, BonePart, Prim, Site};
 use crate::body::Side;
-use crate::raster::{Ellipse, Layers, Profile};
+use crate::raster::{Ellipse, Layers, Profile, Tube};
 use crate::VIEW_COLS;
 
 /// Primary cancer of a patient.
@@ -186,56 +186,129 @@ pub(crate) fn sample_lesion<R: Rng>(
     cancer: Cancer,
     superscan: bool,
 ) -> Lesion {
+    let (site, part) = pick_part(rng, anatomy, cancer);
+    let at = point_on_bone(rng, part);
+    let prostate = cancer == Cancer::Prostate;
+    let shape = lesion_shape(rng, prostate, superscan);
+    let radius = match shape {
+        LesionShape::Confluent => rng.random_range(6.5..15.0),
+        _ => log_uniform(rng, 1.7, if prostate { 7.5 } else { 6.5 }),
+    };
+    let blobs = lesion_blobs(rng, shape, radius, &at);
+    let contrast = if prostate {
+        log_uniform(rng, 2.0, 10.0)
+    } else {
+        log_uniform(rng, BREAST_CONTRAST.0, BREAST_CONTRAST.1)
+    };
+    let lytic = !prostate && radius > 3.5 && rng.random_bool(0.18);
+    let bone_level = at.bone_level.max(1e-3);
+    Lesion {
+        site,
+        bone: part.label.clone(),
+        side: part.side,
+        shape,
+        contrast,
+        lytic,
+        radius_px: radius,
+        centre: [at.x, at.y],
+        depth_anterior_cm: at.df,
+        depth_posterior_cm: at.db,
+        blobs,
+        visible_anterior: false,
+        visible_posterior: false,
+        snr: [0.0, 0.0],
+        excess: (contrast - 1.0) * bone_level * part.lesion_gain,
+        bone_level,
+    }
+}
+
+/// A site by its clinical frequency for `cancer`, then one of its bone parts (posterior
+/// elements excepted).
+fn pick_part<'a, R: Rng>(
+    rng: &mut R,
+    anatomy: &'a Anatomy,
+    cancer: Cancer,
+) -> (Site, &'a BonePart) {
     let site = pick_weighted(rng, site_weights(cancer));
     let parts: Vec<&BonePart> = anatomy
         .bones
         .iter()
         .filter(|b| b.site == site && b.label != "posterior elements")
         .collect();
-    let part = parts[rng.random_range(0..parts.len())];
-    // point on the bone, bone activity there, bone direction
-    let (x, y, df, db, bone_level, dir, bone_r) = match &part.prim {
-        Prim::Tube(t) => {
-            let (lo, hi) = part.lesion_range;
-            let tt = rng.random_range(lo..hi);
-            let n = t.at(tt);
-            let m = t.at((tt + 0.02).min(1.0));
-            let p = t.at((tt - 0.02).max(0.0));
-            let dir = (m.y - p.y).atan2(m.x - p.x);
-            let off = rng.random_range(-0.4..0.4) * n.r;
-            let (s, c) = dir.sin_cos();
-            (
-                n.x - s * off,
-                n.y + c * off,
-                n.df,
-                n.db,
-                n.a * n.r,
-                dir,
-                n.r,
-            )
-        }
-        Prim::Ellipse(e) => {
-            let rho = rng.random_range(0.0f32..0.6).sqrt();
-            let phi = rng.random_range(0.0..std::f32::consts::TAU);
-            let (s, c) = e.angle.sin_cos();
-            let (u, v) = (rho * phi.cos() * e.ax, rho * phi.sin() * e.ay);
-            let along = if e.ay > e.ax {
-                e.angle + std::f32::consts::FRAC_PI_2
-            } else {
-                e.angle
-            };
-            (
-                e.x + c * u - s * v,
-                e.y + s * u + c * v,
-                e.df,
-                e.db,
-                e.a,
-                along,
-                e.ax.min(e.ay),
-            )
-        }
+    (site, parts[rng.random_range(0..parts.len())])
+}
+
+/// Where a lesion sits on its bone, and what the bone is like there.
+struct BonePoint {
+    /// Centre column.
+    x: f32,
+    /// Centre row.
+    y: f32,
+    /// Distance to the anterior skin (cm).
+    df: f32,
+    /// Distance to the posterior skin (cm).
+    db: f32,
+    /// Bone activity there (model units).
+    bone_level: f32,
+    /// Direction of the bone (radians).
+    dir: f32,
+    /// Bone half-width (px).
+    bone_r: f32,
+}
+
+/// A random point on a bone part: along a tube within its lesion range, or inside an ellipse.
+fn point_on_bone<R: Rng>(rng: &mut R, part: &BonePart) -> BonePoint {
+    match &part.prim {
+        Prim::Tube(t) => point_on_tube(rng, t, part.lesion_range),
+        Prim::Ellipse(e) => point_in_ellipse(rng, e),
+    }
+}
+
+/// A random point on a tube at `t` in `lo..hi`, off its centre line by up to 0.4 radius.
+fn point_on_tube<R: Rng>(rng: &mut R, t: &Tube, (lo, hi): (f32, f32)) -> BonePoint {
+    let tt = rng.random_range(lo..hi);
+    let n = t.at(tt);
+    let m = t.at((tt + 0.02).min(1.0));
+    let p = t.at((tt - 0.02).max(0.0));
+    let dir = (m.y - p.y).atan2(m.x - p.x);
+    let off = rng.random_range(-0.4..0.4) * n.r;
+    let (s, c) = dir.sin_cos();
+    BonePoint {
+        x: n.x - s * off,
+        y: n.y + c * off,
+        df: n.df,
+        db: n.db,
+        bone_level: n.a * n.r,
+        dir,
+        bone_r: n.r,
+    }
+}
+
+/// A random point in the inner part of an ellipse, oriented along its long axis.
+fn point_in_ellipse<R: Rng>(rng: &mut R, e: &Ellipse) -> BonePoint {
+    let rho = rng.random_range(0.0f32..0.6).sqrt();
+    let phi = rng.random_range(0.0..std::f32::consts::TAU);
+    let (s, c) = e.angle.sin_cos();
+    let (u, v) = (rho * phi.cos() * e.ax, rho * phi.sin() * e.ay);
+    let along = if e.ay > e.ax {
+        e.angle + std::f32::consts::FRAC_PI_2
+    } else {
+        e.angle
     };
-    let prostate = cancer == Cancer::Prostate;
+    BonePoint {
+        x: e.x + c * u - s * v,
+        y: e.y + s * u + c * v,
+        df: e.df,
+        db: e.db,
+        bone_level: e.a,
+        dir: along,
+        bone_r: e.ax.min(e.ay),
+    }
+}
+
+/// Outline type: confluent more often in prostate cancer and superscans, else round, oval or
+/// irregular.
+fn lesion_shape<R: Rng>(rng: &mut R, prostate: bool, superscan: bool) -> LesionShape {
     let confluent_p = if superscan {
         0.45
     } else if prostate {
@@ -243,7 +316,7 @@ pub(crate) fn sample_lesion<R: Rng>(
     } else {
         0.09
     };
-    let shape = if rng.random_bool(confluent_p) {
+    if rng.random_bool(confluent_p) {
         LesionShape::Confluent
     } else {
         pick_weighted(
@@ -254,30 +327,38 @@ pub(crate) fn sample_lesion<R: Rng>(
                 (LesionShape::Irregular, 0.25),
             ],
         )
-    };
-    let radius = match shape {
-        LesionShape::Confluent => rng.random_range(6.5..15.0),
-        _ => log_uniform(rng, 1.7, if prostate { 7.5 } else { 6.5 }),
-    };
-    let jitter = |rng: &mut R| rng.random_range(-0.35f32..0.35);
-    let mut blobs = Vec::new();
+    }
+}
+
+/// A small random turn (radians) of a blob against the bone direction.
+fn jitter<R: Rng>(rng: &mut R) -> f32 {
+    rng.random_range(-0.35f32..0.35)
+}
+
+/// The footprint ellipses of a lesion of `shape` and `radius` (px) centred at `at`.
+fn lesion_blobs<R: Rng>(
+    rng: &mut R,
+    shape: LesionShape,
+    radius: f32,
+    at: &BonePoint,
+) -> Vec<LesionBlob> {
     match shape {
-        LesionShape::Round => blobs.push(LesionBlob {
-            x,
-            y,
+        LesionShape::Round => vec![LesionBlob {
+            x: at.x,
+            y: at.y,
             ax: radius,
             ay: radius * rng.random_range(0.85..1.0),
-            angle: dir,
-        }),
+            angle: at.dir,
+        }],
         LesionShape::Oval => {
             let e = rng.random_range(1.3f32..2.1);
-            blobs.push(LesionBlob {
-                x,
-                y,
+            vec![LesionBlob {
+                x: at.x,
+                y: at.y,
                 ax: radius * e.sqrt(),
                 ay: radius / e.sqrt(),
-                angle: dir + jitter(rng),
-            })
+                angle: at.dir + jitter(rng),
+            }]
         }
         LesionShape::Irregular | LesionShape::Confluent => {
             let k = if shape == LesionShape::Confluent {
@@ -285,52 +366,34 @@ pub(crate) fn sample_lesion<R: Rng>(
             } else {
                 rng.random_range(2..5)
             };
-            let (s, c) = dir.sin_cos();
-            for i in 0..k {
-                let along = radius
-                    * (if k > 1 {
-                        i as f32 / (k - 1) as f32 - 0.5
-                    } else {
-                        0.0
-                    })
-                    * 1.3;
-                let across = rng.random_range(-0.35..0.35) * radius.min(bone_r * 1.5 + 2.0);
-                let r = radius * rng.random_range(0.4..0.7);
-                blobs.push(LesionBlob {
-                    x: x + c * along - s * across,
-                    y: y + s * along + c * across,
-                    ax: r * rng.random_range(1.0..1.5),
-                    ay: r * rng.random_range(0.7..1.0),
-                    angle: dir + jitter(rng),
-                });
-            }
+            blob_chain(rng, k, radius, at)
         }
     }
-    let contrast = if prostate {
-        log_uniform(rng, 2.0, 10.0)
-    } else {
-        log_uniform(rng, BREAST_CONTRAST.0, BREAST_CONTRAST.1)
-    };
-    let lytic = !prostate && radius > 3.5 && rng.random_bool(0.18);
-    let bone_level = bone_level.max(1e-3);
-    Lesion {
-        site,
-        bone: part.label.clone(),
-        side: part.side,
-        shape,
-        contrast,
-        lytic,
-        radius_px: radius,
-        centre: [x, y],
-        depth_anterior_cm: df,
-        depth_posterior_cm: db,
-        blobs,
-        visible_anterior: false,
-        visible_posterior: false,
-        snr: [0.0, 0.0],
-        excess: (contrast - 1.0) * bone_level * part.lesion_gain,
-        bone_level,
+}
+
+/// `k` overlapping blobs strung along the bone (irregular and confluent lesions).
+fn blob_chain<R: Rng>(rng: &mut R, k: i32, radius: f32, at: &BonePoint) -> Vec<LesionBlob> {
+    let (s, c) = at.dir.sin_cos();
+    let mut blobs = Vec::new();
+    for i in 0..k {
+        let along = radius
+            * (if k > 1 {
+                i as f32 / (k - 1) as f32 - 0.5
+            } else {
+                0.0
+            })
+            * 1.3;
+        let across = rng.random_range(-0.35..0.35) * radius.min(at.bone_r * 1.5 + 2.0);
+        let r = radius * rng.random_range(0.4..0.7);
+        blobs.push(LesionBlob {
+            x: at.x + c * along - s * across,
+            y: at.y + s * along + c * across,
+            ax: r * rng.random_range(1.0..1.5),
+            ay: r * rng.random_range(0.7..1.0),
+            angle: at.dir + jitter(rng),
+        });
     }
+    blobs
 }
 
 impl Lesion {
