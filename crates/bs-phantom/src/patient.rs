@@ -6,7 +6,7 @@ use rand::Rng;
 use crate::anatomy::{soft_tissue_buffer, Anatomy, Site};
 use crate::body::{normal, BodyParams, Frame, Sex};
 use crate::config::PhantomConfig;
-use crate::confounder::{sample_confounders, Confounder};
+use crate::confounder::{sample_confounders, Confounder, ConfounderSet};
 use crate::lesion::{mirror_index, sample_lesion, Cancer, Lesion};
 use crate::poisson::sample_poisson;
 use crate::raster::{Camera, Layers, MU_PER_CM};
@@ -135,126 +135,236 @@ pub fn generate_patient(seed: u64, spec: &PatientSpec, cfg: &PhantomConfig) -> S
 
     // ---- normal skeleton, organs, confounders, soft tissue
     let mut layers = Layers::new();
+    draw_skeleton(&mut layers, &anatomy, superscan, conf.motion);
+    draw_organs_and_confounders(&mut layers, &anatomy, &conf);
+    let density = cfg.soft_tissue_density * body.soft_tissue;
+    let mut texture_rng = patient_rng(seed, spec.index, Stream::Texture);
+    draw_soft_tissue(
+        &mut layers,
+        &anatomy,
+        density,
+        conf.motion,
+        &mut texture_rng,
+    );
+
+    // ---- lesions: draw candidates, keep those an annotator would see in at least one view
+    let (lesions, footprints) = if spec.group.metastatic() {
+        let candidates = Candidates {
+            anatomy: &anatomy,
+            cancer,
+            superscan,
+            k_est: estimated_counts_per_unit(&layers, count_level, cfg),
+            cfg,
+        };
+        candidates.place(&mut rng, &mut layers)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+
+    // ---- blur by depth, scale to counts, Poisson noise
+    let mut noise = patient_rng(seed, spec.index, Stream::Noise);
+    let [anterior, posterior] = render_counts(layers, count_level, cfg, &mut noise);
+    SyntheticPatient {
+        patient_id: spec.patient_id.clone(),
+        group: spec.group,
+        cancer,
+        sex,
+        body,
+        superscan,
+        anterior,
+        posterior,
+        lesion_pixels: lesion_pixels(&lesions, &footprints),
+        lesions,
+        confounders: conf.records,
+    }
+}
+
+/// Draws the skeleton (axial bones 2.3x in a superscan; the head doubled by `motion`).
+fn draw_skeleton(
+    layers: &mut Layers,
+    anatomy: &Anatomy,
+    superscan: bool,
+    motion: Option<(f32, f32, f32)>,
+) {
     for bone in &anatomy.bones {
         let axial = !matches!(
             bone.site,
             Site::Forearm | Site::Hand | Site::Knee | Site::Tibia | Site::Foot
         );
         let gain = if superscan && axial { 2.3 } else { 1.0 };
-        match (bone.head, conf.motion) {
+        match (bone.head, motion) {
             (true, Some((dx, dy, frac))) => {
-                bone.prim.draw(&mut layers, gain * (1.0 - frac));
-                bone.prim.shifted(dx, dy).draw(&mut layers, gain * frac);
+                bone.prim.draw(layers, gain * (1.0 - frac));
+                bone.prim.shifted(dx, dy).draw(layers, gain * frac);
             }
-            _ => bone.prim.draw(&mut layers, gain),
+            _ => bone.prim.draw(layers, gain),
         }
     }
+}
+
+/// Draws the kidneys and the bladder at the confounders' levels, then the confounders' own
+/// uptake.
+fn draw_organs_and_confounders(layers: &mut Layers, anatomy: &Anatomy, conf: &ConfounderSet) {
     for kidney in &anatomy.kidneys {
         let mut k = *kidney;
         k.a = conf.kidney_level;
-        k.draw(&mut layers, 1.0);
+        k.draw(layers, 1.0);
     }
     let mut bladder = anatomy.bladder;
     bladder.a = conf.bladder_level;
     bladder.ax *= conf.bladder_scale;
     bladder.ay *= conf.bladder_scale;
     bladder.y -= (conf.bladder_scale - 1.0) * bladder.ay * 0.6;
-    bladder.draw(&mut layers, 1.0);
+    bladder.draw(layers, 1.0);
     for prim in &conf.prims {
-        prim.draw(&mut layers, 1.0);
+        prim.draw(layers, 1.0);
     }
-    let soft = soft_tissue_buffer(
-        &anatomy.soft,
-        cfg.soft_tissue_density * body.soft_tissue,
-        conf.motion,
-    );
-    let texture = soft_tissue_texture(&mut patient_rng(seed, spec.index, Stream::Texture));
+}
+
+/// Deposits the soft tissue at `density`, textured from `texture_rng`, in both views.
+fn draw_soft_tissue<R: Rng>(
+    layers: &mut Layers,
+    anatomy: &Anatomy,
+    density: f32,
+    motion: Option<(f32, f32, f32)>,
+    texture_rng: &mut R,
+) {
+    let soft = soft_tissue_buffer(&anatomy.soft, density, motion);
+    let texture = soft_tissue_texture(texture_rng);
     for (i, (&v, t)) in soft.iter().zip(texture).enumerate() {
         if v > 0.0 {
             layers.deposit_both(i, v * t);
         }
     }
+}
 
-    // counts per model unit, estimated from the lesion-free anterior activity (blurring keeps mass)
+/// Counts per model unit that give an anterior view of `total` activity the mean
+/// `count_level` (background counts aside).
+fn counts_per_unit(count_level: f32, total: f32, cfg: &PhantomConfig) -> f32 {
     let n_pix = (VIEW_ROWS * VIEW_COLS) as f32;
+    (count_level - cfg.background_counts).max(0.1) * n_pix / total.max(1e-6)
+}
+
+/// Counts per model unit estimated from the lesion-free anterior activity (blurring keeps
+/// mass), for judging lesion visibility before rendering.
+fn estimated_counts_per_unit(layers: &Layers, count_level: f32, cfg: &PhantomConfig) -> f32 {
     let total_ap: f32 = (0..VIEW_ROWS * VIEW_COLS)
         .map(|i| layers.unblurred(Camera::Anterior, i))
         .sum();
-    let k_est =
-        ((count_level - cfg.background_counts).max(0.1) * n_pix / total_ap.max(1e-6)).max(1e-6);
+    counts_per_unit(count_level, total_ap, cfg).max(1e-6)
+}
 
-    // ---- lesions: draw candidates, keep those an annotator would see in at least one view
-    let mut lesions = Vec::new();
-    let mut footprints = Vec::new();
-    if spec.group.metastatic() {
-        let wanted = lesion_count(&mut rng, cancer, superscan);
+/// What candidate lesions of one metastatic patient are drawn on and judged against.
+struct Candidates<'a> {
+    anatomy: &'a Anatomy,
+    cancer: Cancer,
+    superscan: bool,
+    /// Estimated counts per model unit.
+    k_est: f32,
+    cfg: &'a PhantomConfig,
+}
+
+impl Candidates<'_> {
+    /// Draws candidates until the wanted number is visible in a view (or the attempts run
+    /// out), drawing the kept ones into `layers`; returns them with their footprints.
+    fn place<R: Rng>(&self, rng: &mut R, layers: &mut Layers) -> (Vec<Lesion>, Vec<Vec<usize>>) {
+        let mut lesions = Vec::new();
+        let mut footprints = Vec::new();
+        let wanted = lesion_count(rng, self.cancer, self.superscan);
         let mut attempts = 0;
         while lesions.len() < wanted && attempts < wanted * 6 + 20 {
             attempts += 1;
-            let mut lesion = sample_lesion(&mut rng, &anatomy, cancer, superscan);
+            let mut lesion = sample_lesion(rng, self.anatomy, self.cancer, self.superscan);
             let fp = lesion.footprint();
             if fp.len() < 3 {
                 continue;
             }
-            let r_eq = (fp.len() as f32 / std::f32::consts::PI).sqrt();
-            let weight_sum: f32 =
-                lesion.excess * fp.len() as f32 * if lesion.lytic { 0.55 } else { 0.85 };
-            for (v, cam) in [Camera::Anterior, Camera::Posterior]
-                .into_iter()
-                .enumerate()
-            {
-                let d = if v == 0 {
-                    lesion.depth_anterior_cm
-                } else {
-                    lesion.depth_posterior_cm
-                };
-                let sigma = psf_sigma(d);
-                let kept = (r_eq / (r_eq + sigma)).powi(2);
-                let excess = k_est * weight_sum * (-MU_PER_CM * d).exp() * kept;
-                let background: f32 = fp.iter().map(|&i| layers.unblurred(cam, i)).sum::<f32>()
-                    * k_est
-                    + cfg.background_counts * fp.len() as f32;
-                let snr = excess / background.max(1.0).sqrt();
-                let contrast = (background + excess) / background.max(1e-3);
-                lesion.snr[v] = snr;
-                let visible = snr >= cfg.min_lesion_snr && contrast >= cfg.min_lesion_contrast;
-                if v == 0 {
-                    lesion.visible_anterior = visible;
-                } else {
-                    lesion.visible_posterior = visible;
-                }
-            }
+            self.judge(&mut lesion, &fp, layers);
             if lesion.visible_anterior || lesion.visible_posterior {
-                lesion.draw(&mut layers, &fp);
+                lesion.draw(layers, &fp);
                 lesions.push(lesion);
                 footprints.push(fp);
             }
         }
+        (lesions, footprints)
     }
 
-    // ---- blur by depth, scale to counts, Poisson noise
-    let [ap, pa] = layers.collapse();
-    let total: f32 = ap.iter().sum();
-    let k = (count_level - cfg.background_counts).max(0.1) * n_pix / total.max(1e-6);
-    let mut noise = patient_rng(seed, spec.index, Stream::Noise);
-    let mut to_counts = |expected: &[f32], mirror: bool| {
-        let mut out = Array2::<u16>::zeros((VIEW_ROWS, VIEW_COLS));
-        for r in 0..VIEW_ROWS {
-            for c in 0..VIEW_COLS {
-                let lambda =
-                    f64::from(k * expected[r * VIEW_COLS + c].max(0.0) + cfg.background_counts);
-                let col = if mirror { VIEW_COLS - 1 - c } else { c };
-                out[(r, col)] = sample_poisson(&mut noise, lambda).min(u32::from(u16::MAX)) as u16;
+    /// Sets a lesion's Rose SNR and visibility in each view, against the counts `layers`
+    /// would give over its footprint `fp`.
+    fn judge(&self, lesion: &mut Lesion, fp: &[usize], layers: &Layers) {
+        let (k_est, cfg) = (self.k_est, self.cfg);
+        let r_eq = (fp.len() as f32 / std::f32::consts::PI).sqrt();
+        let weight_sum: f32 =
+            lesion.excess * fp.len() as f32 * if lesion.lytic { 0.55 } else { 0.85 };
+        for (v, cam) in [Camera::Anterior, Camera::Posterior]
+            .into_iter()
+            .enumerate()
+        {
+            let d = if v == 0 {
+                lesion.depth_anterior_cm
+            } else {
+                lesion.depth_posterior_cm
+            };
+            let sigma = psf_sigma(d);
+            let kept = (r_eq / (r_eq + sigma)).powi(2);
+            let excess = k_est * weight_sum * (-MU_PER_CM * d).exp() * kept;
+            let background: f32 = fp.iter().map(|&i| layers.unblurred(cam, i)).sum::<f32>() * k_est
+                + cfg.background_counts * fp.len() as f32;
+            let snr = excess / background.max(1.0).sqrt();
+            let contrast = (background + excess) / background.max(1e-3);
+            lesion.snr[v] = snr;
+            let visible = snr >= cfg.min_lesion_snr && contrast >= cfg.min_lesion_contrast;
+            if v == 0 {
+                lesion.visible_anterior = visible;
+            } else {
+                lesion.visible_posterior = visible;
             }
         }
-        out
-    };
-    let anterior = to_counts(&ap, false);
-    let posterior = to_counts(&pa, true);
+    }
+}
 
-    let lesion_pixels = lesions
+/// Blurs the layers by depth and scales them so the anterior mean is `count_level`, then
+/// draws Poisson counts from `noise`: `[anterior, posterior]`, the posterior mirrored.
+fn render_counts<R: Rng>(
+    layers: Layers,
+    count_level: f32,
+    cfg: &PhantomConfig,
+    noise: &mut R,
+) -> [Array2<u16>; 2] {
+    let [ap, pa] = layers.collapse();
+    let total: f32 = ap.iter().sum();
+    let k = counts_per_unit(count_level, total, cfg);
+    let anterior = to_counts(&ap, k, cfg.background_counts, false, noise);
+    let posterior = to_counts(&pa, k, cfg.background_counts, true, noise);
+    [anterior, posterior]
+}
+
+/// Poisson counts of one view: `k` counts per unit of `expected` plus `background`, columns
+/// reversed when `mirror`.
+fn to_counts<R: Rng>(
+    expected: &[f32],
+    k: f32,
+    background: f32,
+    mirror: bool,
+    noise: &mut R,
+) -> Array2<u16> {
+    let mut out = Array2::<u16>::zeros((VIEW_ROWS, VIEW_COLS));
+    for r in 0..VIEW_ROWS {
+        for c in 0..VIEW_COLS {
+            let lambda = f64::from(k * expected[r * VIEW_COLS + c].max(0.0) + background);
+            let col = if mirror { VIEW_COLS - 1 - c } else { c };
+            out[(r, col)] = sample_poisson(noise, lambda).min(u32::from(u16::MAX)) as u16;
+        }
+    }
+    out
+}
+
+/// Per lesion, its ground-truth pixels in merged AP‖PA coordinates, in the views where it is
+/// visible.
+fn lesion_pixels(lesions: &[Lesion], footprints: &[Vec<usize>]) -> Vec<Vec<(usize, usize)>> {
+    lesions
         .iter()
-        .zip(&footprints)
+        .zip(footprints)
         .map(|(l, fp)| {
             let mut px = Vec::new();
             if l.visible_anterior {
@@ -268,19 +378,5 @@ pub fn generate_patient(seed: u64, spec: &PatientSpec, cfg: &PhantomConfig) -> S
             }
             px
         })
-        .collect();
-
-    SyntheticPatient {
-        patient_id: spec.patient_id.clone(),
-        group: spec.group,
-        cancer,
-        sex,
-        body,
-        superscan,
-        anterior,
-        posterior,
-        lesions,
-        lesion_pixels,
-        confounders: conf.records,
-    }
+        .collect()
 }
