@@ -8,7 +8,7 @@ use dicom_object::file::ReadPreamble;
 use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
-use crate::error::{Error, Result};
+use crate::error::{DicomError, Result};
 use crate::guard::{self, GuardError};
 use crate::options::ReadOptions;
 
@@ -27,14 +27,14 @@ pub(crate) struct DicomFile {
 
 /// Reads the file at `path` into memory, refusing it when larger than the limit.
 pub(crate) fn read_bytes(path: &Path, opts: &ReadOptions) -> Result<Vec<u8>> {
-    let io = |action, source| Error::Io {
+    let io = |action, source| DicomError::Io {
         path: path.to_path_buf(),
         action,
         source,
     };
     let size = std::fs::metadata(path).map_err(|e| io("stat", e))?.len();
     if size > opts.max_file_bytes {
-        return Err(Error::FileTooLarge {
+        return Err(DicomError::FileTooLarge {
             path: path.to_path_buf(),
             size,
             limit: opts.max_file_bytes,
@@ -88,11 +88,11 @@ fn parse_with(
 ) -> Result<DicomFile> {
     let layout = guard::check(&bytes[..checked], opts.max_file_bytes.saturating_mul(4)).map_err(
         |e| match e {
-            GuardError::NotDicom(reason) => Error::NotDicom {
+            GuardError::NotDicom(reason) => DicomError::NotDicom {
                 path: path.to_path_buf(),
                 reason,
             },
-            GuardError::Malformed { offset, reason } => Error::Malformed {
+            GuardError::Malformed { offset, reason } => DicomError::Malformed {
                 path: path.to_path_buf(),
                 offset,
                 reason,
@@ -100,7 +100,7 @@ fn parse_with(
         },
     )?;
     let uid = layout.transfer_syntax.clone();
-    let unsupported = |reason: &str| Error::UnsupportedTransferSyntax {
+    let unsupported = |reason: &str| DicomError::UnsupportedTransferSyntax {
         path: path.to_path_buf(),
         uid: uid.clone(),
         name: transfer_syntax_name(&uid),
@@ -120,7 +120,7 @@ fn parse_with(
     };
     let obj = options
         .from_reader(&bytes[layout.magic_offset..])
-        .map_err(|e| Error::Malformed {
+        .map_err(|e| DicomError::Malformed {
             path: path.to_path_buf(),
             offset: 0,
             reason: crate::error::chain(&e),

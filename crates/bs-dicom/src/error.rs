@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// the caller-supplied name), so a report over a directory of clinic exports says which file failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum DicomError {
     /// No file was given to [`read_scan_files`](crate::read_scan_files).
     #[error("no files given: a scan needs at least one file holding the anterior view")]
     NoFiles,
@@ -219,31 +219,31 @@ pub enum Error {
     },
 }
 
-impl Error {
-    /// The file this error is about (`None` only for [`Error::NoFiles`]).
+impl DicomError {
+    /// The file this error is about (`None` only for [`DicomError::NoFiles`]).
     pub fn path(&self) -> Option<&Path> {
         match self {
-            Error::NoFiles => None,
-            Error::Io { path, .. }
-            | Error::FileTooLarge { path, .. }
-            | Error::NotDicom { path, .. }
-            | Error::Malformed { path, .. }
-            | Error::WrongModality { path, .. }
-            | Error::MissingAttribute { path, .. }
-            | Error::InvalidAttribute { path, .. }
-            | Error::NoPixelData { path }
-            | Error::FrameCount { path, .. }
-            | Error::ImageTooLarge { path, .. }
-            | Error::PixelDataSize { path, .. }
-            | Error::UnsupportedTransferSyntax { path, .. }
-            | Error::UnsupportedPixelFormat { path, .. }
-            | Error::NotIntegerCounts { path, .. }
-            | Error::Decode { path, .. }
-            | Error::Raster { path, .. }
-            | Error::Views { path, .. }
-            | Error::InvalidWriteInput { path, .. }
-            | Error::Segmentation { path, .. }
-            | Error::Write { path, .. } => Some(path),
+            DicomError::NoFiles => None,
+            DicomError::Io { path, .. }
+            | DicomError::FileTooLarge { path, .. }
+            | DicomError::NotDicom { path, .. }
+            | DicomError::Malformed { path, .. }
+            | DicomError::WrongModality { path, .. }
+            | DicomError::MissingAttribute { path, .. }
+            | DicomError::InvalidAttribute { path, .. }
+            | DicomError::NoPixelData { path }
+            | DicomError::FrameCount { path, .. }
+            | DicomError::ImageTooLarge { path, .. }
+            | DicomError::PixelDataSize { path, .. }
+            | DicomError::UnsupportedTransferSyntax { path, .. }
+            | DicomError::UnsupportedPixelFormat { path, .. }
+            | DicomError::NotIntegerCounts { path, .. }
+            | DicomError::Decode { path, .. }
+            | DicomError::Raster { path, .. }
+            | DicomError::Views { path, .. }
+            | DicomError::InvalidWriteInput { path, .. }
+            | DicomError::Segmentation { path, .. }
+            | DicomError::Write { path, .. } => Some(path),
         }
     }
 }
@@ -266,4 +266,4 @@ pub fn chain(err: &dyn std::error::Error) -> String {
 }
 
 /// Result alias of this crate.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub type Result<T, E = DicomError> = std::result::Result<T, E>;

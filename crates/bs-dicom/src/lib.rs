@@ -15,14 +15,14 @@
 //! - transfer syntaxes: implicit/explicit VR little endian, explicit big endian, deflated,
 //!   JPEG lossless (process 14 and SV1), RLE lossless, JPEG-LS (CharLS, built from source with
 //!   CMake), JPEG 2000 (OpenJPEG, bundled C source), JPEG baseline/extended; any other gives
-//!   [`Error::UnsupportedTransferSyntax`] naming it;
+//!   [`DicomError::UnsupportedTransferSyntax`] naming it;
 //! - pixel values: 8/16-bit, signed or unsigned, Rescale Slope/Intercept applied: counts
 //!   `c = v · slope + intercept`.
 //!
 //! Views are identified by, in order: View Code Sequence code (SNOMED CT `399321004` or SRT
 //! `G-5215`/`G-5200` anterior, `399001007` or `G-5216`/`G-5201` posterior), its Code Meaning,
 //! vendor strings (`ANT…`/`POST…`), frame order. The rule that decided is kept in
-//! [`ViewSource::rule`]. Bad input of any kind gives a typed [`Error`] naming the file;
+//! [`ViewSource::rule`]. Bad input of any kind gives a typed [`DicomError`] naming the file;
 //! declared sizes are checked before anything is allocated.
 //!
 //! Uncompressed little-endian files whose Pixel Data ends the file (what the cameras and
@@ -33,7 +33,7 @@
 //!
 //! Counts come as `f32` ([`WholeBodyScan`], any rescale applied) or, from
 //! [`ScanReader::read_counts`], as the stored 16-bit integers (`WholeBodyScan<u16>`: half the
-//! memory, no conversion on the fast path; [`Error::NotIntegerCounts`] when a value is not
+//! memory, no conversion on the fast path; [`DicomError::NotIntegerCounts`] when a value is not
 //! one). [`WholeBodyScan::to_f32`] turns the second into exactly the first.
 //!
 //! ```
@@ -51,7 +51,7 @@
 //! assert_eq!(scan.anterior.pixels.dim(), (1024, 256));
 //! assert_eq!(scan.anterior.source.rule, ViewRule::ViewCode);
 //! assert_eq!(scan.posterior.as_ref().unwrap().pixels[[5, 9]], f32::from(posterior[[5, 9]]));
-//! # Ok::<(), bs_dicom::Error>(())
+//! # Ok::<(), bs_dicom::DicomError>(())
 //! ```
 
 mod codec_panic;
@@ -74,7 +74,7 @@ pub mod seg;
 mod view;
 pub mod write;
 
-pub use error::{Error, Result};
+pub use error::{DicomError, Result};
 pub use meta::pseudonym;
 pub use options::{ReadOptions, SideBySide, ViewOrder};
 pub use read::{read_scan, read_scan_bytes, read_scan_files};

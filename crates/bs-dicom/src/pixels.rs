@@ -11,7 +11,7 @@ use dicom_pixeldata::PixelDecoder;
 use ndarray::Array2;
 
 use crate::dicom_file::{floats, int, text, transfer_syntax_name, DicomFile};
-use crate::error::{Error, Result};
+use crate::error::{DicomError, Result};
 use crate::options::ReadOptions;
 use crate::view::CountStats;
 
@@ -47,11 +47,11 @@ impl Geometry {
 
 fn required(file: &DicomFile, tag: dicom_core::Tag, name: &'static str) -> Result<i64> {
     match int(&file.obj, tag) {
-        None => Err(Error::MissingAttribute {
+        None => Err(DicomError::MissingAttribute {
             path: file.path.clone(),
             name,
         }),
-        Some(Err(reason)) => Err(Error::InvalidAttribute {
+        Some(Err(reason)) => Err(DicomError::InvalidAttribute {
             path: file.path.clone(),
             name,
             reason,
@@ -65,7 +65,7 @@ pub(crate) fn frame_count(file: &DicomFile) -> Result<i64> {
     match int(&file.obj, tags::NUMBER_OF_FRAMES) {
         None => Ok(1),
         Some(Ok(n)) => Ok(n),
-        Some(Err(reason)) => Err(Error::InvalidAttribute {
+        Some(Err(reason)) => Err(DicomError::InvalidAttribute {
             path: file.path.clone(),
             name: "Number of Frames (0028,0008)",
             reason,
@@ -79,7 +79,7 @@ pub(crate) fn geometry(file: &DicomFile, opts: &ReadOptions) -> Result<Geometry>
     let path = || file.path.clone();
     let obj: &InMemDicomObject = &file.obj;
     if !file.external_pixel_data && obj.get(tags::PIXEL_DATA).is_none() {
-        return Err(Error::NoPixelData { path: path() });
+        return Err(DicomError::NoPixelData { path: path() });
     }
     let rows = required(file, tags::ROWS, "Rows (0028,0010)")?;
     let columns = required(file, tags::COLUMNS, "Columns (0028,0011)")?;
@@ -89,20 +89,20 @@ pub(crate) fn geometry(file: &DicomFile, opts: &ReadOptions) -> Result<Geometry>
         .and_then(|r| r.ok())
         .unwrap_or(1);
     if rows <= 0 || columns <= 0 {
-        return Err(Error::InvalidAttribute {
+        return Err(DicomError::InvalidAttribute {
             path: path(),
             name: "Rows/Columns (0028,0010/0011)",
             reason: format!("{rows}×{columns} is empty"),
         });
     }
     if !(1..=2).contains(&frames) {
-        return Err(Error::FrameCount {
+        return Err(DicomError::FrameCount {
             path: path(),
             frames: frames.max(0) as u64,
         });
     }
     if bits_allocated != 8 && bits_allocated != 16 {
-        return Err(Error::UnsupportedPixelFormat {
+        return Err(DicomError::UnsupportedPixelFormat {
             path: path(),
             reason: format!("Bits Allocated {bits_allocated}; count images use 8 or 16"),
         });
@@ -114,7 +114,7 @@ pub(crate) fn geometry(file: &DicomFile, opts: &ReadOptions) -> Result<Geometry>
         * (bits_allocated as u128 / 8)
         * samples.max(1) as u128;
     if bytes > u128::from(opts.max_image_bytes) {
-        return Err(Error::ImageTooLarge {
+        return Err(DicomError::ImageTooLarge {
             path: path(),
             rows: rows as u64,
             columns: columns as u64,
@@ -125,7 +125,7 @@ pub(crate) fn geometry(file: &DicomFile, opts: &ReadOptions) -> Result<Geometry>
         });
     }
     if samples != 1 {
-        return Err(Error::UnsupportedPixelFormat {
+        return Err(DicomError::UnsupportedPixelFormat {
             path: path(),
             reason: format!("{samples} samples per pixel; a count image has 1"),
         });
@@ -133,7 +133,7 @@ pub(crate) fn geometry(file: &DicomFile, opts: &ReadOptions) -> Result<Geometry>
     let photometric =
         text(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_else(|| "MONOCHROME2".into());
     if photometric != "MONOCHROME2" && photometric != "MONOCHROME1" {
-        return Err(Error::UnsupportedPixelFormat {
+        return Err(DicomError::UnsupportedPixelFormat {
             path: path(),
             reason: format!(
                 "Photometric Interpretation {photometric}; a count image is MONOCHROME1/2"
@@ -143,7 +143,7 @@ pub(crate) fn geometry(file: &DicomFile, opts: &ReadOptions) -> Result<Geometry>
     let bits_stored = match int(obj, tags::BITS_STORED) {
         Some(Ok(b)) if (1..=bits_allocated).contains(&b) => b,
         Some(Ok(b)) => {
-            return Err(Error::InvalidAttribute {
+            return Err(DicomError::InvalidAttribute {
                 path: path(),
                 name: "Bits Stored (0028,0101)",
                 reason: format!("{b} with Bits Allocated {bits_allocated}"),
@@ -164,7 +164,7 @@ pub(crate) fn geometry(file: &DicomFile, opts: &ReadOptions) -> Result<Geometry>
         .copied()
         .unwrap_or(0.0);
     if !slope.is_finite() || !intercept.is_finite() || slope == 0.0 {
-        return Err(Error::InvalidAttribute {
+        return Err(DicomError::InvalidAttribute {
             path: path(),
             name: "Rescale Slope/Intercept (0028,1053/1052)",
             reason: format!("slope {slope}, intercept {intercept}"),
@@ -204,9 +204,9 @@ fn decode_into<P: Output>(file: &DicomFile, geom: &Geometry) -> Result<Option<Ve
     let elem = file
         .obj
         .get(tags::PIXEL_DATA)
-        .ok_or_else(|| Error::NoPixelData { path: path() })?;
+        .ok_or_else(|| DicomError::NoPixelData { path: path() })?;
     let big_endian = file.transfer_syntax == crate::guard::EXPLICIT_VR_BE;
-    let size_error = |found: usize| Error::PixelDataSize {
+    let size_error = |found: usize| DicomError::PixelDataSize {
         path: path(),
         rows: geom.rows as u64,
         columns: geom.columns as u64,
@@ -267,7 +267,7 @@ fn decode_into<P: Output>(file: &DicomFile, geom: &Geometry) -> Result<Option<Ve
                 }))
             }
             (P::Empty, _) => Err(size_error(0)),
-            (other, _) => Err(Error::UnsupportedPixelFormat {
+            (other, _) => Err(DicomError::UnsupportedPixelFormat {
                 path: path(),
                 reason: format!("Pixel Data stored as {:?} values", other.value_type()),
             }),
@@ -285,7 +285,7 @@ fn decode_into<P: Output>(file: &DicomFile, geom: &Geometry) -> Result<Option<Ve
     // encapsulated: a codec from the transfer syntax registry
     if let Some(ts) = ts {
         if !ts.can_decode_all() {
-            return Err(Error::UnsupportedTransferSyntax {
+            return Err(DicomError::UnsupportedTransferSyntax {
                 path: path(),
                 uid: file.transfer_syntax.clone(),
                 name: transfer_syntax_name(&file.transfer_syntax),
@@ -295,11 +295,11 @@ fn decode_into<P: Output>(file: &DicomFile, geom: &Geometry) -> Result<Option<Ve
     }
     // third-party codecs see attacker-controlled bytes: a panic in one becomes a typed error
     let decoded = crate::codec_panic::catch_quietly(|| file.obj.decode_pixel_data())
-        .map_err(|panic| Error::Decode {
+        .map_err(|panic| DicomError::Decode {
             path: path(),
             detail: format!("codec panicked: {panic}"),
         })?
-        .map_err(|e| Error::Decode {
+        .map_err(|e| DicomError::Decode {
             path: path(),
             detail: crate::error::chain(&e),
         })?;
@@ -308,7 +308,7 @@ fn decode_into<P: Output>(file: &DicomFile, geom: &Geometry) -> Result<Option<Ve
         || decoded.rows() as usize != geom.rows
         || decoded.columns() as usize != geom.columns
     {
-        return Err(Error::Decode {
+        return Err(DicomError::Decode {
             path: path(),
             detail: format!(
                 "decoder returned {}×{} at {} bits, header says {}×{} at {}",
@@ -337,7 +337,7 @@ const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 /// The frames of RLE Lossless pixel data, one fragment each, as little-endian samples
 /// (`geom.frames` × [`Geometry::frame_bytes`]; bounded as [`crate::rle`] states).
 fn rle_frames(file: &DicomFile, geom: &Geometry, fragments: &[Vec<u8>]) -> Result<Vec<u8>> {
-    let decode_error = |detail| Error::Decode {
+    let decode_error = |detail| DicomError::Decode {
         path: file.path.clone(),
         detail,
     };

@@ -10,7 +10,7 @@ use std::path::Path;
 use image::{DynamicImage, ImageFormat};
 use ndarray::Array2;
 
-use crate::error::{Error, Result};
+use crate::error::{DicomError, Result};
 use crate::options::ReadOptions;
 use crate::scan::SourceFormat;
 
@@ -38,7 +38,7 @@ pub(crate) fn decode(
     format: SourceFormat,
     opts: &ReadOptions,
 ) -> Result<RasterView> {
-    let err = |detail: String| Error::Raster {
+    let err = |detail: String| DicomError::Raster {
         path: path.to_path_buf(),
         detail,
     };

@@ -6,7 +6,7 @@ use dicom_dictionary_std::tags;
 use ndarray::{s, Array2};
 
 use crate::dicom_file::{self, text, transfer_syntax_name, DicomFile};
-use crate::error::{Error, Result};
+use crate::error::{DicomError, Result};
 use crate::identify::{self, Decision};
 use crate::meta;
 use crate::native;
@@ -24,7 +24,7 @@ use dicom_object::InMemDicomObject;
 /// use bs_dicom::{read_scan, ReadOptions};
 /// let scan = read_scan("NM1_JPLL.dcm".as_ref(), &ReadOptions::default())?;
 /// println!("{:?} by {}", scan.anterior.shape(), scan.anterior.source.rule);
-/// # Ok::<(), bs_dicom::Error>(())
+/// # Ok::<(), bs_dicom::DicomError>(())
 /// ```
 pub fn read_scan(path: &Path, opts: &ReadOptions) -> Result<WholeBodyScan> {
     read_scan_files(&[path.to_path_buf()], opts)
@@ -74,7 +74,7 @@ fn read_sources<P: Sample>(
     general: impl Fn(&Path, &[u8], &ReadOptions) -> Result<Loaded<P>>,
 ) -> Result<WholeBodyScan<P>> {
     if paths.is_empty() {
-        return Err(Error::NoFiles);
+        return Err(DicomError::NoFiles);
     }
     let sources = paths
         .iter()
@@ -92,7 +92,7 @@ fn read_sources<P: Sample>(
 /// in [`ViewSource::path`]. This is the entry point of the fuzz target.
 pub fn read_scan_bytes(name: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<WholeBodyScan> {
     if bytes.len() as u64 > opts.max_file_bytes {
-        return Err(Error::FileTooLarge {
+        return Err(DicomError::FileTooLarge {
             path: name.to_path_buf(),
             size: bytes.len() as u64,
             limit: opts.max_file_bytes,
@@ -135,7 +135,7 @@ pub(crate) fn check_opened(file: DicomFile, opts: &ReadOptions) -> Result<(Dicom
     let path = file.path.as_path();
     let modality = text(&file.obj, tags::MODALITY).unwrap_or_default();
     if modality != "NM" && !opts.allow_any_modality {
-        return Err(Error::WrongModality {
+        return Err(DicomError::WrongModality {
             path: path.to_path_buf(),
             found: modality,
         });
@@ -209,7 +209,7 @@ fn load_counts(path: &Path, bytes: &[u8], opts: &ReadOptions) -> Result<Loaded<u
 }
 
 impl Loaded {
-    /// The source with its counts as 16-bit integers; [`Error::NotIntegerCounts`] naming the
+    /// The source with its counts as 16-bit integers; [`DicomError::NotIntegerCounts`] naming the
     /// first value that is not one.
     fn into_counts(self) -> Result<Loaded<u16>> {
         let path = &self.file.path;
@@ -221,7 +221,7 @@ impl Loaded {
                 let standard = frame.as_standard_layout();
                 let values = standard.as_slice().expect("standard layout");
                 let counts =
-                    pixels::narrow_counts(values).map_err(|i| Error::NotIntegerCounts {
+                    pixels::narrow_counts(values).map_err(|i| DicomError::NotIntegerCounts {
                         path: path.clone(),
                         detail: format!(
                             "{} at frame {f}, row {}, column {}",
@@ -339,7 +339,7 @@ fn candidates<P>(sources: &[Loaded<P>], opts: &ReadOptions) -> Vec<Candidate> {
 /// Gives every candidate a view: caller override, else the decided ones, then frame order for
 /// the rest. Errors when the set cannot make one scan.
 fn assign(cands: &mut [Candidate], order: ViewOrder, first: &Path) -> Result<()> {
-    let views_error = |detail: String| Error::Views {
+    let views_error = |detail: String| DicomError::Views {
         path: first.to_path_buf(),
         detail,
     };
@@ -457,7 +457,7 @@ fn assemble<P: Sample>(
         }
     }
     let Some((anterior_source, anterior, anterior_stats)) = anterior else {
-        return Err(Error::Views {
+        return Err(DicomError::Views {
             path: first,
             detail: format!(
                 "no anterior view: only a posterior view was found ({})",
@@ -467,7 +467,7 @@ fn assemble<P: Sample>(
     };
     if let Some((p, _)) = &posterior {
         if p.shape() != anterior.shape() {
-            return Err(Error::Views {
+            return Err(DicomError::Views {
                 path: first,
                 detail: format!(
                     "anterior view is {:?} but posterior view is {:?}",

@@ -28,7 +28,7 @@ const MAX_SPARE: usize = 4;
 ///     println!("{path}: mean {:.2}", scan.anterior.stats().mean);
 ///     reader.recycle(scan); // its pixel memory holds the next scan
 /// }
-/// # Ok::<(), bs_dicom::Error>(())
+/// # Ok::<(), bs_dicom::DicomError>(())
 /// ```
 #[derive(Debug, Default)]
 pub struct ScanReader {
@@ -67,7 +67,7 @@ impl ScanReader {
     /// [`WholeBodyScan<u16>`]). The same scan as [`ScanReader::read`] otherwise
     /// ([`WholeBodyScan::to_f32`] gives its result exactly).
     ///
-    /// Errors as [`ScanReader::read`], and [`Error::NotIntegerCounts`](crate::Error) when a
+    /// Errors as [`ScanReader::read`], and [`DicomError::NotIntegerCounts`](crate::DicomError) when a
     /// value is not an integer in `0..=65535` (negative or rescaled counts): read those with
     /// [`ScanReader::read`].
     pub fn read_counts(&mut self, path: &Path) -> Result<WholeBodyScan<u16>> {

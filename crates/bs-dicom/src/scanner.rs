@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::dicom_file::{self, text};
-use crate::error::{Error, Result};
+use crate::error::{DicomError, Result};
 use crate::identify::{self, Decision};
 use crate::options::ReadOptions;
 use crate::raster;
@@ -93,19 +93,19 @@ pub fn list_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| Error::Io {
+        let entries = std::fs::read_dir(&d).map_err(|e| DicomError::Io {
             path: d.clone(),
             action: "list directory",
             source: e,
         })?;
         for entry in entries {
-            let entry = entry.map_err(|e| Error::Io {
+            let entry = entry.map_err(|e| DicomError::Io {
                 path: d.clone(),
                 action: "list directory",
                 source: e,
             })?;
             let path = entry.path();
-            let kind = entry.file_type().map_err(|e| Error::Io {
+            let kind = entry.file_type().map_err(|e| DicomError::Io {
                 path: path.clone(),
                 action: "stat",
                 source: e,
@@ -191,9 +191,9 @@ fn probe(
         ));
     }
     let (file, geom) = open_checked(path, &bytes, opts).map_err(|e| match e {
-        Error::NotDicom { reason, .. } => SkipReason::NotDicom { detail: reason },
-        Error::WrongModality { found, .. } => SkipReason::NotNm { modality: found },
-        Error::NoPixelData { .. } => SkipReason::NoPixelData,
+        DicomError::NotDicom { reason, .. } => SkipReason::NotDicom { detail: reason },
+        DicomError::WrongModality { found, .. } => SkipReason::NotNm { modality: found },
+        DicomError::NoPixelData { .. } => SkipReason::NoPixelData,
         other => SkipReason::Unreadable {
             detail: other.to_string(),
         },

@@ -18,7 +18,7 @@ use dicom_object::InMemDicomObject;
 use ndarray::Array2;
 
 use crate::dicom_file::{int, items, parse, read_bytes, text};
-use crate::error::{Error, Result};
+use crate::error::{DicomError, Result};
 use crate::options::ReadOptions;
 
 /// Segmentation Storage SOP Class UID.
@@ -74,7 +74,7 @@ pub fn read_segmentation(path: &Path) -> Result<Segmentation> {
     let bytes = read_bytes(path, &opts)?;
     let file = parse(path, &bytes, &opts)?;
     let obj: &InMemDicomObject = &file.obj;
-    let bad = |detail: String| Error::Segmentation {
+    let bad = |detail: String| DicomError::Segmentation {
         path: path.to_path_buf(),
         detail,
     };

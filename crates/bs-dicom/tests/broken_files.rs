@@ -1,6 +1,6 @@
 //! The broken-file corpus, made in the test from the fixtures: truncations, flipped bytes,
 //! garbage, removed pixel data, wrong and gigantic declared sizes, wrong modality, 0 and 3
-//! frames. Each must give a typed `bs_dicom::Error` naming the file — never a panic, never a
+//! frames. Each must give a typed `bs_dicom::DicomError` naming the file — never a panic, never a
 //! large allocation.
 
 mod common;
@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use bs_dicom::write::{write_whole_body_nm, NmWriteMeta};
-use bs_dicom::{read_scan, read_scan_bytes, Error, ReadOptions};
+use bs_dicom::{read_scan, read_scan_bytes, DicomError, ReadOptions};
 use ndarray::Array2;
 
 fn written(dir: &Path) -> PathBuf {
@@ -28,7 +28,7 @@ fn written_sized(dir: &Path, rows: usize, columns: usize) -> PathBuf {
     path
 }
 
-fn expect_err(name: &Path, bytes: &[u8]) -> Error {
+fn expect_err(name: &Path, bytes: &[u8]) -> DicomError {
     match read_scan_bytes(name, bytes, &ReadOptions::default()) {
         Ok(_) => panic!("{}: broken file was accepted", name.display()),
         Err(e) => {
@@ -52,10 +52,10 @@ fn truncated_files_give_typed_errors() {
             assert!(
                 matches!(
                     err,
-                    Error::NotDicom { .. }
-                        | Error::Malformed { .. }
-                        | Error::PixelDataSize { .. }
-                        | Error::Decode { .. }
+                    DicomError::NotDicom { .. }
+                        | DicomError::Malformed { .. }
+                        | DicomError::PixelDataSize { .. }
+                        | DicomError::Decode { .. }
                 ),
                 "cut at {cut}: unexpected {err}"
             );
@@ -70,13 +70,13 @@ fn garbage_and_flipped_bytes_never_panic() {
     let garbage: Vec<u8> = (0..4096).map(|_| rng.next() as u8).collect();
     assert!(matches!(
         expect_err(Path::new("garbage.dcm"), &garbage),
-        Error::NotDicom { .. }
+        DicomError::NotDicom { .. }
     ));
     let mut with_magic = garbage.clone();
     with_magic[128..132].copy_from_slice(b"DICM");
     assert!(matches!(
         expect_err(Path::new("magic.dcm"), &with_magic),
-        Error::Malformed { .. }
+        DicomError::Malformed { .. }
     ));
 
     let mut outcomes = [0usize; 2];
@@ -128,7 +128,7 @@ fn declared_element_length_of_4_gib_is_refused_before_allocation() {
         .unwrap();
     bytes[at + 8..at + 12].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
     let err = expect_err(Path::new("huge-length.dcm"), &bytes);
-    assert!(matches!(err, Error::Malformed { .. }), "{err}");
+    assert!(matches!(err, DicomError::Malformed { .. }), "{err}");
     assert!(
         err.to_string().contains("declares 4294967280 bytes"),
         "{err}"
@@ -156,7 +156,7 @@ fn wrong_declarations_give_the_matching_error() {
     let dir = tempfile::tempdir().unwrap();
     let src = written(dir.path());
     common::py(MUTATE, &[&src, dir.path()]);
-    let check = |name: &str, ok: &dyn Fn(&Error) -> bool| {
+    let check = |name: &str, ok: &dyn Fn(&DicomError) -> bool| {
         let path = dir.path().join(format!("{name}.dcm"));
         let err = read_scan(&path, &ReadOptions::default()).unwrap_err();
         assert!(ok(&err), "{name}: unexpected {err}");
@@ -165,11 +165,13 @@ fn wrong_declarations_give_the_matching_error() {
             "{name}: message must name the file: {err}"
         );
     };
-    check("no-pixel-data", &|e| matches!(e, Error::NoPixelData { .. }));
+    check("no-pixel-data", &|e| {
+        matches!(e, DicomError::NoPixelData { .. })
+    });
     check("rows-too-many", &|e| {
         matches!(
             e,
-            Error::PixelDataSize {
+            DicomError::PixelDataSize {
                 expected: 2_097_152,
                 found: 1_048_576,
                 ..
@@ -179,29 +181,31 @@ fn wrong_declarations_give_the_matching_error() {
     check("gigantic", &|e| {
         matches!(
             e,
-            Error::ImageTooLarge {
+            DicomError::ImageTooLarge {
                 bytes: 17_179_344_900,
                 ..
             }
         )
     });
     check("three-frames", &|e| {
-        matches!(e, Error::FrameCount { frames: 3, .. })
+        matches!(e, DicomError::FrameCount { frames: 3, .. })
     });
     check("zero-frames", &|e| {
-        matches!(e, Error::FrameCount { frames: 0, .. })
+        matches!(e, DicomError::FrameCount { frames: 0, .. })
     });
     check(
         "wrong-modality",
-        &|e| matches!(e, Error::WrongModality { found, .. } if found == "CT"),
+        &|e| matches!(e, DicomError::WrongModality { found, .. } if found == "CT"),
     );
     check("rgb", &|e| {
-        matches!(e, Error::UnsupportedPixelFormat { .. })
+        matches!(e, DicomError::UnsupportedPixelFormat { .. })
     });
     check("bits-32", &|e| {
-        matches!(e, Error::UnsupportedPixelFormat { .. })
+        matches!(e, DicomError::UnsupportedPixelFormat { .. })
     });
-    check("no-rows", &|e| matches!(e, Error::MissingAttribute { .. }));
+    check("no-rows", &|e| {
+        matches!(e, DicomError::MissingAttribute { .. })
+    });
     // a caller can accept other modalities explicitly
     let opts = ReadOptions {
         allow_any_modality: true,
@@ -216,7 +220,7 @@ fn missing_and_oversized_files() {
     let missing = dir.path().join("nope.dcm");
     assert!(matches!(
         read_scan(&missing, &ReadOptions::default()),
-        Err(Error::Io { .. })
+        Err(DicomError::Io { .. })
     ));
     let opts = ReadOptions {
         max_file_bytes: 1000,
@@ -224,12 +228,12 @@ fn missing_and_oversized_files() {
     };
     let err = read_scan(&bs_testdata::nm1_jpll(), &opts).unwrap_err();
     assert!(
-        matches!(err, Error::FileTooLarge { limit: 1000, .. }),
+        matches!(err, DicomError::FileTooLarge { limit: 1000, .. }),
         "{err}"
     );
     assert!(matches!(
         bs_dicom::read_scan_files(&[], &ReadOptions::default()),
-        Err(Error::NoFiles)
+        Err(DicomError::NoFiles)
     ));
 }
 
@@ -238,7 +242,7 @@ fn an_unreadable_file_names_its_cause_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("absent.dcm");
     let err = read_scan(&path, &ReadOptions::default()).unwrap_err();
-    assert!(matches!(err, Error::Io { .. }), "{err:?}");
+    assert!(matches!(err, DicomError::Io { .. }), "{err:?}");
     let chain = bs_testdata::error_chain_reads_once(&err);
     assert_eq!(chain[0], format!("{}: cannot stat", path.display()));
     assert_eq!(chain.len(), 2, "{chain:?}");

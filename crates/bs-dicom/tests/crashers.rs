@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use bs_dicom::{read_scan, read_scan_bytes, Error, ReadOptions, ScanReader};
+use bs_dicom::{read_scan, read_scan_bytes, DicomError, ReadOptions, ScanReader};
 
 /// File name in `tests/crashers/`, and a part of the error message it must give (empty: the
 /// file is a scan, read identically through the fast and the general path).
@@ -69,7 +69,7 @@ fn expected(path: &Path) -> &'static str {
         .1
 }
 
-fn assert_typed(what: &str, path: &Path, result: Result<impl std::fmt::Debug, Error>) {
+fn assert_typed(what: &str, path: &Path, result: Result<impl std::fmt::Debug, DicomError>) {
     let err = result.expect_err(what);
     assert_eq!(err.path(), Some(path), "{what}: {err}");
     assert!(err.to_string().contains(expected(path)), "{what}: {err}");
@@ -123,7 +123,7 @@ fn a_small_rle_file_declaring_a_huge_image_is_refused_before_decoding() {
     let name = Path::new("huge-rle.dcm");
     let err = read_scan_bytes(name, &bytes, &ReadOptions::default()).unwrap_err();
     let msg = err.to_string();
-    assert!(matches!(err, Error::Decode { .. }), "{msg}");
+    assert!(matches!(err, DicomError::Decode { .. }), "{msg}");
     assert!(
         msg.contains("segment 0 has 128 bytes, too few for 134217728 pixels"),
         "{msg}"

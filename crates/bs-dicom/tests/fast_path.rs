@@ -183,7 +183,7 @@ fn assert_counts_like_floats(files: &[PathBuf]) {
                     counted += 1;
                     reader.recycle_counts(counts);
                 }
-                (Err(bs_dicom::Error::NotIntegerCounts { path, detail }), Ok(want)) => {
+                (Err(bs_dicom::DicomError::NotIntegerCounts { path, detail }), Ok(want)) => {
                     assert_eq!(&path, f);
                     let not_count = |v: &f32| !(v.fract() == 0.0 && (0.0..=65_535.0).contains(v));
                     assert!(

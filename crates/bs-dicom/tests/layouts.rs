@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use bs_dicom::write::{write_whole_body_nm, NmWriteMeta};
-use bs_dicom::{read_scan, read_scan_files, Error, ReadOptions, SideBySide, ViewOrder, ViewRule};
+use bs_dicom::{
+    read_scan, read_scan_files, DicomError, ReadOptions, SideBySide, ViewOrder, ViewRule,
+};
 use ndarray::{s, Array2, Axis};
 
 const MAKE_VARIANTS: &str = r#"
@@ -165,7 +167,7 @@ fn layout_c_one_view_per_file() {
     assert_eq!(scan.anterior.pixels, fixture().anterior);
     // a lone posterior view is not a scan
     let err = read_scan(&file("split-post.dcm"), &ReadOptions::default()).unwrap_err();
-    assert!(matches!(err, Error::Views { .. }), "{err}");
+    assert!(matches!(err, DicomError::Views { .. }), "{err}");
     assert!(err.to_string().contains("no anterior view"), "{err}");
 }
 

@@ -1,7 +1,7 @@
 //! Reading a DICOM SEG: highdicom's binary SEG of the real NM1 scan reads back with the frame,
 //! segment and source pydicom sees, and pixels equal to pydicom's; broken or unsupported SEGs
 //! (truncated pixel data, another Segmentation Type, compressed pixel data, no source
-//! reference, any truncation of the file) are `Error::Segmentation` or another typed error
+//! reference, any truncation of the file) are `DicomError::Segmentation` or another typed error
 //! naming the file, never a panic.
 
 use std::path::Path;
@@ -74,7 +74,7 @@ fn highdicom_seg_reads_like_pydicom_and_broken_segs_are_typed_errors() {
         let path = out.join(format!("{name}.dcm"));
         let err = read_segmentation(&path).unwrap_err();
         assert!(
-            matches!(err, bs_dicom::Error::Segmentation { .. }),
+            matches!(err, bs_dicom::DicomError::Segmentation { .. }),
             "{name}: {err}"
         );
         let text = err.to_string();

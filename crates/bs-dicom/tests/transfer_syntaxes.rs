@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use bs_dicom::write::{write_whole_body_nm, NmWriteMeta};
-use bs_dicom::{read_scan, Error, ReadOptions, WholeBodyScan};
+use bs_dicom::{read_scan, DicomError, ReadOptions, WholeBodyScan};
 use ndarray::{Array2, Axis};
 
 const REENCODE: &str = r#"
@@ -136,7 +136,7 @@ fn lossless_syntaxes_decode_identically_and_match_pydicom() {
         let path = out.join(format!("nm1-{name}.dcm"));
         let err = read_scan(&path, &opts).unwrap_err();
         match &err {
-            Error::UnsupportedTransferSyntax {
+            DicomError::UnsupportedTransferSyntax {
                 uid: found,
                 path: p,
                 ..

@@ -94,7 +94,7 @@ fn writer_refuses_views_of_different_shape() {
     let err = write_whole_body_nm(&path, a.view(), p.view(), &NmWriteMeta::synthetic("X", 1))
         .unwrap_err();
     assert!(
-        matches!(err, bs_dicom::Error::InvalidWriteInput { .. }),
+        matches!(err, bs_dicom::DicomError::InvalidWriteInput { .. }),
         "{err}"
     );
     assert!(err.to_string().contains("bad.dcm"), "{err}");

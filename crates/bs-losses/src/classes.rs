@@ -1,6 +1,6 @@
 //! The set of output channels that take part in a loss (all channels minus the excluded ones).
 
-use crate::errors::{LossError, Result};
+use crate::error::{LossError, Result};
 use tch::Tensor;
 
 /// Validated selection of the channels a loss is computed on.

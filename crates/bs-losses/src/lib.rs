@@ -38,14 +38,14 @@
 //! ```
 
 pub mod classes;
-pub mod errors;
+pub mod error;
 pub mod loss;
 pub mod one_hot;
 pub mod overlap;
 pub mod reduction;
 
 pub use classes::ClassSelection;
-pub use errors::{LossError, Result};
+pub use error::{LossError, Result};
 pub use loss::choice::{Loss, LossConfig};
 pub use loss::dice::{DiceLoss, DiceLossConfig, DICE_REFERENCE_SMOOTH};
 pub use loss::double_head::{

@@ -1,6 +1,6 @@
 //! One-hot targets for the SoftMax losses from class-label maps (BG 0 / NM 1 / M 2).
 
-use crate::errors::{LossError, Result};
+use crate::error::{LossError, Result};
 use tch::{Kind, Tensor};
 
 /// Turns an integer label map N×H×W (values `0..num_classes`) into a float one-hot target

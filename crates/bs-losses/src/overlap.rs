@@ -12,7 +12,7 @@
 //! ratio above 1 and make `(1 − TI)^γ` NaN.
 
 use crate::classes::ClassSelection;
-use crate::errors::{LossError, Result};
+use crate::error::{LossError, Result};
 use crate::reduction::{BatchReduction, ClassReduction};
 use tch::{Kind, Tensor};
 

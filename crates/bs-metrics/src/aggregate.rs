@@ -1,6 +1,6 @@
 //! Aggregation of per-fold scores over the folds of a cross-validation: mean ± SD.
 
-use crate::errors::{MetricsError, Result};
+use crate::error::{MetricsError, Result};
 use crate::metric::f1::f1_from_precision_sensitivity;
 use crate::metric::scores::PixelScores;
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,6 @@
 //! Evaluation of one test fold: per-image metrics and metrics pooled over the fold.
 
-use crate::errors::Result;
+use crate::error::Result;
 use crate::lesion::detection::LesionCounts;
 use crate::metric::confusion::ConfusionCounts;
 use crate::metric::scores::PixelScores;

@@ -55,14 +55,14 @@
 //! ```
 
 pub mod aggregate;
-pub mod errors;
+pub mod error;
 pub mod evaluation;
 pub mod lesion;
 pub mod metric;
 pub mod table;
 
 pub use aggregate::{FoldAggregate, MeanF1, MeanSd};
-pub use errors::{MetricsError, Result};
+pub use error::{MetricsError, Result};
 pub use evaluation::{DefinedMean, FoldEvaluation, FoldReport, ImageResult, PerImageSummary};
 pub use lesion::components::{label_components, Components};
 pub use lesion::detection::LesionCounts;

@@ -1,7 +1,7 @@
 //! Results tables in the layout of the paper's Tables 2–7, as markdown and CSV.
 
 use crate::aggregate::{FoldAggregate, MeanF1};
-use crate::errors::{MetricsError, Result};
+use crate::error::{MetricsError, Result};
 use crate::metric::scores::PixelScores;
 use serde::{Deserialize, Serialize};
 

@@ -47,7 +47,7 @@ pub enum PhantomError {
         /// The DICOM file.
         path: PathBuf,
         /// The underlying error.
-        source: bs_dicom::Error,
+        source: bs_dicom::DicomError,
     },
     /// Serialising a JSON document failed.
     #[error("{path}: cannot write the JSON document")]

@@ -122,7 +122,7 @@ pub enum PredictError {
         path: PathBuf,
         /// The cause.
         #[source]
-        source: bs_dicom::Error,
+        source: bs_dicom::DicomError,
     },
     /// The scan does not match the geometry the model expects.
     #[error("{path}: {detail}")]

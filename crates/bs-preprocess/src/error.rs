@@ -136,7 +136,7 @@ pub enum PrepareError {
         path: PathBuf,
         /// The reader's error.
         #[source]
-        source: Box<bs_dicom::Error>,
+        source: Box<bs_dicom::DicomError>,
     },
     /// A label file (Labelme, class PNG, DICOM SEG) could not be read, rasterised or matched
     /// to the scan, or a mask could not be derived from the prepared image.
@@ -191,7 +191,7 @@ pub enum LabelsCause {
     Mask(#[from] Box<bs_masks::MaskError>),
     /// DICOM SEG (bs-dicom).
     #[error(transparent)]
-    Dicom(#[from] Box<bs_dicom::Error>),
+    Dicom(#[from] Box<bs_dicom::DicomError>),
 }
 
 impl From<bs_masks::MaskError> for LabelsCause {
@@ -200,8 +200,8 @@ impl From<bs_masks::MaskError> for LabelsCause {
     }
 }
 
-impl From<bs_dicom::Error> for LabelsCause {
-    fn from(e: bs_dicom::Error) -> LabelsCause {
+impl From<bs_dicom::DicomError> for LabelsCause {
+    fn from(e: bs_dicom::DicomError) -> LabelsCause {
         LabelsCause::Dicom(Box::new(e))
     }
 }

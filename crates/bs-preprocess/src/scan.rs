@@ -411,7 +411,7 @@ impl Preprocessor {
         reader: &mut bs_dicom::ScanReader,
         paths: &[PathBuf],
     ) -> Result<(PreparedScan, bs_dicom::ScanMeta, ViewSources)> {
-        let dicom_err = |e: bs_dicom::Error| PrepareError::Dicom {
+        let dicom_err = |e: bs_dicom::DicomError| PrepareError::Dicom {
             path: paths.first().cloned().unwrap_or_default(),
             source: e.into(),
         };
@@ -430,7 +430,7 @@ impl Preprocessor {
                 reader.recycle_counts(scan);
                 Ok((prepared?, meta, sources))
             }
-            Err(bs_dicom::Error::NotIntegerCounts { .. }) => {
+            Err(bs_dicom::DicomError::NotIntegerCounts { .. }) => {
                 let scan = reader.read_files(paths).map_err(dicom_err)?;
                 let prepared = self.prepare_scan(&scan);
                 let (meta, sources) = (scan.meta.clone(), ViewSources::of(&scan));

@@ -69,7 +69,7 @@ impl Target<'_> {
 fn seg_error(seg: &Segmentation, detail: String) -> PrepareError {
     PrepareError::Labels {
         path: seg.path.clone(),
-        source: bs_dicom::Error::Segmentation {
+        source: bs_dicom::DicomError::Segmentation {
             path: seg.path.clone(),
             detail,
         }

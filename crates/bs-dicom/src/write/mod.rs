@@ -18,7 +18,7 @@ use ndarray::ArrayView2;
 
 pub use nm_meta::{derived_uid, dicom_date_time, is_valid_uid, NmWriteMeta};
 
-use crate::error::{Error, Result};
+use crate::error::{DicomError, Result};
 
 /// Implementation Class UID of files written by bonescan.
 pub const IMPLEMENTATION_CLASS_UID: &str = "2.25.193725934125387634785092471096390625432";
@@ -64,7 +64,7 @@ fn validate(
     posterior: &ArrayView2<u16>,
     meta: &NmWriteMeta,
 ) -> Result<(u16, u16)> {
-    let bad = |detail: String| Error::InvalidWriteInput {
+    let bad = |detail: String| DicomError::InvalidWriteInput {
         path: path.to_path_buf(),
         detail,
     };
@@ -173,11 +173,11 @@ pub fn write_whole_body_nm(
                 .implementation_class_uid(IMPLEMENTATION_CLASS_UID)
                 .implementation_version_name("BONESCAN_010"),
         )
-        .map_err(|e| Error::Write {
+        .map_err(|e| DicomError::Write {
             path: path.to_path_buf(),
             detail: crate::error::chain(&e),
         })?;
-    file.write_to_file(path).map_err(|e| Error::Write {
+    file.write_to_file(path).map_err(|e| DicomError::Write {
         path: path.to_path_buf(),
         detail: crate::error::chain(&e),
     })

@@ -1,7 +1,7 @@
 //! The choice between the two losses the paper compares (Tables 3–7: "Dice Loss" and
 //! "Focal Tversky Loss" column groups).
 
-use crate::errors::Result;
+use crate::error::Result;
 use crate::loss::dice::{DiceLoss, DiceLossConfig};
 use crate::loss::focal_tversky::{FocalTverskyLoss, FocalTverskyLossConfig};
 use crate::loss::SegmentationLoss;

@@ -1,7 +1,7 @@
 //! Dice loss, Equation (1) of the paper.
 
 use crate::classes::ClassSelection;
-use crate::errors::Result;
+use crate::error::Result;
 use crate::loss::{check_non_negative, SegmentationLoss};
 use crate::overlap::SoftCounts;
 use crate::reduction::{BatchReduction, ClassReduction};

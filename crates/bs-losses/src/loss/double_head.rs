@@ -1,6 +1,6 @@
 //! The loss summed over both outputs of the Double U-Net.
 
-use crate::errors::{LossError, Result};
+use crate::error::{LossError, Result};
 use crate::loss::choice::{Loss, LossConfig};
 use crate::loss::{check_non_negative, SegmentationLoss};
 use serde::{Deserialize, Serialize};

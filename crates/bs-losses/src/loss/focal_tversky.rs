@@ -1,7 +1,7 @@
 //! Focal Tversky loss, Equation (2) of the paper.
 
 use crate::classes::ClassSelection;
-use crate::errors::{LossError, Result};
+use crate::error::{LossError, Result};
 use crate::loss::{check_non_negative, SegmentationLoss};
 use crate::overlap::SoftCounts;
 use crate::reduction::{BatchReduction, ClassReduction};

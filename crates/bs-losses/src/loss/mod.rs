@@ -6,7 +6,7 @@ pub mod dice;
 pub mod double_head;
 pub mod focal_tversky;
 
-use crate::errors::{LossError, Result};
+use crate::error::{LossError, Result};
 use tch::Tensor;
 
 /// A loss of class probabilities against a one-hot target, both N×C×H×W.

@@ -1,7 +1,7 @@
 //! Lesion-level detection: which true lesions were found and which predicted lesions are false
 //! alarms.
 
-use crate::errors::{MetricsError, Result};
+use crate::error::{MetricsError, Result};
 use crate::lesion::components::label_components;
 use crate::metric::ratio::ratio;
 use ndarray::{ArrayView2, Zip};

@@ -1,6 +1,6 @@
 //! Pixel-level confusion counts of the metastasis (M) class.
 
-use crate::errors::{MetricsError, Result};
+use crate::error::{MetricsError, Result};
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 use std::iter::Sum;
