@@ -46,7 +46,7 @@ pub mod reduction;
 
 pub use classes::ClassSelection;
 pub use error::{LossError, Result};
-pub use loss::choice::{Loss, LossConfig};
+pub use loss::choice::{Loss, LossConfig, LossKind};
 pub use loss::dice::{DiceLoss, DiceLossConfig, DICE_REFERENCE_SMOOTH};
 pub use loss::double_head::{
     DoubleHeadLoss, DoubleHeadLossConfig, DoubleHeadLossOutput, HeadCombination,

@@ -8,6 +8,35 @@ use crate::loss::SegmentationLoss;
 use serde::{Deserialize, Serialize};
 use tch::Tensor;
 
+/// Which of the two losses: what an experiment's arms name (`losses = ["dice",
+/// "focal_tversky"]`) and what [`LossConfig`] is tagged with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LossKind {
+    /// Dice loss, Eq. 1.
+    Dice,
+    /// Focal Tversky loss (α 0.3 on FP, β 0.7 on FN, γ 0.75), Eq. 2.
+    FocalTversky,
+}
+
+impl LossKind {
+    /// Directory-safe name: `dice`, `focal_tversky`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            LossKind::Dice => "dice",
+            LossKind::FocalTversky => "focal_tversky",
+        }
+    }
+
+    /// The column-group title used in the paper's tables.
+    pub fn title(self) -> &'static str {
+        match self {
+            LossKind::Dice => "Dice Loss",
+            LossKind::FocalTversky => "Focal Tversky Loss",
+        }
+    }
+}
+
 /// Either loss configuration; serialises with a `kind` tag (`"dice"` / `"focal_tversky"`), so a
 /// training configuration can switch between them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -35,12 +64,17 @@ impl LossConfig {
         })
     }
 
+    /// Which loss this configures.
+    pub fn kind(&self) -> LossKind {
+        match self {
+            Self::Dice(_) => LossKind::Dice,
+            Self::FocalTversky(_) => LossKind::FocalTversky,
+        }
+    }
+
     /// Name as printed in the paper's tables ("Dice Loss", "Focal Tversky Loss").
     pub fn display_name(&self) -> &'static str {
-        match self {
-            Self::Dice(_) => "Dice Loss",
-            Self::FocalTversky(_) => "Focal Tversky Loss",
-        }
+        self.kind().title()
     }
 }
 

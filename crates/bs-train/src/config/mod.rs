@@ -43,33 +43,8 @@ pub enum NmSource {
     NegativeMining,
 }
 
-/// The training loss of one arm of an experiment (Section 3.7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LossKind {
-    /// Dice loss.
-    Dice,
-    /// Focal Tversky loss (α 0.3 on FP, β 0.7 on FN, γ 0.75).
-    FocalTversky,
-}
-
-impl LossKind {
-    /// Directory-safe name: `dice`, `focal_tversky`.
-    pub fn slug(self) -> &'static str {
-        match self {
-            LossKind::Dice => "dice",
-            LossKind::FocalTversky => "focal_tversky",
-        }
-    }
-
-    /// The column-group title used in the paper's tables.
-    pub fn title(self) -> &'static str {
-        match self {
-            LossKind::Dice => "Dice Loss",
-            LossKind::FocalTversky => "Focal Tversky Loss",
-        }
-    }
-}
+/// The training loss of one arm of an experiment (Section 3.7), defined with the losses.
+pub use bs_losses::LossKind;
 
 /// Transfer learning (Section 3.5): pre-train on other groups, then fine-tune on `groups`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
