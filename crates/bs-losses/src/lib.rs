@@ -52,7 +52,8 @@ pub use loss::double_head::{
     DoubleHeadLoss, DoubleHeadLossConfig, DoubleHeadLossOutput, HeadCombination,
 };
 pub use loss::focal_tversky::{
-    FocalTverskyLoss, FocalTverskyLossConfig, FOCAL_TVERSKY_FLOOR, FOCAL_TVERSKY_REFERENCE_SMOOTH,
+    FocalTverskyLoss, FocalTverskyLossConfig, FocalTverskyParams, FOCAL_TVERSKY_FLOOR,
+    FOCAL_TVERSKY_REFERENCE_SMOOTH,
 };
 pub use loss::SegmentationLoss;
 pub use one_hot::one_hot;

@@ -34,8 +34,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .with_input_size(h, w);
         let (vs, model) = build_model(&cfg, device, 1)?;
         let mut adam = Adam::new(&vs, AdamConfig::default());
-        let loss =
-            loss_config(LossKind::Dice, Variant::ThreeClass, 1.0, Default::default()).init()?;
+        let loss = loss_config(
+            LossKind::Dice,
+            Variant::ThreeClass,
+            1.0,
+            Default::default(),
+            Default::default(),
+        )
+        .init()?;
         let x = Tensor::rand([4, 3, h, w], (Kind::Float, device));
         let labels = Tensor::randint(3, [4, h, w], (Kind::Int64, device));
         let t = bs_losses::one_hot(&labels, 3)?;

@@ -32,9 +32,15 @@ fn pooled_and_class_mean_dice_follow_their_closed_forms() {
         (ClassReduction::Pooled, pooled),
         (ClassReduction::Mean, mean),
     ] {
-        let loss = loss_config(LossKind::Dice, Variant::ThreeClass, 1.0, reduction)
-            .init()
-            .unwrap();
+        let loss = loss_config(
+            LossKind::Dice,
+            Variant::ThreeClass,
+            1.0,
+            reduction,
+            Default::default(),
+        )
+        .init()
+        .unwrap();
         let out = loss.try_forward(&p, &p, &y).unwrap();
         let got = out.out2.double_value(&[]);
         assert!(
@@ -54,9 +60,15 @@ fn binary_arms_ignore_the_class_reduction() {
     let p = Tensor::from_slice(&[0.9f32, 0.2, 0.7, 0.1]).reshape([1, 1, 1, 4]);
     let y = Tensor::from_slice(&[1.0f32, 0.0, 1.0, 1.0]).reshape([1, 1, 1, 4]);
     let value = |r| {
-        let loss = loss_config(LossKind::FocalTversky, Variant::Binary, 1.0, r)
-            .init()
-            .unwrap();
+        let loss = loss_config(
+            LossKind::FocalTversky,
+            Variant::Binary,
+            1.0,
+            r,
+            Default::default(),
+        )
+        .init()
+        .unwrap();
         loss.try_forward(&p, &p, &y).unwrap().out2.double_value(&[])
     };
     // Focal Tversky, α 0.3 on FP, β 0.7 on FN, γ 0.75, smooth 1: TP 1.7, FP 0.2, FN 1.3.
@@ -69,6 +81,43 @@ fn binary_arms_ignore_the_class_reduction() {
             value(r)
         );
     }
+}
+
+/// An experiment's own α, β, γ (`[training.focal_tversky]`) reach the loss: the closed form
+/// with α 0.5, β 0.5, γ 1 (the Dice-like symmetric Tversky index, not focal).
+#[test]
+fn focal_tversky_arms_use_the_experiments_parameters() {
+    let p = Tensor::from_slice(&[0.9f32, 0.2, 0.7, 0.1]).reshape([1, 1, 1, 4]);
+    let y = Tensor::from_slice(&[1.0f32, 0.0, 1.0, 1.0]).reshape([1, 1, 1, 4]);
+    let value = |params| {
+        let loss = loss_config(
+            LossKind::FocalTversky,
+            Variant::Binary,
+            1.0,
+            ClassReduction::Pooled,
+            params,
+        )
+        .init()
+        .unwrap();
+        loss.try_forward(&p, &p, &y).unwrap().out2.double_value(&[])
+    };
+    let set = bs_losses::FocalTverskyParams {
+        alpha: 0.5,
+        beta: 0.5,
+        gamma: 1.0,
+    };
+    // TP 1.7, FP 0.2, FN 1.3, smooth 1
+    let expected = 1.0 - (1.7 + 1.0) / (1.7 + 0.5 * 0.2 + 0.5 * 1.3 + 1.0);
+    assert!(
+        (value(set) - expected).abs() < 1e-5,
+        "{} vs {expected}",
+        value(set)
+    );
+    let paper = value(Default::default());
+    assert!(
+        (paper - expected).abs() > 1e-3,
+        "the parameters changed nothing"
+    );
 }
 
 /// The Keras loss over `Concatenate([out1, out2])`: one ratio over the pooled counts of both
@@ -89,6 +138,7 @@ fn concatenated_heads_pool_the_counts_of_both_heads() {
         Variant::ThreeClass,
         1.0,
         ClassReduction::Pooled,
+        Default::default(),
     )
     .with_combination(HeadCombination::Concatenated)
     .init()

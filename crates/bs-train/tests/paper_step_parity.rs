@@ -78,6 +78,7 @@ fn one_paper_training_step_matches_pytorch() {
         Variant::ThreeClass,
         1.0,
         ClassReduction::Pooled,
+        Default::default(),
     )
     .with_combination(HeadCombination::Concatenated)
     .init()

@@ -60,6 +60,32 @@ pub struct FocalTverskyLossConfig {
     pub class_reduction: ClassReduction,
 }
 
+/// The Focal Tversky loss's own hyper-parameters, as an experiment file sets them
+/// (`[training.focal_tversky]`); the number of classes, the excluded background and the
+/// reductions follow from the network and the training settings.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FocalTverskyParams {
+    /// Weight α ≥ 0 of the false positives (paper: 0.3).
+    pub alpha: f64,
+    /// Weight β ≥ 0 of the false negatives (paper: 0.7).
+    pub beta: f64,
+    /// Focal exponent γ > 0 (paper: 0.75).
+    pub gamma: f64,
+}
+
+impl Default for FocalTverskyParams {
+    /// The paper's α 0.3, β 0.7, γ 0.75.
+    fn default() -> Self {
+        let paper = FocalTverskyLossConfig::binary();
+        Self {
+            alpha: paper.alpha,
+            beta: paper.beta,
+            gamma: paper.gamma,
+        }
+    }
+}
+
 impl Default for FocalTverskyLossConfig {
     fn default() -> Self {
         Self::three_class()
@@ -95,6 +121,11 @@ impl FocalTverskyLossConfig {
         self.alpha = alpha;
         self.beta = beta;
         self
+    }
+
+    /// Sets α, β and γ.
+    pub fn with_params(self, p: FocalTverskyParams) -> Self {
+        self.with_alpha_beta(p.alpha, p.beta).with_gamma(p.gamma)
     }
 
     /// Sets γ.

@@ -14,6 +14,11 @@
 //! folds = 10
 //! seed = 2024
 //! checkpoint_every = 1           # epochs between resumable checkpoints (always after the last)
+//!
+//! [training.focal_tversky]       # the Focal Tversky arms' α (FP), β (FN), γ
+//! alpha = 0.3
+//! beta = 0.7
+//! gamma = 0.75
 //! ```
 
 mod profile;

@@ -71,6 +71,45 @@ fn impossible_values_are_typed_errors() {
     assert!(
         value_error("intensity_augmentation = 0.9").starts_with("training.intensity_augmentation")
     );
+    for bad in [
+        "focal_tversky = { gamma = 0.0 }",
+        "focal_tversky = { alpha = -0.3 }",
+        "focal_tversky = { beta = nan }",
+    ] {
+        assert!(
+            value_error(bad).starts_with("training.focal_tversky"),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn focal_tversky_parameters_are_read_and_default_to_the_papers() {
+    let c = parse(TABLE4).unwrap();
+    let paper = bs_losses::FocalTverskyParams {
+        alpha: 0.3,
+        beta: 0.7,
+        gamma: 0.75,
+    };
+    assert_eq!(c.training.focal_tversky, paper);
+    let set = parse(&format!(
+        "{TABLE4}\n[training.focal_tversky]\nalpha = 0.5\nbeta = 0.5\ngamma = 1.0\n"
+    ))
+    .unwrap();
+    let want = bs_losses::FocalTverskyParams {
+        alpha: 0.5,
+        beta: 0.5,
+        gamma: 1.0,
+    };
+    assert_eq!(set.training.focal_tversky, want);
+    // the run directory's copy keeps them
+    let again = parse(&set.to_toml_string().unwrap()).unwrap();
+    assert_eq!(again.training.focal_tversky, want);
+    let err = parse(&format!(
+        "{TABLE4}\n[training.focal_tversky]\ndelta = 0.5\n"
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("delta") || format!("{err:?}").contains("delta"));
 }
 
 #[test]

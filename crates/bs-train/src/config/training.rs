@@ -144,6 +144,9 @@ pub struct TrainingConfig {
     /// Which epoch's weights are tested: `best_validation_f1` or `last_epoch`. `None`: the
     /// profile's (`paper` last epoch, as the Keras code; the others best validation F1).
     pub model_selection: Option<ModelSelection>,
+    /// The Focal Tversky loss's α, β, γ (`[training.focal_tversky]`; the paper's 0.3, 0.7,
+    /// 0.75 when absent), for the arms that train with it.
+    pub focal_tversky: bs_losses::FocalTverskyParams,
 }
 
 impl Default for TrainingConfig {
@@ -170,6 +173,7 @@ impl Default for TrainingConfig {
             warmup_steps: 0,
             head_combination: None,
             model_selection: None,
+            focal_tversky: bs_losses::FocalTverskyParams::default(),
         }
     }
 }
@@ -190,6 +194,10 @@ impl TrainingConfig {
         };
         if self.epochs == Some(0) {
             return Err(bad("training.epochs", "must be at least 1".into()));
+        }
+        let focal_tversky = bs_losses::FocalTverskyLossConfig::three_class();
+        if let Err(e) = focal_tversky.with_params(self.focal_tversky).init() {
+            return Err(bad("training.focal_tversky", e.to_string()));
         }
         if self.batch_size == 0 || self.batch_size > 4096 {
             return Err(bad(

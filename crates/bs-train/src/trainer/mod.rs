@@ -32,7 +32,8 @@ use tch::nn::VarStore;
 use tch::{Device, Tensor};
 
 use bs_losses::{
-    ClassReduction, DiceLossConfig, DoubleHeadLossConfig, FocalTverskyLossConfig, LossConfig,
+    ClassReduction, DiceLossConfig, DoubleHeadLossConfig, FocalTverskyLossConfig,
+    FocalTverskyParams, LossConfig,
 };
 use bs_model::{DoubleUNet, DoubleUNetConfig, Variant};
 
@@ -97,6 +98,7 @@ pub fn loss_config(
     variant: Variant,
     head1_weight: f64,
     class_reduction: ClassReduction,
+    focal_tversky: FocalTverskyParams,
 ) -> DoubleHeadLossConfig {
     let inner = match (loss, variant) {
         (LossKind::Dice, Variant::Binary) => LossConfig::Dice(DiceLossConfig::binary()),
@@ -104,10 +106,12 @@ pub fn loss_config(
             LossConfig::Dice(DiceLossConfig::three_class().with_class_reduction(class_reduction))
         }
         (LossKind::FocalTversky, Variant::Binary) => {
-            LossConfig::FocalTversky(FocalTverskyLossConfig::binary())
+            LossConfig::FocalTversky(FocalTverskyLossConfig::binary().with_params(focal_tversky))
         }
         (LossKind::FocalTversky, _) => LossConfig::FocalTversky(
-            FocalTverskyLossConfig::three_class().with_class_reduction(class_reduction),
+            FocalTverskyLossConfig::three_class()
+                .with_params(focal_tversky)
+                .with_class_reduction(class_reduction),
         ),
     };
     DoubleHeadLossConfig::new(inner).with_weights(head1_weight, 1.0)

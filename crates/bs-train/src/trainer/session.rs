@@ -90,6 +90,7 @@ impl Session {
             spec.model.variant,
             t.head1_weight,
             t.loss_class_reduction.unwrap_or_default(),
+            t.focal_tversky,
         )
         .with_combination(t.head_combination.unwrap_or_default())
         .init()?;
