@@ -141,7 +141,8 @@ pub(crate) struct Frame {
     pub p: BodyParams,
     /// Height scale (1 = 170 cm).
     pub k: f32,
-    height_px: f32,
+    /// The patient's height in pixels.
+    pub height_px: f32,
     tilt: (f32, f32),
     head_tilt: (f32, f32),
     rot: (f32, f32),

@@ -55,22 +55,26 @@ fn pooled_and_class_mean_dice_follow_their_closed_forms() {
     }
 }
 
-#[test]
-fn binary_arms_ignore_the_class_reduction() {
+/// Head 2's binary Focal Tversky loss on four pixels (p 0.9, 0.2, 0.7, 0.1 against truth
+/// 1, 0, 1, 1: TP 1.7, FP 0.2, FN 1.3) with `reduction` and `params`.
+fn binary_focal_tversky(reduction: ClassReduction, params: bs_losses::FocalTverskyParams) -> f64 {
     let p = Tensor::from_slice(&[0.9f32, 0.2, 0.7, 0.1]).reshape([1, 1, 1, 4]);
     let y = Tensor::from_slice(&[1.0f32, 0.0, 1.0, 1.0]).reshape([1, 1, 1, 4]);
-    let value = |r| {
-        let loss = loss_config(
-            LossKind::FocalTversky,
-            Variant::Binary,
-            1.0,
-            r,
-            Default::default(),
-        )
-        .init()
-        .unwrap();
-        loss.try_forward(&p, &p, &y).unwrap().out2.double_value(&[])
-    };
+    let loss = loss_config(
+        LossKind::FocalTversky,
+        Variant::Binary,
+        1.0,
+        reduction,
+        params,
+    )
+    .init()
+    .unwrap();
+    loss.try_forward(&p, &p, &y).unwrap().out2.double_value(&[])
+}
+
+#[test]
+fn binary_arms_ignore_the_class_reduction() {
+    let value = |r| binary_focal_tversky(r, Default::default());
     // Focal Tversky, α 0.3 on FP, β 0.7 on FN, γ 0.75, smooth 1: TP 1.7, FP 0.2, FN 1.3.
     let ti = (1.7 + 1.0) / (1.7 + 0.3 * 0.2 + 0.7 * 1.3 + 1.0);
     let expected = (1.0f64 - ti).powf(0.75);
@@ -87,20 +91,7 @@ fn binary_arms_ignore_the_class_reduction() {
 /// with α 0.5, β 0.5, γ 1 (the Dice-like symmetric Tversky index, not focal).
 #[test]
 fn focal_tversky_arms_use_the_experiments_parameters() {
-    let p = Tensor::from_slice(&[0.9f32, 0.2, 0.7, 0.1]).reshape([1, 1, 1, 4]);
-    let y = Tensor::from_slice(&[1.0f32, 0.0, 1.0, 1.0]).reshape([1, 1, 1, 4]);
-    let value = |params| {
-        let loss = loss_config(
-            LossKind::FocalTversky,
-            Variant::Binary,
-            1.0,
-            ClassReduction::Pooled,
-            params,
-        )
-        .init()
-        .unwrap();
-        loss.try_forward(&p, &p, &y).unwrap().out2.double_value(&[])
-    };
+    let value = |params| binary_focal_tversky(ClassReduction::Pooled, params);
     let set = bs_losses::FocalTverskyParams {
         alpha: 0.5,
         beta: 0.5,

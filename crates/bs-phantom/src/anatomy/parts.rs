@@ -53,9 +53,9 @@ impl<'a> Parts<'a> {
         self.bone(site, label.to_string(), None, prim, head);
     }
 
-    /// Adds a bone where lesions may occur anywhere.
-    fn bone(&mut self, site: Site, label: String, side: Option<Side>, prim: Prim, head: bool) {
-        self.bones.push(BonePart {
+    /// A bone where lesions may occur anywhere, their contrast against its own activity.
+    fn part(site: Site, label: String, side: Option<Side>, prim: Prim, head: bool) -> BonePart {
+        BonePart {
             site,
             label,
             side,
@@ -63,7 +63,12 @@ impl<'a> Parts<'a> {
             lesion_range: (0.0, 1.0),
             lesion_gain: 1.0,
             head,
-        });
+        }
+    }
+
+    /// Adds a bone where lesions may occur anywhere.
+    fn bone(&mut self, site: Site, label: String, side: Option<Side>, prim: Prim, head: bool) {
+        self.bones.push(Self::part(site, label, side, prim, head));
     }
 
     /// Adds a vertebral body (`head` if it moves with the head) whose lesions take
@@ -77,13 +82,8 @@ impl<'a> Parts<'a> {
         lesion_gain: f32,
     ) {
         self.bones.push(BonePart {
-            site,
-            label,
-            side: None,
-            prim: Prim::Ellipse(body),
-            lesion_range: (0.0, 1.0),
             lesion_gain,
-            head,
+            ..Self::part(site, label, None, Prim::Ellipse(body), head)
         });
     }
 
@@ -96,13 +96,8 @@ impl<'a> Parts<'a> {
     /// Adds a long bone whose lesions occur in its proximal `lesion_to` only.
     pub fn long_bone(&mut self, site: Site, label: String, side: Side, tube: Tube, lesion_to: f32) {
         self.ranged.push(BonePart {
-            site,
-            label,
-            side: Some(side),
-            prim: Prim::Tube(tube),
             lesion_range: (0.0, lesion_to),
-            lesion_gain: 1.0,
-            head: false,
+            ..Self::part(site, label, Some(side), Prim::Tube(tube), false)
         });
     }
 

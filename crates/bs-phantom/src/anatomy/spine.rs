@@ -152,7 +152,7 @@ fn vertebral_body<R: Rng>(
         x,
         y,
         ax: f.px(r),
-        ay: d.body_height * dv * frame_height_px(f),
+        ay: d.body_height * dv * f.height_px,
         angle: 0.0,
         a: p.up * f.px(r) * d.gain * rng.random_range(UPTAKE_JITTER),
         df,
@@ -174,9 +174,4 @@ fn posterior_elements(p: &Parts, d: &Posterior, spine_u: impl Fn(f32) -> f32) ->
             })
             .collect(),
     )
-}
-
-/// Height of the patient in pixels.
-fn frame_height_px(f: &Frame) -> f32 {
-    f.p.height_cm * 10.0 / crate::PIXEL_SPACING_MM as f32
 }
