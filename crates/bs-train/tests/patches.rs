@@ -4,7 +4,7 @@
 
 mod common;
 
-use bs_train::data::patches::{step_rng, Draw};
+use bs_train::data::patches::{step_rng, Draw, HARD_NEGATIVE_TOP};
 use bs_train::data::targets::TargetSpec;
 use bs_train::data::{AugmentConfig, PatchConfig, SampleSource, TrainingSet};
 use bs_train::{Group, ProfileName};
@@ -29,6 +29,8 @@ fn patches(m_fraction: f64) -> PatchConfig {
         per_epoch: 64,
         batch: Some(8),
         m_fraction_last: None,
+        hard_negative_fraction: 0.0,
+        hard_negative_top: HARD_NEGATIVE_TOP,
     }
 }
 
@@ -94,6 +96,71 @@ fn uniform_patches_lie_inside_the_image() {
         }
     }
     assert_eq!(images.len(), src.len(), "every image is drawn");
+}
+
+#[test]
+fn hard_negatives_are_the_hottest_non_metastasis_pixels_and_patches_hold_them() {
+    let src = source(&TargetSpec::Otsu);
+    let (rows, cols) = src.dim();
+    let top = HARD_NEGATIVE_TOP;
+    let hot = src.hot_pixels(top);
+    assert_eq!(hot.len(), src.len(), "every image has hot pixels");
+    let mut thresholds = std::collections::HashMap::new();
+    for (k, px) in hot.iter() {
+        // the threshold of the hottest `top` by a full sort, independent of the sampler's
+        let labels = src.labels(*k);
+        let mut counts: Vec<f32> = (0..rows * cols)
+            .filter(|&i| labels[i] != 2)
+            .map(|i| src.images(*k)[i])
+            .collect();
+        counts.sort_by(|a, b| b.total_cmp(a));
+        let threshold = counts[(counts.len() as f64 * top).ceil() as usize - 1];
+        let hot_non_m = (0..rows * cols)
+            .filter(|&i| src.images(*k)[i] >= threshold && labels[i] != 2)
+            .count();
+        assert_eq!(
+            px.len(),
+            hot_non_m,
+            "image {k}: every hot non-M pixel, no other"
+        );
+        assert!(
+            px.iter().all(|&i| labels[i as usize] != 2),
+            "an M pixel is hot"
+        );
+        thresholds.insert(*k, threshold);
+    }
+    let p = PatchConfig {
+        hard_negative_fraction: 0.5,
+        ..patches(0.25)
+    };
+    assert!(p.invalid().is_none());
+    let mut rng = step_rng(3, 1, 4, 1);
+    let n = 3000;
+    let draws: Vec<Draw> = (0..n)
+        .map(|_| src.draw_patch(&p, &AugmentConfig::default(), &mut rng))
+        .collect();
+    let rate = |f: fn(&Draw) -> bool| draws.iter().filter(|d| f(d)).count() as f64 / n as f64;
+    assert!((rate(|d| d.forced) - 0.25).abs() < 0.035);
+    assert!(
+        (rate(|d| d.hard_negative) - 0.75 * 0.5).abs() < 0.04,
+        "half of the unforced patches are hard negatives"
+    );
+    assert!(draws.iter().all(|d| !(d.forced && d.hard_negative)));
+    for d in draws.iter().filter(|d| d.hard_negative).take(300) {
+        let (pixels, _) = src.cut(d, (96, 64), &mut rng);
+        assert!(
+            pixels.iter().any(|&v| v >= thresholds[&d.image]),
+            "a hard-negative patch without a hot pixel: {d:?}"
+        );
+    }
+    let bad = PatchConfig {
+        hard_negative_top: 0.0,
+        ..p
+    };
+    assert_eq!(
+        bad.invalid().map(|e| e.0),
+        Some("training.patches.hard_negative_top")
+    );
 }
 
 #[test]

@@ -5,6 +5,8 @@
 //! Every draw of step `k` of epoch `e` comes from a generator seeded by (seed, stream, e, k)
 //! only, so a resumed run draws exactly the samples of an uninterrupted one.
 
+use std::borrow::Cow;
+
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -35,10 +37,27 @@ pub struct PatchConfig {
     /// foothold; a low one last shows the network the class balance of whole images.
     #[serde(default)]
     pub m_fraction_last: Option<f64>,
+    /// Fraction of the patches not forced on metastasis that are centred on a hard negative
+    /// instead of placed uniformly: a uniformly chosen pixel among an image's hottest non-M
+    /// pixels (the top `hard_negative_top` of its non-M pixels by count: bladder, kidneys,
+    /// injection sites, benign uptake). 0 (the default) draws exactly as without it.
+    #[serde(default)]
+    pub hard_negative_fraction: f64,
+    /// Share of each image's non-M pixels, the hottest by count, that are hard negatives.
+    #[serde(default = "hard_negative_top")]
+    pub hard_negative_top: f64,
 }
 
 fn one_third() -> f64 {
     1.0 / 3.0
+}
+
+/// Default [`PatchConfig::hard_negative_top`]: the hottest 0.5 % of an image's non-M pixels
+/// (about 1,600 of 640×512, the size of a bladder in both views).
+pub const HARD_NEGATIVE_TOP: f64 = 0.005;
+
+fn hard_negative_top() -> f64 {
+    HARD_NEGATIVE_TOP
 }
 
 impl PatchConfig {
@@ -86,6 +105,18 @@ impl PatchConfig {
                 format!("must lie in [0, 1], got {f}"),
             ));
         }
+        if !(0.0..=1.0).contains(&self.hard_negative_fraction) {
+            return Some((
+                "training.patches.hard_negative_fraction",
+                format!("must lie in [0, 1], got {}", self.hard_negative_fraction),
+            ));
+        }
+        if !(self.hard_negative_top > 0.0 && self.hard_negative_top <= 0.5) {
+            return Some((
+                "training.patches.hard_negative_top",
+                format!("must lie in (0, 0.5], got {}", self.hard_negative_top),
+            ));
+        }
         if let Some(b) = self.batch.filter(|b| !(2..=4096).contains(b)) {
             return Some((
                 "training.patches.batch",
@@ -109,6 +140,8 @@ pub struct Draw {
     pub gain: f64,
     /// The patch was forced to contain an M pixel.
     pub forced: bool,
+    /// The patch was centred on a hard negative (a hot non-M pixel).
+    pub hard_negative: bool,
 }
 
 impl Draw {
@@ -116,7 +149,7 @@ impl Draw {
     fn with_intensity(
         image: usize,
         geometry: SampleGeometry,
-        forced: bool,
+        (forced, hard_negative): (bool, bool),
         augment: &AugmentConfig,
         rng: &mut impl Rng,
     ) -> Draw {
@@ -127,6 +160,7 @@ impl Draw {
             keep,
             gain,
             forced,
+            hard_negative,
         }
     }
 }
@@ -141,6 +175,9 @@ pub struct SampleSource {
     num_classes: i64,
     /// (image, flat index) of every M pixel, per image with any.
     m_pixels: Vec<(usize, Vec<u32>)>,
+    /// Share of pixels `hot` was made for, and (image, flat index) of the hot non-M pixels,
+    /// per image with any; made on the first draw that needs them.
+    hot: std::sync::OnceLock<(f64, Vec<(usize, Vec<u32>)>)>,
 }
 
 impl SampleSource {
@@ -184,6 +221,7 @@ impl SampleSource {
             dim: (rows, cols),
             num_classes: set.num_classes,
             m_pixels,
+            hot: std::sync::OnceLock::new(),
         })
     }
 
@@ -202,6 +240,12 @@ impl SampleSource {
         self.dim
     }
 
+    /// Counts of image `k` (row-major).
+    pub fn images(&self, k: usize) -> &[f32] {
+        let len = self.dim.0 * self.dim.1;
+        &self.images[k * len..(k + 1) * len]
+    }
+
     /// Labels of image `k` (row-major).
     pub fn labels(&self, k: usize) -> &[u8] {
         let len = self.dim.0 * self.dim.1;
@@ -210,7 +254,9 @@ impl SampleSource {
 
     /// Draws a patch of `size`: with probability `m_fraction` (when any image has M) around a
     /// uniformly chosen M pixel of a uniformly chosen image with M, placed uniformly in the
-    /// patch; otherwise a uniformly placed patch of a uniformly chosen image.
+    /// patch; otherwise, with probability `hard_negative_fraction`, the same around a hot
+    /// non-M pixel ([`PatchConfig::hard_negative_fraction`]); otherwise a uniformly placed
+    /// patch of a uniformly chosen image.
     pub fn draw_patch(
         &self,
         patches: &PatchConfig,
@@ -220,9 +266,18 @@ impl SampleSource {
         let [h, w] = patches.size;
         let (rows, cols) = self.dim;
         let forced = !self.m_pixels.is_empty() && rng.random_bool(patches.m_fraction);
+        // no draw at all without hard negatives: runs without them stay as they were
+        let hot = (!forced && patches.hard_negative_fraction > 0.0)
+            .then(|| self.hot_pixels(patches.hard_negative_top))
+            .filter(|hot| !hot.is_empty() && rng.random_bool(patches.hard_negative_fraction));
         let (zoom, mirror) = augment.draw_zoom_mirror(rng);
-        let (image, anchor) = if forced {
-            let (k, px) = &self.m_pixels[rng.random_range(0..self.m_pixels.len())];
+        let centred_on = if forced {
+            Some(&self.m_pixels[..])
+        } else {
+            hot.as_deref()
+        };
+        let (image, anchor) = if let Some(pixels) = centred_on {
+            let (k, px) = &pixels[rng.random_range(0..pixels.len())];
             let flat = px[rng.random_range(0..px.len())] as usize;
             let at = (rng.random_range(0..h), rng.random_range(0..w));
             let anchor = SampleGeometry::anchor_for(
@@ -249,7 +304,50 @@ impl SampleSource {
             zoom,
             mirror,
         };
-        Draw::with_intensity(image, geometry, forced, augment, rng)
+        let kind = (forced, !forced && hot.is_some());
+        Draw::with_intensity(image, geometry, kind, augment, rng)
+    }
+
+    /// (image, flat indices) of each image's hot non-M pixels: those of its non-M pixels with a
+    /// positive count at or above the `top` quantile from the top of their counts. Kept for the
+    /// first `top` asked (a training asks one), made afresh for another.
+    pub fn hot_pixels(&self, top: f64) -> Cow<'_, [(usize, Vec<u32>)]> {
+        let (made_for, hot) = self.hot.get_or_init(|| (top, self.find_hot(top)));
+        if *made_for == top {
+            Cow::Borrowed(hot)
+        } else {
+            Cow::Owned(self.find_hot(top))
+        }
+    }
+
+    fn find_hot(&self, top: f64) -> Vec<(usize, Vec<u32>)> {
+        let len = self.dim.0 * self.dim.1;
+        let no_m = Vec::new();
+        (0..self.n)
+            .filter_map(|k| {
+                let image = &self.images[k * len..(k + 1) * len];
+                let m = self
+                    .m_pixels
+                    .iter()
+                    .find(|(j, _)| *j == k)
+                    .map_or(&no_m, |(_, px)| px);
+                let is_m = |i: usize| m.binary_search(&(i as u32)).is_ok();
+                let mut counts: Vec<f32> =
+                    (0..len).filter(|&i| !is_m(i)).map(|i| image[i]).collect();
+                if counts.is_empty() {
+                    return None;
+                }
+                let rank = ((counts.len() as f64 * top).ceil() as usize).clamp(1, counts.len());
+                let at = counts.len() - rank;
+                let (_, &mut threshold, _) =
+                    counts.select_nth_unstable_by(at, |a, b| a.total_cmp(b));
+                let px: Vec<u32> = (0..len)
+                    .filter(|&i| image[i] >= threshold && image[i] > 0.0 && !is_m(i))
+                    .map(|i| i as u32)
+                    .collect();
+                (!px.is_empty()).then_some((k, px))
+            })
+            .collect()
     }
 
     /// Draws the augmentation of whole image `image` (centre shifted by up to `shift` pixels).
@@ -273,7 +371,7 @@ impl SampleSource {
             zoom,
             mirror,
         };
-        Draw::with_intensity(image, geometry, false, augment, rng)
+        Draw::with_intensity(image, geometry, (false, false), augment, rng)
     }
 
     /// Cuts one sample of `size` (rows, cols): pixels after thinning and gain, and labels.
