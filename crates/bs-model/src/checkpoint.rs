@@ -136,10 +136,26 @@ pub fn read_sidecar(path: &Path) -> Result<Sidecar> {
     Ok(sidecar)
 }
 
-/// Rebuilds the network from the sidecar of `path` on `device` and loads its weights.
+/// Rebuilds the network from the sidecar of `path` on `device` and loads its weights. The
+/// network is built only when the weight file can hold it (two bytes a value at least), so a
+/// load allocates at most about three times the file's size.
 pub fn load(path: &Path, device: Device) -> Result<Checkpoint> {
     require_safetensors(path)?;
     let sidecar = read_sidecar(path)?;
+    let bytes = std::fs::metadata(path)
+        .map_err(|source| ModelError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .len();
+    let elements = sidecar.config.stored_elements();
+    if bytes / 2 < elements as u64 {
+        return Err(ModelError::WeightsTooSmall {
+            path: path.to_path_buf(),
+            bytes,
+            elements,
+        });
+    }
     let var_store = VarStore::new(device);
     let model = sidecar.config.init(&var_store.root())?;
     load_checked(&var_store, path, Some(&sidecar))?;

@@ -7,7 +7,7 @@ use crate::config::DoubleUNetConfig;
 use crate::error::{ModelError, Result};
 use crate::init::{conv2d_same, set_bias};
 use crate::layers::{upsample_bilinear_x2, Aspp, ConvBlock};
-use crate::vgg19::Vgg19Encoder;
+use crate::vgg19::{Vgg19Encoder, VGG19_BLOCKS};
 
 /// Published filter counts of decoders 1 and 2 (deep to shallow).
 const DECODER_FILTERS: [i64; 4] = [256, 128, 64, 32];
@@ -59,6 +59,71 @@ pub struct DoubleUNet {
     aspp2: Aspp,
     decoder2: Vec<ConvBlock>,
     head2: nn::Conv2D,
+}
+
+/// Values of a convolution → batch norm → ReLU unit: the kernel, its bias, and the batch
+/// norm's weight, bias, running mean and running variance.
+fn conv_bn_relu_elements(c_in: i64, c_out: i64, kernel: i64, bias: bool) -> i64 {
+    c_in * c_out * kernel * kernel + i64::from(bias) * c_out + 4 * c_out
+}
+
+/// Values of a conv block: two 3×3 units with bias, then squeeze-and-excitation (two
+/// bias-free dense layers through `max(1, c_out / ratio)` channels).
+fn conv_block_elements(c_in: i64, c_out: i64, se_ratio: i64) -> i64 {
+    let hidden = (c_out / se_ratio).max(1);
+    conv_bn_relu_elements(c_in, c_out, 3, true)
+        + conv_bn_relu_elements(c_out, c_out, 3, true)
+        + 2 * c_out * hidden
+}
+
+/// Values of ASPP: image pooling (1×1 with bias), a 1×1 and three dilated 3×3 branches and
+/// the 1×1 projection of the five, all without bias.
+fn aspp_elements(c_in: i64, filters: i64) -> i64 {
+    conv_bn_relu_elements(c_in, filters, 1, true)
+        + conv_bn_relu_elements(c_in, filters, 1, false)
+        + 3 * conv_bn_relu_elements(c_in, filters, 3, false)
+        + conv_bn_relu_elements(5 * filters, filters, 1, false)
+}
+
+impl DoubleUNetConfig {
+    /// How many values the network of this configuration stores (its parameters and batch-norm
+    /// statistics: what a checkpoint holds), counted from the configuration without building
+    /// it ([`DoubleUNet::build`]'s layers, one by one). For a configuration that validates.
+    pub fn stored_elements(&self) -> i64 {
+        let c = |published| self.channels(published);
+        let classes = self.variant.num_classes();
+        let ratio = self.se_ratio.max(1);
+        let aspp = c(self.aspp_filters);
+        let mut n = 0i64;
+        let mut c_in = 3;
+        for &(channels, convs) in VGG19_BLOCKS.iter() {
+            for _ in 0..convs {
+                n += c_in * c(channels) * 9 + c(channels);
+                c_in = c(channels);
+            }
+        }
+        n += aspp_elements(c(512), aspp);
+        let mut c_in = aspp;
+        for (i, &f) in DECODER_FILTERS.iter().enumerate() {
+            let skip = c(ENCODER1_SKIPS[3 - i]);
+            n += conv_block_elements(c_in + skip, c(f), ratio);
+            c_in = c(f);
+        }
+        n += 2 * (c_in * classes + classes); // head 1 and head 2
+        let mut c_in = 3;
+        for &f in ENCODER2_FILTERS.iter() {
+            n += conv_block_elements(c_in, c(f), ratio);
+            c_in = c(f);
+        }
+        n += aspp_elements(c_in, aspp);
+        let mut c_in = aspp;
+        for (i, &f) in DECODER_FILTERS.iter().enumerate() {
+            let skips = c(ENCODER1_SKIPS[3 - i]) + c(ENCODER2_FILTERS[3 - i]);
+            n += conv_block_elements(c_in + skips, c(f), ratio);
+            c_in = c(f);
+        }
+        n
+    }
 }
 
 impl DoubleUNet {

@@ -74,6 +74,19 @@ pub enum ModelError {
         /// The path that was given.
         path: PathBuf,
     },
+    /// The weight file is too small for the network its sidecar describes (checked before the
+    /// network is built, so a sidecar cannot make a load allocate more than the file holds).
+    #[error(
+        "{path}: {bytes} bytes cannot hold the {elements} values of the network its sidecar describes"
+    )]
+    WeightsTooSmall {
+        /// The weight file.
+        path: PathBuf,
+        /// Its length.
+        bytes: u64,
+        /// Values of the described network ([`crate::DoubleUNetConfig::stored_elements`]).
+        elements: i64,
+    },
     /// A tensor the model needs is not in the weight file (or not in the sidecar).
     #[error("{path}: tensor `{name}` is missing")]
     MissingTensor {

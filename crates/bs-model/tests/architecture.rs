@@ -326,3 +326,36 @@ fn parameter_count_matches_the_keras_layer_formulas() {
         }
     }
 }
+
+/// `stored_elements` counts, without building, what the built network stores: checked against
+/// the VarStore at several widths (rounded channel counts), ASPP widths and SE ratios (the
+/// `max(1, c / ratio)` hidden layer), both variants.
+#[test]
+fn stored_elements_count_what_the_built_network_stores() {
+    let _rng = common::rng_lock();
+    let mut checked = 0;
+    for variant in [Variant::Binary, Variant::ThreeClass] {
+        for (width, aspp_filters, se_ratio) in [
+            (1.0, 64, 8),
+            (1.0 / 16.0, 64, 8),
+            (0.3, 100, 3),
+            (0.25, 64, 512),
+            (0.5, 7, 1),
+        ] {
+            let mut config = DoubleUNetConfig::new(variant).with_width_multiplier(width);
+            config.aspp_filters = aspp_filters;
+            config.se_ratio = se_ratio;
+            let vs = VarStore::new(Device::Cpu);
+            config.init(&vs.root()).unwrap();
+            let total: i64 = vs.variables().values().map(|t| t.numel() as i64).sum();
+            assert_eq!(config.stored_elements(), total, "{config:?}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 10);
+    assert_eq!(
+        DoubleUNetConfig::new(Variant::Binary).stored_elements(),
+        29_297_570,
+        "the published binary network"
+    );
+}

@@ -108,12 +108,27 @@ fn sidecar_that_disagrees_with_the_weights_is_an_error() {
     // A sidecar for another width: its config builds a different network.
     let text = std::fs::read_to_string(sidecar_path(&path)).unwrap();
     let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    json["config"]["width_multiplier"] = serde_json::json!(0.25);
+    json["config"]["width_multiplier"] = serde_json::json!(0.15);
     std::fs::write(sidecar_path(&path), json.to_string()).unwrap();
     assert!(matches!(
         checkpoint::load(&path, Device::Cpu),
         Err(ModelError::ShapeMismatch { .. })
     ));
+    // One for a network the file cannot hold (the widest: about 470 million values) is refused
+    // before the network is built.
+    json["config"]["width_multiplier"] = serde_json::json!(4.0);
+    std::fs::write(sidecar_path(&path), json.to_string()).unwrap();
+    let wide = DoubleUNetConfig::new(Variant::ThreeClass).with_width_multiplier(4.0);
+    let bytes = std::fs::metadata(&path).unwrap().len();
+    match checkpoint::load(&path, Device::Cpu) {
+        Err(ModelError::WeightsTooSmall {
+            bytes: b, elements, ..
+        }) => {
+            assert_eq!((b, elements), (bytes, wide.stored_elements()));
+            assert!(elements > 400_000_000);
+        }
+        other => panic!("expected WeightsTooSmall, got {other:?}"),
+    }
 
     json["config"]["width_multiplier"] = serde_json::json!(0.125);
     json["tensors"]["head1.weight"]["shape"] = serde_json::json!([9, 9]);
