@@ -21,7 +21,8 @@ pub struct Transfer {
     pub pixels: ConfusionCounts,
     /// M pixels predicted on the real scan as it is, without inserted lesions.
     pub clean_m_pixels: usize,
-    /// Per organ region: M pixels predicted in it, summed over every scan (the clean one too).
+    /// Per organ region: false M pixels predicted in it (not on an inserted lesion), summed
+    /// over every scan (the clean one too).
     pub organ_m_pixels: Vec<(String, usize)>,
 }
 
@@ -78,14 +79,14 @@ pub fn evaluate(
     };
     let clean = predict(predictor, path, original.clone())?;
     t.clean_m_pixels = clean.iter().filter(|&&m| m).count();
-    add_organs(&mut t, plan, &clean);
+    add_organs(&mut t, plan, &clean, None);
     for seed in 1..=scans as u64 {
         let inserted = insert_lesions(original.anterior.pixels.view(), &plan.sites, lesions, seed);
         let mut scan = original.clone();
         scan.anterior.pixels = inserted.counts.mapv(f32::round);
         let m = predict(predictor, path, scan)?;
         t.pixels += ConfusionCounts::from_masks(m.view(), inserted.mask.view())?;
-        add_organs(&mut t, plan, &m);
+        add_organs(&mut t, plan, &m, Some(&inserted.mask));
         for lesion in &inserted.lesions {
             let found = lesion.pixels.iter().any(|&p| m[p]);
             if let Some(site) = t.per_site.iter_mut().find(|s| s.0 == lesion.site) {
@@ -108,11 +109,19 @@ fn predict(
     Ok(segs.remove(0).anterior)
 }
 
-fn add_organs(t: &mut Transfer, plan: &InsertionPlan, m: &ndarray::Array2<bool>) {
+/// Adds the false M pixels of `m` (those not on an inserted lesion of `truth`) in each organ
+/// region: a rib lesion inserted where a kidney projects is not a detection on the kidney.
+fn add_organs(
+    t: &mut Transfer,
+    plan: &InsertionPlan,
+    m: &ndarray::Array2<bool>,
+    truth: Option<&ndarray::Array2<bool>>,
+) {
     for (organ, count) in plan.organs.iter().zip(&mut t.organ_m_pixels) {
         count.1 += m
             .indexed_iter()
             .filter(|&((r, c), &x)| x && organ.contains(r, c))
+            .filter(|&(p, _)| !truth.is_some_and(|truth| truth[p]))
             .count();
     }
 }
