@@ -55,6 +55,7 @@
 //! ```
 
 mod codec_panic;
+mod codestream;
 mod dicom_file;
 pub mod error;
 mod guard;

@@ -293,6 +293,16 @@ fn decode_into<P: Output>(file: &DicomFile, geom: &Geometry) -> Result<Option<Ve
             });
         }
     }
+    // the codecs allocate what their codestreams declare: that must be the header's size
+    crate::codestream::check(
+        elem.value().fragments().unwrap_or(&[]),
+        geom.rows,
+        geom.columns,
+    )
+    .map_err(|detail| DicomError::Decode {
+        path: path(),
+        detail,
+    })?;
     // third-party codecs see attacker-controlled bytes: a panic in one becomes a typed error
     let decoded = crate::codec_panic::catch_quietly(|| file.obj.decode_pixel_data())
         .map_err(|panic| DicomError::Decode {

@@ -42,6 +42,12 @@ const EXPECTED: &[(&str, &str)] = &[
         "malformed DICOM at byte 1018: element (0008,0100) holds 6 bytes, not whole 8-byte values",
     ),
     (
+        // JPEG 2000 whose SIZ marker declares 4294967295 columns (the DICOM header 32): OpenJPEG
+        // allocated past 2 GB (libFuzzer out-of-memory; found by read_scan_structured)
+        "j2k-siz-huge-width.dcm",
+        "pixel data could not be decoded: fragment 1 declares 64×4294967295 with 1 component(s), the header 64×32 with 1",
+    ),
+    (
         // (FC28,0100) before Pixel Data: the fast path's header parse (read until Pixel Data)
         // stopped there and lost the Pixel Representation after it, reading signed samples as
         // unsigned (the fuzz target's fast-versus-general assertion)

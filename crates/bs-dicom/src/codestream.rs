@@ -1,0 +1,170 @@
+//! The image size a JPEG, JPEG-LS or JPEG 2000 codestream declares, checked against the DICOM
+//! header before the codec sees it.
+//!
+//! The codecs allocate what their own headers declare: a JPEG 2000 SIZ marker of
+//! 4,294,967,295 × 64 samples in a 6 kB file made OpenJPEG allocate past 2 GB (found by the
+//! structure-aware fuzz target). Rows × Columns are already bounded
+//! ([`ReadOptions::max_image_bytes`](crate::ReadOptions)); a codestream that declares another
+//! size, or more than one component, is refused here, so a decoder never allocates more than
+//! the header allowed.
+//!
+//! Where the sizes sit:
+//! - JPEG 2000 (ISO/IEC 15444-1 A.5.1): SOC `FF4F`, then SIZ `FF51` with `Lsiz`, `Rsiz`, then
+//!   big-endian `u32` `Xsiz`, `Ysiz`, `XOsiz`, `YOsiz`, … and `Csiz` (`u16`) at byte 36 of
+//!   the marker; the image is (`Xsiz` − `XOsiz`) × (`Ysiz` − `YOsiz`). In a JP2 file the
+//!   codestream follows the boxes, so the first SOC–SIZ pair is used.
+//! - JPEG (ITU-T T.81 B.2.2) and JPEG-LS (T.87 C.2.2): SOI `FFD8`, marker segments, then a
+//!   frame header SOFn (`FFC0`–`FFCF` but `FFC4`, `FFC8`, `FFCC`; JPEG-LS `FFF7`): length,
+//!   precision (`u8`), lines `Y` and samples per line `X` (big-endian `u16`), components
+//!   `Nf` (`u8`).
+
+/// The size a codestream declares: (rows, columns, components).
+pub(crate) type Declared = (u64, u64, u32);
+
+/// The first SOC–SIZ pair of a JPEG 2000 codestream or JP2 file, when it has one.
+fn jpeg2000(data: &[u8]) -> Option<Result<Declared, String>> {
+    let at = data
+        .windows(4)
+        .position(|w| w == [0xFF, 0x4F, 0xFF, 0x51])?;
+    let siz = &data[at + 4..];
+    let u32_at = |i: usize| {
+        siz.get(i..i + 4)
+            .map(|b| u32::from_be_bytes(b.try_into().unwrap()))
+    };
+    let (Some(x), Some(y), Some(x0), Some(y0), Some(c)) = (
+        u32_at(4),
+        u32_at(8),
+        u32_at(12),
+        u32_at(16),
+        siz.get(36..38).map(|b| u16::from_be_bytes([b[0], b[1]])),
+    ) else {
+        return Some(Err("JPEG 2000 SIZ marker cut short".into()));
+    };
+    Some(match (y.checked_sub(y0), x.checked_sub(x0)) {
+        (Some(rows), Some(columns)) => Ok((rows.into(), columns.into(), c.into())),
+        _ => Err(format!(
+            "JPEG 2000 SIZ declares an image offset ({x0}, {y0}) past its size ({x}, {y})"
+        )),
+    })
+}
+
+/// The frame header of a JPEG or JPEG-LS stream that starts with SOI.
+fn jpeg(data: &[u8]) -> Option<Result<Declared, String>> {
+    if !data.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut at = 2;
+    loop {
+        // fill bytes (FF) may precede a marker
+        while data.get(at) == Some(&0xFF) && data.get(at + 1) == Some(&0xFF) {
+            at += 1;
+        }
+        let (Some(&0xFF), Some(&marker)) = (data.get(at), data.get(at + 1)) else {
+            return Some(Err(format!(
+                "JPEG stream has no frame header (no marker at byte {at})"
+            )));
+        };
+        let standalone = marker == 0x01 || (0xD0..=0xD7).contains(&marker);
+        if standalone {
+            at += 2;
+            continue;
+        }
+        let Some(len) = data
+            .get(at + 2..at + 4)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+        else {
+            return Some(Err("JPEG stream cut short in a marker".into()));
+        };
+        let frame = matches!(marker, 0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC))
+            || marker == 0xF7;
+        if frame {
+            let Some(h) = data.get(at + 4..at + 10) else {
+                return Some(Err("JPEG frame header cut short".into()));
+            };
+            let rows = u16::from_be_bytes([h[1], h[2]]);
+            let columns = u16::from_be_bytes([h[3], h[4]]);
+            return Some(Ok((rows.into(), columns.into(), h[5].into())));
+        }
+        if marker == 0xD9 || marker == 0xDA {
+            return Some(Err("JPEG stream has no frame header before its scan".into()));
+        }
+        at += 2 + usize::from(len);
+    }
+}
+
+/// Checks every fragment that starts a codestream (SOI, SOC + SIZ, or a JP2 signature; the
+/// fragments that continue a frame start with none of them) against `rows` × `columns` × 1 component;
+/// the message names the fragment and both sizes.
+pub(crate) fn check(fragments: &[Vec<u8>], rows: usize, columns: usize) -> Result<(), String> {
+    for (k, fragment) in fragments.iter().enumerate() {
+        let declared = match jpeg(fragment) {
+            Some(d) => d,
+            // SIZ must follow SOC: a fragment that starts with SOC alone continues a frame
+            None if fragment.starts_with(&[0xFF, 0x4F, 0xFF, 0x51]) || is_jp2(fragment) => {
+                jpeg2000(fragment).unwrap_or_else(|| Err("JPEG 2000 file without SIZ".into()))
+            }
+            None => continue,
+        };
+        let (r, c, n) = declared.map_err(|e| format!("fragment {}: {e}", k + 1))?;
+        if (r, c, n) != (rows as u64, columns as u64, 1) {
+            return Err(format!(
+                "fragment {} declares {r}×{c} with {n} component(s), the header {rows}×{columns} with 1",
+                k + 1
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A JP2 file: its signature box.
+fn is_jp2(data: &[u8]) -> bool {
+    data.starts_with(&[0, 0, 0, 0x0C, b'j', b'P', b' ', b' '])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn siz(x: u32, y: u32, x0: u32, y0: u32, c: u16) -> Vec<u8> {
+        let mut s = vec![0xFF, 0x4F, 0xFF, 0x51, 0, 41, 0, 0];
+        for v in [x, y, x0, y0, 32, 32, 0, 0] {
+            s.extend(v.to_be_bytes());
+        }
+        s.extend(c.to_be_bytes());
+        s.extend([7, 1, 1]);
+        s
+    }
+
+    fn jpeg_ls(rows: u16, columns: u16, nf: u8) -> Vec<u8> {
+        let mut s = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xF7, 0, 11, 16];
+        s.extend(rows.to_be_bytes());
+        s.extend(columns.to_be_bytes());
+        s.extend([nf, 1, 0x11, 0]);
+        s
+    }
+
+    #[test]
+    fn declared_sizes_are_read_from_each_codestream() {
+        assert_eq!(jpeg2000(&siz(42, 70, 10, 6, 1)), Some(Ok((64, 32, 1))));
+        assert_eq!(jpeg(&jpeg_ls(64, 32, 1)), Some(Ok((64, 32, 1))));
+        assert!(check(&[siz(32, 64, 0, 0, 1), jpeg_ls(64, 32, 1)], 64, 32).is_ok());
+        // fragments that start no codestream (continuations, offset tables) are not checked
+        assert!(check(&[vec![1, 2, 3], vec![]], 64, 32).is_ok());
+    }
+
+    #[test]
+    fn a_declared_size_other_than_the_headers_is_refused() {
+        let huge = check(&[siz(u32::MAX, 64, 0, 0, 1)], 64, 32).unwrap_err();
+        assert!(
+            huge.contains("4294967295") && huge.contains("64×32"),
+            "{huge}"
+        );
+        assert!(check(&[siz(32, 64, 0, 0, 3)], 64, 32).is_err());
+        assert!(check(&[siz(32, 64, 40, 0, 1)], 64, 32).is_err());
+        assert!(check(&[jpeg_ls(64, 33, 1)], 64, 32).is_err());
+        assert!(check(&[jpeg_ls(0, 32, 1)], 64, 32).is_err());
+        assert!(check(&[siz(32, 64, 0, 0, 1)[..20].to_vec()], 64, 32).is_err());
+        assert!(check(&[vec![0xFF, 0xD8, 0xFF, 0xDA, 0, 2]], 64, 32).is_err());
+        assert!(check(&[vec![0xFF, 0xD8, 0xFF, 0xE0, 0xFF, 0xFF]], 64, 32).is_err());
+    }
+}
