@@ -52,6 +52,9 @@ fn one_third() -> f64 {
     1.0 / 3.0
 }
 
+/// (image, flat indices) of some of its pixels, per image with any.
+type PixelsPerImage = Vec<(usize, Vec<u32>)>;
+
 /// Default [`PatchConfig::hard_negative_top`]: the hottest 0.5 % of an image's non-M pixels
 /// (about 1,600 of 640×512, the size of a bladder in both views).
 pub const HARD_NEGATIVE_TOP: f64 = 0.005;
@@ -174,10 +177,10 @@ pub struct SampleSource {
     dim: (usize, usize),
     num_classes: i64,
     /// (image, flat index) of every M pixel, per image with any.
-    m_pixels: Vec<(usize, Vec<u32>)>,
+    m_pixels: PixelsPerImage,
     /// Share of pixels `hot` was made for, and (image, flat index) of the hot non-M pixels,
     /// per image with any; made on the first draw that needs them.
-    hot: std::sync::OnceLock<(f64, Vec<(usize, Vec<u32>)>)>,
+    hot: std::sync::OnceLock<(f64, PixelsPerImage)>,
 }
 
 impl SampleSource {
@@ -320,7 +323,7 @@ impl SampleSource {
         }
     }
 
-    fn find_hot(&self, top: f64) -> Vec<(usize, Vec<u32>)> {
+    fn find_hot(&self, top: f64) -> PixelsPerImage {
         let len = self.dim.0 * self.dim.1;
         let no_m = Vec::new();
         (0..self.n)
