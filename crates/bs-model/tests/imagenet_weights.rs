@@ -144,3 +144,30 @@ fn broken_weight_files_are_named_errors() {
     assert!(err.to_string().contains("notes.txt"), "{err}");
     assert!(!out.exists(), "a failed conversion writes nothing");
 }
+
+/// Found by the `vgg19_weights` fuzz target: a Keras file whose kernel dataspace declares
+/// dimensions whose product overflows (hdf5-pure 0.21 multiplied them unchecked and panicked in
+/// a debug build) is refused from its shape, before its values are read.
+#[test]
+fn a_keras_dataset_larger_than_its_kernel_is_refused_before_reading() {
+    let dir = bs_testdata::output_dir("bs-model-imagenet-crashers");
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crashers/keras-dataspace-overflow.h5");
+    let out = dir.join("out.safetensors");
+    match convert_vgg19(&file, &out) {
+        Err(ModelError::ShapeMismatch {
+            path,
+            name,
+            expected,
+            found,
+        }) => {
+            assert_eq!(path, file);
+            assert_eq!(name, "block1_conv1/block1_conv1_W_1:0");
+            assert_eq!(expected, vec![3, 3, 3, 64]);
+            // 72,055,395,014,672,387 × 3 × 3 × 64 overflows u64
+            assert_eq!(found, vec![72_055_395_014_672_387, 3, 3, 64]);
+        }
+        other => panic!("overflowing dataspace: {other:?}"),
+    }
+    assert!(!out.exists());
+}

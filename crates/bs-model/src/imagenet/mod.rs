@@ -178,7 +178,7 @@ fn read_keras(path: &Path, bytes: Vec<u8>) -> Result<Converted> {
         if !groups.contains(&conv.keras) {
             return Err(missing(path, &conv.keras));
         }
-        let datasets = keras_datasets(path, &file, &conv.keras)?;
+        let datasets = keras_datasets(path, &file, &conv)?;
         for ((suffix, shape), rank) in conv_shapes(&conv).into_iter().zip([4, 1]) {
             let found: Vec<&KerasDataset> = datasets.iter().filter(|d| d.1.len() == rank).collect();
             let [(source, dims, values)] = found.as_slice() else {
@@ -224,19 +224,36 @@ fn keras_dataset_paths(path: &Path, file: &hdf5_pure::File, name: &str) -> Resul
     Ok(out)
 }
 
-/// Every dataset in group `name` and its direct subgroups, read.
-fn keras_datasets(path: &Path, file: &hdf5_pure::File, name: &str) -> Result<Vec<KerasDataset>> {
+/// Every dataset in the group of `conv` and its direct subgroups, read. A dataset is read only
+/// when it holds no more values than the convolution's kernel: hdf5-pure (0.21) multiplies a
+/// dataspace's dimensions unchecked and allocates what they give, so a 2 kB file could declare
+/// an overflowing or terabyte-sized one (found by fuzzing).
+fn keras_datasets(
+    path: &Path,
+    file: &hdf5_pure::File,
+    conv: &VggConv,
+) -> Result<Vec<KerasDataset>> {
+    let kernel = [3, 3, conv.c_in, conv.c_out];
+    let most = kernel.iter().product::<i64>() as u64;
     let mut out = Vec::new();
-    for full in keras_dataset_paths(path, file, name)? {
+    for full in keras_dataset_paths(path, file, &conv.keras)? {
         let d = file
             .dataset(&full)
             .map_err(|e| hdf5_error(path, &full, e))?;
-        let dims: Vec<i64> = d
-            .shape()
-            .map_err(|e| hdf5_error(path, &full, e))?
-            .into_iter()
-            .map(|v| v as i64)
-            .collect();
+        let shape = d.shape().map_err(|e| hdf5_error(path, &full, e))?;
+        let elements = shape.iter().try_fold(1u64, |n, &v| n.checked_mul(v));
+        if elements.is_none_or(|n| n > most) {
+            return Err(ModelError::ShapeMismatch {
+                path: path.to_path_buf(),
+                name: full,
+                expected: kernel.to_vec(),
+                found: shape
+                    .iter()
+                    .map(|&v| i64::try_from(v).unwrap_or(i64::MAX))
+                    .collect(),
+            });
+        }
+        let dims: Vec<i64> = shape.iter().map(|&v| v as i64).collect();
         let values = d.read_f32().map_err(|e| hdf5_error(path, &full, e))?;
         out.push((full, dims, values));
     }
