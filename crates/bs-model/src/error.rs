@@ -115,6 +115,16 @@ pub enum ModelError {
         /// The shape in the file.
         found: Vec<i64>,
     },
+    /// A tensor of a weight file holds values of another type than floats.
+    #[error("{path}: tensor `{name}` holds {found} values, not 32- or 64-bit floats")]
+    ValueType {
+        /// The file.
+        path: PathBuf,
+        /// The tensor name.
+        name: String,
+        /// The type in the file, as its reader names it.
+        found: String,
+    },
     /// A weight file to convert is of an unknown format.
     #[error("{path}: not a VGG19 weight file this converter reads: {reason}")]
     WeightFormat {

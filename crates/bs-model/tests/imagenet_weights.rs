@@ -171,3 +171,24 @@ fn a_keras_dataset_larger_than_its_kernel_is_refused_before_reading() {
     }
     assert!(!out.exists());
 }
+
+/// Found by the `vgg19_weights` fuzz target: a Keras kernel of the right shape whose float type
+/// declares a huge size (hdf5-pure 0.21 allocated values × that size, 196 GB) is refused from
+/// its type, before its values are read.
+#[test]
+fn a_keras_dataset_of_another_value_type_is_refused_before_reading() {
+    let dir = bs_testdata::output_dir("bs-model-imagenet-crashers");
+    let file =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/crashers/keras-float-size-huge.h5");
+    let out = dir.join("out-2.safetensors");
+    match convert_vgg19(&file, &out) {
+        Err(ModelError::ValueType { path, name, found }) => {
+            assert_eq!(path, file);
+            assert_eq!(name, "block1_conv1/block1_conv1/kernel:0");
+            // a floating-point type of 1,818,361,860 bytes a value
+            assert_eq!(found, "other(float14546894880)");
+        }
+        other => panic!("huge float type: {other:?}"),
+    }
+    assert!(!out.exists());
+}

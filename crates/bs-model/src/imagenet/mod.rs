@@ -225,9 +225,10 @@ fn keras_dataset_paths(path: &Path, file: &hdf5_pure::File, name: &str) -> Resul
 }
 
 /// Every dataset in the group of `conv` and its direct subgroups, read. A dataset is read only
-/// when it holds no more values than the convolution's kernel: hdf5-pure (0.21) multiplies a
-/// dataspace's dimensions unchecked and allocates what they give, so a 2 kB file could declare
-/// an overflowing or terabyte-sized one (found by fuzzing).
+/// when it holds no more values than the convolution's kernel, as 32- or 64-bit floats:
+/// hdf5-pure (0.21) multiplies a dataspace's dimensions unchecked and allocates values × the
+/// stored type's size, so a small file could declare an overflowing or terabyte-sized one
+/// (both found by fuzzing).
 fn keras_datasets(
     path: &Path,
     file: &hdf5_pure::File,
@@ -251,6 +252,15 @@ fn keras_datasets(
                     .iter()
                     .map(|&v| i64::try_from(v).unwrap_or(i64::MAX))
                     .collect(),
+            });
+        }
+        // hdf5-pure allocates values × the stored type's size (a u32 of the file) first
+        let dtype = d.dtype().map_err(|e| hdf5_error(path, &full, e))?;
+        if !matches!(dtype, hdf5_pure::DType::F32 | hdf5_pure::DType::F64) {
+            return Err(ModelError::ValueType {
+                path: path.to_path_buf(),
+                name: full,
+                found: dtype.to_string(),
             });
         }
         let dims: Vec<i64> = shape.iter().map(|&v| v as i64).collect();
