@@ -510,6 +510,12 @@ impl Walker<'_> {
                 return Ok(pos);
             }
             let (tag, len) = self.item_header(pos, end)?;
+            if tag == SEQ_END && defined_end.is_some() {
+                // dicom-parser ends the sequence here and reads on from the next byte, not
+                // from the defined end the walk would go on from (a fuzzed SEG declared 1.9 GB
+                // in between)
+                return Err(self.err(pos, "sequence delimiter inside a defined-length sequence"));
+            }
             if tag == SEQ_END {
                 return Ok(pos + 8);
             }
@@ -536,7 +542,9 @@ impl Walker<'_> {
                         ),
                     ));
                 }
-                self.dataset(value, value + len, vr_mode, depth)?;
+                if self.dataset(value, value + len, vr_mode, depth)? != value + len {
+                    return Err(self.err(pos, "item delimiter inside a defined-length item"));
+                }
                 pos = value + len;
             }
         }
@@ -740,6 +748,28 @@ mod tests {
             check(&file(IMPLICIT_VR_LE, &ds), 1 << 20),
             Err(GuardError::Malformed { .. })
         ));
+    }
+
+    #[test]
+    fn delimiters_inside_defined_lengths_are_refused() {
+        // explicit: (0008,1115) SQ of 16 bytes whose first item header is a Sequence
+        // Delimitation (the parser would end the sequence there and read its rest as elements)
+        let mut ds = vec![0x08, 0x00, 0x15, 0x11, b'S', b'Q', 0, 0, 16, 0, 0, 0];
+        ds.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 8, 0, 0, 0]);
+        ds.extend_from_slice(&[0x10, 0x00, 0x20, 0x00, b'L', b'O', 0, 0]);
+        // and an item of 16 bytes with an Item Delimitation half-way
+        let mut item = vec![0x08, 0x00, 0x15, 0x11, b'S', b'Q', 0, 0, 24, 0, 0, 0];
+        item.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 16, 0, 0, 0]);
+        item.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
+        item.extend_from_slice(&[0x10, 0x00, 0x20, 0x00, b'L', b'O', 0, 0]);
+        for (ds, what) in [(ds, "sequence delimiter"), (item, "item delimiter")] {
+            match check(&file("1.2.840.10008.1.2.1", &ds), 1 << 20) {
+                Err(GuardError::Malformed { reason, .. }) => {
+                    assert!(reason.starts_with(what), "{reason}")
+                }
+                other => panic!("{what}: expected Malformed, got {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use bs_dicom::seg::read_segmentation;
 use bs_dicom::{read_scan, read_scan_bytes, DicomError, ReadOptions, ScanReader};
 
 /// File name in `tests/crashers/`, and a part of the error message it must give (empty: the
@@ -46,6 +47,13 @@ const EXPECTED: &[(&str, &str)] = &[
         // allocated past 2 GB (libFuzzer out-of-memory; found by read_scan_structured)
         "j2k-siz-huge-width.dcm",
         "pixel data could not be decoded: fragment 1 declares 64×4294967295 with 1 component(s), the header 64×32 with 1",
+    ),
+    (
+        // a SEG whose defined-length (0062,0003) sequence starts with a Sequence Delimitation:
+        // dicom-parser ended the sequence there and read on from the next byte, which the walk
+        // had skipped, into a 1.9 GB value (libFuzzer out-of-memory; found by the seg target)
+        "seg-delimiter-in-defined-sequence.dcm",
+        "malformed DICOM at byte 2244: sequence delimiter inside a defined-length sequence",
     ),
     (
         // (FC28,0100) before Pixel Data: the fast path's header parse (read until Pixel Data)
@@ -134,4 +142,11 @@ fn a_small_rle_file_declaring_a_huge_image_is_refused_before_decoding() {
         msg.contains("segment 0 has 128 bytes, too few for 134217728 pixels"),
         "{msg}"
     );
+}
+
+#[test]
+fn a_seg_crasher_gives_its_typed_error_as_labels_too() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/crashers/seg-delimiter-in-defined-sequence.dcm");
+    assert_typed("read as a SEG", &path, read_segmentation(&path));
 }
