@@ -240,6 +240,16 @@ fn meta_element(bytes: &[u8], pos: usize) -> Result<((u16, u16), usize, usize), 
         u16::from_le_bytes([head[0], head[1]]),
         u16::from_le_bytes([head[2], head[3]]),
     );
+    if tag.0 == 0xFFFE {
+        // the parser reads no VR after an item tag: it would step another way than this walk
+        return Err(malformed(
+            pos,
+            format!(
+                "item tag ({:04X},{:04X}) in the file meta group",
+                tag.0, tag.1
+            ),
+        ));
+    }
     let (len, header) = if long_length_vr([head[4], head[5]]) {
         let raw = bytes.get(pos + 8..pos + 12).ok_or_else(cut)?;
         (u32::from_le_bytes(raw.try_into().expect("4 bytes")), 12)
@@ -437,6 +447,17 @@ impl Walker<'_> {
                     pos,
                     format!(
                         "unexpected ({:04X},{:04X}) outside a sequence",
+                        tag.0, tag.1
+                    ),
+                ));
+            }
+            if tag.0 == 0xFFFE {
+                // the parser reads no VR after a tag of group FFFE, so in explicit VR it would
+                // step another way than this walk (a fuzzed SEG's meta group held one)
+                return Err(self.err(
+                    pos,
+                    format!(
+                        "({:04X},{:04X}) is neither an item nor a delimiter",
                         tag.0, tag.1
                     ),
                 ));
@@ -762,7 +783,13 @@ mod tests {
         item.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 16, 0, 0, 0]);
         item.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
         item.extend_from_slice(&[0x10, 0x00, 0x20, 0x00, b'L', b'O', 0, 0]);
-        for (ds, what) in [(ds, "sequence delimiter"), (item, "item delimiter")] {
+        // and a tag of the item group that is neither an item nor a delimiter
+        let odd = vec![0xFE, 0xFF, 0xFF, 0x00, b'L', b'O', 0, 0];
+        for (ds, what) in [
+            (ds, "sequence delimiter"),
+            (item, "item delimiter"),
+            (odd, "(FFFE,00FF) is neither"),
+        ] {
             match check(&file("1.2.840.10008.1.2.1", &ds), 1 << 20) {
                 Err(GuardError::Malformed { reason, .. }) => {
                     assert!(reason.starts_with(what), "{reason}")

@@ -56,6 +56,13 @@ const EXPECTED: &[(&str, &str)] = &[
         "malformed DICOM at byte 2244: sequence delimiter inside a defined-length sequence",
     ),
     (
+        // a SEG whose file meta group holds (FFFE,00FF): the walk read a VR after it, the
+        // parser reads none (items have no VR), and the two stepped apart into a 1.4 GB
+        // length the walk never saw (libFuzzer out-of-memory; found by the seg target)
+        "meta-item-tag.dcm",
+        "malformed DICOM at byte 354: item tag (FFFE,00FF) in the file meta group",
+    ),
+    (
         // (FC28,0100) before Pixel Data: the fast path's header parse (read until Pixel Data)
         // stopped there and lost the Pixel Representation after it, reading signed samples as
         // unsigned (the fuzz target's fast-versus-general assertion)
