@@ -307,7 +307,7 @@ impl SampleSource {
             zoom,
             mirror,
         };
-        let kind = (forced, !forced && hot.is_some());
+        let kind = (forced, hot.is_some()); // hot is only looked up for unforced patches
         Draw::with_intensity(image, geometry, kind, augment, rng)
     }
 
