@@ -5,13 +5,16 @@
 
 use libfuzzer_sys::fuzz_target;
 
+#[path = "../../../bs-preprocess/fuzz/fuzz_targets/scratch.rs"]
+mod scratch;
+
 fuzz_target!(|data: &[u8]| {
     let opts = bs_dicom::ReadOptions {
         max_file_bytes: 4 << 20,
         max_image_bytes: 16 << 20,
         ..bs_dicom::ReadOptions::default()
     };
-    let path = scratch("fuzz-input.dcm");
+    let path = scratch::dir().join("fuzz-input.dcm");
     std::fs::write(&path, data).expect("scratch file");
     let grouped = bs_dicom::group_files(std::slice::from_ref(&path), &opts);
     let mut reader = bs_dicom::ScanReader::new(opts);
@@ -27,12 +30,3 @@ fuzz_target!(|data: &[u8]| {
         let _ = skip.reason.to_string();
     }
 });
-
-/// A file in this process's own scratch directory under `BS_FUZZ_SCRATCH` (scripts/fuzz puts
-/// it in memory) or the temporary directory.
-fn scratch(name: &str) -> std::path::PathBuf {
-    let base = std::env::var_os("BS_FUZZ_SCRATCH").map_or_else(std::env::temp_dir, Into::into);
-    let dir = base.join(format!("bs-fuzz-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    dir.join(name)
-}

@@ -6,8 +6,11 @@
 
 use libfuzzer_sys::fuzz_target;
 
+#[path = "../../../bs-preprocess/fuzz/fuzz_targets/scratch.rs"]
+mod scratch;
+
 fuzz_target!(|data: &[u8]| {
-    let path = scratch("fuzz-seg.dcm");
+    let path = scratch::dir().join("fuzz-seg.dcm");
     std::fs::write(&path, data).expect("scratch file");
     match bs_dicom::seg::read_segmentation(&path) {
         Ok(seg) => {
@@ -20,12 +23,3 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => assert_eq!(e.path(), Some(path.as_path()), "{e}"),
     }
 });
-
-/// A file in this process's own scratch directory under `BS_FUZZ_SCRATCH` (scripts/fuzz puts
-/// it in memory) or the temporary directory.
-fn scratch(name: &str) -> std::path::PathBuf {
-    let base = std::env::var_os("BS_FUZZ_SCRATCH").map_or_else(std::env::temp_dir, Into::into);
-    let dir = base.join(format!("bs-fuzz-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    dir.join(name)
-}

@@ -6,6 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 use tch::Device;
 
+#[path = "../../../bs-preprocess/fuzz/fuzz_targets/scratch.rs"]
 mod scratch;
 
 fuzz_target!(|data: &[u8]| {

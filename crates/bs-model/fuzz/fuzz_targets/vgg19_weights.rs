@@ -5,6 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
+#[path = "../../../bs-preprocess/fuzz/fuzz_targets/scratch.rs"]
 mod scratch;
 
 fuzz_target!(|data: &[u8]| {
