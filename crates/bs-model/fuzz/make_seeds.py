@@ -48,3 +48,8 @@ with h5py.File(f"{out}/keras-chunked.h5", "w") as f:
         g.create_dataset(f"{name}/kernel:0", data=rng.standard_normal((3, 3, 3, 4), dtype=np.float32),
                          chunks=(3, 3, 3, 2), compression="gzip")
         g.create_dataset(f"{name}/bias:0", data=rng.standard_normal(4, dtype=np.float32))
+# the newer format generation (superblock 3, version 2 object headers, links in the header)
+with h5py.File(f"{out}/keras-latest.h5", "w", libver="latest") as f:
+    g = f.create_group("block1_conv1")
+    g.create_dataset("kernel:0", data=rng.standard_normal((3, 3, 3, 64), dtype=np.float32))
+    g.create_dataset("bias:0", data=rng.standard_normal(64, dtype=">f8"))

@@ -148,9 +148,9 @@ pub enum ModelError {
         path: PathBuf,
         /// The group or dataset.
         object: String,
-        /// The HDF5 reader's error.
+        /// What is wrong with it.
         #[source]
-        source: Box<hdf5_pure::Error>,
+        source: crate::imagenet::Hdf5Error,
     },
 }
 

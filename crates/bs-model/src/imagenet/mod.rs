@@ -19,7 +19,10 @@ use tch::{Kind, Tensor};
 use crate::error::{ModelError, Result};
 use crate::vgg19::VGG19_BLOCKS;
 
+mod hdf5;
 mod torch_zip;
+
+pub use hdf5::Hdf5Error;
 
 /// The file format a conversion read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +99,7 @@ pub fn convert_vgg19(from: &Path, out: &Path) -> Result<Conversion> {
     let (format, tensors, skipped) = if bytes.starts_with(b"PK\x03\x04") {
         let (t, s) = read_torchvision(from, &bytes)?;
         (WeightFormat::Torchvision, t, s)
-    } else if bytes.starts_with(b"\x89HDF\r\n\x1a\n") {
+    } else if bytes.starts_with(hdf5::SIGNATURE) {
         let (t, s) = read_keras(from, bytes)?;
         (WeightFormat::Keras, t, s)
     } else {
@@ -169,16 +172,15 @@ fn read_torchvision(path: &Path, bytes: &[u8]) -> Result<Converted> {
 /// dataset is the kernel and the 1-D one the bias, whatever the Keras version named them
 /// (`blockB_convC_W_1:0`, `kernel:0`, nested one level or not).
 fn read_keras(path: &Path, bytes: Vec<u8>) -> Result<Converted> {
-    let file = hdf5_pure::File::from_bytes(bytes).map_err(|e| hdf5_error(path, "/", e))?;
-    let root = file.root();
-    let mut groups = root.groups().map_err(|e| hdf5_error(path, "/", e))?;
-    groups.sort();
+    let file = hdf5::File::open(bytes).map_err(|e| hdf5_error(path, "/", e))?;
+    let root = file.root().map_err(|e| hdf5_error(path, "/", e))?;
+    let groups = root.groups();
     let mut mapped = Vec::with_capacity(32);
     for conv in vgg19_convs() {
         if !groups.contains(&conv.keras) {
             return Err(missing(path, &conv.keras));
         }
-        let datasets = keras_datasets(path, &file, &conv)?;
+        let datasets = keras_datasets(path, &file, &root, &conv)?;
         for ((suffix, shape), rank) in conv_shapes(&conv).into_iter().zip([4, 1]) {
             let found: Vec<&KerasDataset> = datasets.iter().filter(|d| d.1.len() == rank).collect();
             let [(source, dims, values)] = found.as_slice() else {
@@ -198,50 +200,55 @@ fn read_keras(path: &Path, bytes: Vec<u8>) -> Result<Converted> {
             mapped.push(checked(path, source.clone(), target, tensor, shape)?);
         }
     }
-    let skipped = keras_other_datasets(path, &file, &groups)?;
+    let skipped = keras_other_datasets(path, &file, &root, &groups)?;
     Ok((mapped, skipped))
 }
 
 /// A dataset of a Keras file: its path, shape and values.
 type KerasDataset = (String, Vec<i64>, Vec<f32>);
 
-/// The paths of the datasets in group `name` and its direct subgroups.
-fn keras_dataset_paths(path: &Path, file: &hdf5_pure::File, name: &str) -> Result<Vec<String>> {
-    let group = file.group(name).map_err(|e| hdf5_error(path, name, e))?;
-    let mut prefixes = vec![name.to_string()];
-    for sub in group.groups().map_err(|e| hdf5_error(path, name, e))? {
-        prefixes.push(format!("{name}/{sub}"));
-    }
+/// The datasets in the root's group `name` and its direct subgroups, with their paths.
+fn keras_members(
+    path: &Path,
+    file: &hdf5::File,
+    root: &hdf5::Group,
+    name: &str,
+) -> Result<Vec<(String, hdf5::Dataset)>> {
+    let group = root
+        .group(file, name)
+        .map_err(|e| hdf5_error(path, name, e))?;
     let mut out = Vec::new();
-    for prefix in prefixes {
-        let g = file
-            .group(&prefix)
-            .map_err(|e| hdf5_error(path, &prefix, e))?;
-        for ds in g.datasets().map_err(|e| hdf5_error(path, &prefix, e))? {
-            out.push(format!("{prefix}/{ds}"));
+    let mut add = |prefix: &str, g: &hdf5::Group| -> Result<()> {
+        for ds in g.datasets() {
+            let d = g.dataset(&ds).map_err(|e| hdf5_error(path, prefix, e))?;
+            out.push((format!("{prefix}/{ds}"), d.clone()));
         }
+        Ok(())
+    };
+    add(name, &group)?;
+    for sub in group.groups() {
+        let prefix = format!("{name}/{sub}");
+        let g = group
+            .group(file, &sub)
+            .map_err(|e| hdf5_error(path, &prefix, e))?;
+        add(&prefix, &g)?;
     }
     Ok(out)
 }
 
 /// Every dataset in the group of `conv` and its direct subgroups, read. A dataset is read only
-/// when it holds no more values than the convolution's kernel, as 32- or 64-bit floats:
-/// hdf5-pure (0.21) multiplies a dataspace's dimensions unchecked and allocates values × the
-/// stored type's size, so a small file could declare an overflowing or terabyte-sized one
-/// (both found by fuzzing).
+/// when it holds no more values than the convolution's kernel, as 32- or 64-bit floats.
 fn keras_datasets(
     path: &Path,
-    file: &hdf5_pure::File,
+    file: &hdf5::File,
+    root: &hdf5::Group,
     conv: &VggConv,
 ) -> Result<Vec<KerasDataset>> {
     let kernel = [3, 3, conv.c_in, conv.c_out];
     let most = kernel.iter().product::<i64>() as u64;
     let mut out = Vec::new();
-    for full in keras_dataset_paths(path, file, &conv.keras)? {
-        let d = file
-            .dataset(&full)
-            .map_err(|e| hdf5_error(path, &full, e))?;
-        let shape = d.shape().map_err(|e| hdf5_error(path, &full, e))?;
+    for (full, d) in keras_members(path, file, root, &conv.keras)? {
+        let shape = d.shape();
         let elements = shape.iter().try_fold(1u64, |n, &v| n.checked_mul(v));
         if elements.is_none_or(|n| n > most) {
             return Err(ModelError::ShapeMismatch {
@@ -254,17 +261,15 @@ fn keras_datasets(
                     .collect(),
             });
         }
-        // hdf5-pure allocates values × the stored type's size (a u32 of the file) first
-        let dtype = d.dtype().map_err(|e| hdf5_error(path, &full, e))?;
-        if !matches!(dtype, hdf5_pure::DType::F32 | hdf5_pure::DType::F64) {
+        if !matches!(d.value_type(), hdf5::ValueType::Float { .. }) {
             return Err(ModelError::ValueType {
                 path: path.to_path_buf(),
                 name: full,
-                found: dtype.to_string(),
+                found: d.value_type().to_string(),
             });
         }
         let dims: Vec<i64> = shape.iter().map(|&v| v as i64).collect();
-        let values = d.read_f32().map_err(|e| hdf5_error(path, &full, e))?;
+        let values = d.read_f32(file).map_err(|e| hdf5_error(path, &full, e))?;
         out.push((full, dims, values));
     }
     Ok(out)
@@ -274,13 +279,18 @@ fn keras_datasets(
 /// named, not read.
 fn keras_other_datasets(
     path: &Path,
-    file: &hdf5_pure::File,
+    file: &hdf5::File,
+    root: &hdf5::Group,
     groups: &[String],
 ) -> Result<Vec<String>> {
     let convs: Vec<String> = vgg19_convs().into_iter().map(|c| c.keras).collect();
     let mut skipped = Vec::new();
     for g in groups.iter().filter(|g| !convs.contains(g)) {
-        skipped.extend(keras_dataset_paths(path, file, g)?);
+        skipped.extend(
+            keras_members(path, file, root, g)?
+                .into_iter()
+                .map(|(n, _)| n),
+        );
     }
     let allowed = ["fc1", "fc2", "predictions", "flatten"];
     if let Some(name) = skipped
@@ -336,11 +346,11 @@ fn missing(path: &Path, name: &str) -> ModelError {
     }
 }
 
-fn hdf5_error(path: &Path, object: &str, e: hdf5_pure::Error) -> ModelError {
+fn hdf5_error(path: &Path, object: &str, e: hdf5::Hdf5Error) -> ModelError {
     ModelError::Hdf5 {
         path: PathBuf::from(path),
         object: object.to_string(),
-        source: Box::new(e),
+        source: e,
     }
 }
 
