@@ -17,6 +17,12 @@
 //!   frame header SOFn (`FFC0`–`FFCF` but `FFC4`, `FFC8`, `FFCC`; JPEG-LS `FFF7`): length,
 //!   precision (`u8`), lines `Y` and samples per line `X` (big-endian `u16`), components
 //!   `Nf` (`u8`).
+//!
+//! A JPEG-LS scan must also be followed by a marker (`FF` and a byte ≥ `0x80`; T.87 A.1
+//! stuffs a 0 bit after every `FF` of scan data): CharLS 2.4.5 stops reading bits at a marker,
+//! but where the data ends first its bit count goes negative and its reader loops about 2³¹
+//! times (4 s for a 4.7 kB file, found by fuzzing) before it fails. CharLS needs the
+//! end-of-image marker after the scan anyway, so such a stream could never decode.
 
 /// The size a codestream declares: (rows, columns, components).
 pub(crate) type Declared = (u64, u64, u32);
@@ -112,8 +118,61 @@ pub(crate) fn check(fragments: &[Vec<u8>], rows: usize, columns: usize) -> Resul
                 k + 1
             ));
         }
+        if let Some((scan, true)) = scan_data_start(fragment) {
+            let rest = &fragments[k + 1..];
+            let continued = rest.iter().take_while(|f| !starts_codestream(f));
+            let mut stream = fragment[scan..].to_vec();
+            continued.for_each(|f| stream.extend_from_slice(f));
+            if !has_marker(&stream) {
+                return Err(format!(
+                    "fragment {}: JPEG-LS scan data runs to the end of the stream without a \
+                     marker after it (no end-of-image: cut short)",
+                    k + 1
+                ));
+            }
+        }
     }
     Ok(())
+}
+
+/// Whether a fragment starts a codestream (JPEG or JPEG-LS SOI, JPEG 2000 SOC + SIZ, JP2).
+fn starts_codestream(f: &[u8]) -> bool {
+    f.starts_with(&[0xFF, 0xD8]) || f.starts_with(&[0xFF, 0x4F, 0xFF, 0x51]) || is_jp2(f)
+}
+
+/// Where the data of the first scan of a JPEG or JPEG-LS stream starts (after its SOS
+/// segment), and whether the frame header before it was JPEG-LS's (SOF55, `FFF7`).
+fn scan_data_start(data: &[u8]) -> Option<(usize, bool)> {
+    if !data.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let (mut at, mut jpeg_ls) = (2, false);
+    loop {
+        while data.get(at) == Some(&0xFF) && data.get(at + 1) == Some(&0xFF) {
+            at += 1;
+        }
+        let (Some(&0xFF), Some(&marker)) = (data.get(at), data.get(at + 1)) else {
+            return None;
+        };
+        if marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
+            at += 2;
+            continue;
+        }
+        let len = data.get(at + 2..at + 4)?;
+        at += 2 + usize::from(u16::from_be_bytes([len[0], len[1]]));
+        match marker {
+            0xF7 => jpeg_ls = true,
+            0xDA => return Some((at.min(data.len()), jpeg_ls)),
+            0xD9 => return None,
+            _ => {}
+        }
+    }
+}
+
+/// Whether JPEG-LS scan data holds a marker: `FF` followed by a byte ≥ `0x80`, or `FF` last
+/// (where CharLS' bit reader stops).
+fn has_marker(data: &[u8]) -> bool {
+    data.windows(2).any(|w| w[0] == 0xFF && w[1] >= 0x80) || data.last() == Some(&0xFF)
 }
 
 /// A JP2 file: its signature box.
@@ -150,6 +209,41 @@ mod tests {
         assert!(check(&[siz(32, 64, 0, 0, 1), jpeg_ls(64, 32, 1)], 64, 32).is_ok());
         // fragments that start no codestream (continuations, offset tables) are not checked
         assert!(check(&[vec![1, 2, 3], vec![]], 64, 32).is_ok());
+    }
+
+    /// A JPEG-LS stream: frame header, scan header, then `scan` as its data.
+    fn jpeg_ls_scan(scan: &[u8]) -> Vec<u8> {
+        let mut s = jpeg_ls(64, 32, 1);
+        s.extend([0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0, 0]);
+        s.extend(scan);
+        s
+    }
+
+    #[test]
+    fn a_jpeg_ls_scan_must_end_in_a_marker() {
+        let ends = jpeg_ls_scan(&[0x12, 0xFF, 0x7F, 0x00, 0xFF, 0xD9]);
+        assert!(check(std::slice::from_ref(&ends), 64, 32).is_ok());
+        // DICOM pads a fragment to an even length after the end-of-image marker
+        assert!(check(&[[ends, vec![0]].concat()], 64, 32).is_ok());
+        // a stuffed FF (next byte < 0x80) is scan data, not a marker
+        let cut = jpeg_ls_scan(&[0x12, 0xFF, 0x7F, 0x00]);
+        let err = check(std::slice::from_ref(&cut), 64, 32).unwrap_err();
+        assert!(
+            err.contains("fragment 1") && err.contains("end-of-image"),
+            "{err}"
+        );
+        // the frame continues in the next fragment, which ends it
+        assert!(check(&[cut.clone(), vec![0x3C, 0xFF, 0xD9]], 64, 32).is_ok());
+        // ... or the next fragment starts another frame, and this one is cut short
+        let second = jpeg_ls_scan(&[0xFF, 0xD9]);
+        let err = check(&[cut, second.clone()], 64, 32).unwrap_err();
+        assert!(err.contains("fragment 1"), "{err}");
+        assert!(check(&[second.clone(), second], 64, 32).is_ok());
+        // a baseline JPEG stream is not held to it (libjpeg decoders accept a missing EOI)
+        let mut jpeg = jpeg_ls(64, 32, 1);
+        jpeg[9] = 0xC0;
+        jpeg.extend([0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0, 0, 0x12]);
+        assert!(check(&[jpeg], 64, 32).is_ok());
     }
 
     #[test]

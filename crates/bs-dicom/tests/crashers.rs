@@ -63,6 +63,13 @@ const EXPECTED: &[(&str, &str)] = &[
         "malformed DICOM at byte 354: item tag (FFFE,00FF) in the file meta group",
     ),
     (
+        // JPEG-LS scan data running to the end of the fragment with no marker after it:
+        // CharLS 2.4.5's bit count went negative and its reader looped about 2^31 times
+        // (4 s in a release build, 22 s under AddressSanitizer) before it failed
+        "jpegls-scan-without-marker.dcm",
+        "pixel data could not be decoded: fragment 1: JPEG-LS scan data runs to the end of the stream without a marker after it (no end-of-image: cut short)",
+    ),
+    (
         // (FC28,0100) before Pixel Data: the fast path's header parse (read until Pixel Data)
         // stopped there and lost the Pixel Representation after it, reading signed samples as
         // unsigned (the fuzz target's fast-versus-general assertion)
