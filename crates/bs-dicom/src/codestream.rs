@@ -18,11 +18,12 @@
 //!   precision (`u8`), lines `Y` and samples per line `X` (big-endian `u16`), components
 //!   `Nf` (`u8`).
 //!
-//! A JPEG-LS scan must also be followed by a marker (`FF` and a byte ≥ `0x80`; T.87 A.1
-//! stuffs a 0 bit after every `FF` of scan data): CharLS 2.4.5 stops reading bits at a marker,
-//! but where the data ends first its bit count goes negative and its reader loops about 2³¹
-//! times (4 s for a 4.7 kB file, found by fuzzing) before it fails. CharLS needs the
-//! end-of-image marker after the scan anyway, so such a stream could never decode.
+//! A JPEG-LS scan must also be followed by a marker other than a restart marker (`FF` and a
+//! byte ≥ `0x80`; T.87 A.1 stuffs a 0 bit after every `FF` of scan data): CharLS 2.4.5 stops
+//! reading bits at such a marker, but where the data ends first its bit count goes negative
+//! and its reader loops about 2³¹ times (4 s for a 4.7 kB file, found by fuzzing) before it
+//! fails. CharLS needs the end-of-image marker after the scan anyway, so such a stream could
+//! never decode.
 
 /// The size a codestream declares: (rows, columns, components).
 pub(crate) type Declared = (u64, u64, u32);
@@ -169,10 +170,12 @@ fn scan_data_start(data: &[u8]) -> Option<(usize, bool)> {
     }
 }
 
-/// Whether JPEG-LS scan data holds a marker: `FF` followed by a byte ≥ `0x80`, or `FF` last
-/// (where CharLS' bit reader stops).
+/// Whether JPEG-LS scan data holds a marker other than a restart marker: `FF` followed by a
+/// byte ≥ `0x80` but not `D0`–`D7`, or `FF` last. CharLS' bit reader stops at such a marker
+/// and never reads past it; restart markers it reads past.
 fn has_marker(data: &[u8]) -> bool {
-    data.windows(2).any(|w| w[0] == 0xFF && w[1] >= 0x80) || data.last() == Some(&0xFF)
+    let stop = |b: u8| b >= 0x80 && !(0xD0..=0xD7).contains(&b);
+    data.windows(2).any(|w| w[0] == 0xFF && stop(w[1])) || data.last() == Some(&0xFF)
 }
 
 /// A JP2 file: its signature box.
@@ -232,6 +235,9 @@ mod tests {
             err.contains("fragment 1") && err.contains("end-of-image"),
             "{err}"
         );
+        // a restart marker does not end the scan: CharLS reads on past it
+        let restart = jpeg_ls_scan(&[0x12, 0xFF, 0xD0, 0x34]);
+        assert!(check(&[restart], 64, 32).is_err());
         // the frame continues in the next fragment, which ends it
         assert!(check(&[cut.clone(), vec![0x3C, 0xFF, 0xD9]], 64, 32).is_ok());
         // ... or the next fragment starts another frame, and this one is cut short
