@@ -52,4 +52,4 @@ with h5py.File(f"{out}/keras-chunked.h5", "w") as f:
 with h5py.File(f"{out}/keras-latest.h5", "w", libver="latest") as f:
     g = f.create_group("block1_conv1")
     g.create_dataset("kernel:0", data=rng.standard_normal((3, 3, 3, 64), dtype=np.float32))
-    g.create_dataset("bias:0", data=rng.standard_normal(64, dtype=">f8"))
+    g.create_dataset("bias:0", data=rng.standard_normal(64).astype(">f8"))
