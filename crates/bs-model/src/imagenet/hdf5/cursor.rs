@@ -117,6 +117,14 @@ impl<'a> Cursor<'a> {
         self.uint(self.sizes.length)
     }
 
+    /// A version byte, which must be `expected` (the structure is named in the error).
+    pub fn version(&mut self, what: &'static str, expected: u8) -> Result<()> {
+        match self.u8()? {
+            version if version != expected => Err(Hdf5Error::Version { what, version }),
+            _ => Ok(()),
+        }
+    }
+
     /// Checks that the span starts with `signature`.
     pub fn signature(&mut self, signature: &[u8]) -> Result<()> {
         let at = self.pos as u64;

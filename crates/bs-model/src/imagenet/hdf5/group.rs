@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::cursor::Cursor;
-use super::error::{malformed, unsupported, Hdf5Error, Result};
+use super::error::{malformed, unsupported, Result};
 use super::header::ObjectInfo;
 use super::File;
 
@@ -26,13 +26,7 @@ impl Link {
     /// holds hard links only, and following them is not this reader's job.
     pub fn read(c: &mut Cursor) -> Result<Self> {
         let at = c.start();
-        let version = c.u8()?;
-        if version != 1 {
-            return Err(Hdf5Error::Version {
-                what: "link message",
-                version,
-            });
-        }
+        c.version("link message", 1)?;
         let flags = c.u8()?;
         let kind = if flags & 0x08 != 0 { c.u8()? } else { 0 };
         if flags & 0x04 != 0 {
@@ -137,13 +131,7 @@ fn symbol_node(file: &File, at: u64, heap: &Cursor, links: &mut Vec<Link>) -> Re
     let sizes = file.sizes();
     let mut c = file.cursor(at, 8, "symbol table node")?;
     c.signature(b"SNOD")?;
-    let version = c.u8()?;
-    if version != 1 {
-        return Err(Hdf5Error::Version {
-            what: "symbol table node",
-            version,
-        });
-    }
+    c.version("symbol table node", 1)?;
     c.skip(1)?;
     let count = usize::from(c.u16()?);
     let entry = 2 * sizes.offset + 24;
@@ -175,13 +163,7 @@ fn local_heap(file: &File, at: u64) -> Result<Cursor<'_>> {
         "local heap",
     )?;
     c.signature(b"HEAP")?;
-    let version = c.u8()?;
-    if version != 0 {
-        return Err(Hdf5Error::Version {
-            what: "local heap",
-            version,
-        });
-    }
+    c.version("local heap", 0)?;
     c.skip(3)?;
     let size = c.length()?;
     c.length()?; // free list

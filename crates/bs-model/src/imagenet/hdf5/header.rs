@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::cursor::Cursor;
 use super::dataset::{Dataspace, Layout, ValueType};
-use super::error::{malformed, unsupported, Hdf5Error, Result};
+use super::error::{malformed, unsupported, Result};
 use super::group::Link;
 use super::File;
 
@@ -89,13 +89,7 @@ fn first_block(file: &File, addr: u64) -> Result<Block> {
     }
     let mut c = file.cursor(addr, 6, "object header")?;
     c.signature(b"OHDR")?;
-    let version = c.u8()?;
-    if version != 2 {
-        return Err(Hdf5Error::Version {
-            what: "object header",
-            version,
-        });
-    }
+    c.version("object header", 2)?;
     let flags = c.u8()?;
     let times = if flags & 0x20 != 0 { 16 } else { 0 };
     let phase = if flags & 0x10 != 0 { 4 } else { 0 };
@@ -210,13 +204,7 @@ fn message(
 
 /// A Link Info message: whether the group's links are in a fractal heap.
 fn read_link_info(c: &mut Cursor) -> Result<bool> {
-    let version = c.u8()?;
-    if version != 0 {
-        return Err(Hdf5Error::Version {
-            what: "link info message",
-            version,
-        });
-    }
+    c.version("link info message", 0)?;
     let flags = c.u8()?;
     if flags & 0x01 != 0 {
         c.skip(8)?; // maximum creation index

@@ -55,11 +55,7 @@ impl File {
     /// Opens the file from its bytes: the superblock (versions 0 to 3) must be at byte 0.
     pub fn open(data: Vec<u8>) -> Result<Self> {
         let limit = WORK_BASE.saturating_add((data.len() as u64).saturating_mul(WORK_PER_BYTE));
-        let probe = Sizes {
-            offset: 8,
-            length: 8,
-        };
-        let mut c = Cursor::new(&data, 0, 12, "superblock", probe)?;
+        let mut c = Cursor::new(&data, 0, 12, "superblock", PROBE)?;
         c.signature(SIGNATURE)?;
         let version = c.u8()?;
         let (sizes, root) = match version {
@@ -185,7 +181,19 @@ impl Group {
     }
 }
 
-fn check_sizes(sizes: Sizes) -> Result<Sizes> {
+/// Widths of reading the superblock before it has said its own.
+const PROBE: Sizes = Sizes {
+    offset: 8,
+    length: 8,
+};
+
+/// The address and length widths the superblock gives at byte `at` (a byte each).
+fn sizes_at(data: &[u8], at: u64) -> Result<Sizes> {
+    let mut c = Cursor::new(data, at, 2, "superblock", PROBE)?;
+    let sizes = Sizes {
+        offset: usize::from(c.u8()?),
+        length: usize::from(c.u8()?),
+    };
     let ok = |n: usize| matches!(n, 2 | 4 | 8);
     if ok(sizes.offset) && ok(sizes.length) {
         return Ok(sizes);
@@ -205,15 +213,7 @@ fn check_base(base: Option<u64>) -> Result<()> {
 
 /// Superblock versions 0 and 1: address widths, then the root group's symbol table entry.
 fn superblock_v0(data: &[u8], version: u8) -> Result<(Sizes, u64)> {
-    let probe = Sizes {
-        offset: 8,
-        length: 8,
-    };
-    let mut c = Cursor::new(data, 13, 2, "superblock", probe)?;
-    let sizes = check_sizes(Sizes {
-        offset: usize::from(c.u8()?),
-        length: usize::from(c.u8()?),
-    })?;
+    let sizes = sizes_at(data, 13)?;
     let fixed = if version == 0 { 24 } else { 28 };
     // base, free space, end of file, driver info; the root entry's name offset and header
     let len = (6 * sizes.offset) as u64;
@@ -228,15 +228,7 @@ fn superblock_v0(data: &[u8], version: u8) -> Result<(Sizes, u64)> {
 
 /// Superblock versions 2 and 3: address widths, then the root group's object header.
 fn superblock_v2(data: &[u8]) -> Result<(Sizes, u64)> {
-    let probe = Sizes {
-        offset: 8,
-        length: 8,
-    };
-    let mut c = Cursor::new(data, 9, 2, "superblock", probe)?;
-    let sizes = check_sizes(Sizes {
-        offset: usize::from(c.u8()?),
-        length: usize::from(c.u8()?),
-    })?;
+    let sizes = sizes_at(data, 9)?;
     // flags, then base, extension, end of file, root object header
     let mut c = Cursor::new(data, 12, (4 * sizes.offset) as u64, "superblock", sizes)?;
     check_base(c.address()?)?;
