@@ -214,6 +214,19 @@ fn the_keras_files_the_fuzzer_found_are_refused() {
         }
         assert!(!out.exists());
     }
+    // a kernel with a zero dimension passed the size check (0 values) and libtorch failed
+    // reshaping to the others (stride overflow, a panic in tch's reshape)
+    let file = crashers.join("keras-zero-dim-reshape.h5");
+    match convert_vgg19(&file, &out) {
+        Err(ModelError::ShapeMismatch { name, found, .. }) => {
+            assert_eq!(name, "block1_conv1/kernel:0");
+            assert_eq!(
+                found,
+                [12_884_901_888, 524_288, 0, 2_161_782_796_719_226_880]
+            );
+        }
+        other => panic!("zero dimension: {other:?}"),
+    }
     let file = crashers.join("keras-float-size-huge.h5");
     match convert_vgg19(&file, &out) {
         Err(ModelError::ValueType { path, name, found }) => {

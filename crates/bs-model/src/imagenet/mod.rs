@@ -237,7 +237,8 @@ fn keras_members(
 }
 
 /// Every dataset in the group of `conv` and its direct subgroups, read. A dataset is read only
-/// when it holds no more values than the convolution's kernel, as 32- or 64-bit floats.
+/// when it holds at least one value and no more than the convolution's kernel, as 32- or
+/// 64-bit floats.
 fn keras_datasets(
     path: &Path,
     file: &hdf5::File,
@@ -249,8 +250,10 @@ fn keras_datasets(
     let mut out = Vec::new();
     for (full, d) in keras_members(path, file, root, &conv.keras)? {
         let shape = d.shape();
+        // at least one value: with a zero dimension the others could be anything, and libtorch
+        // fails reshaping to them (stride overflow; found by fuzzing)
         let elements = shape.iter().try_fold(1u64, |n, &v| n.checked_mul(v));
-        if elements.is_none_or(|n| n > most) {
+        if elements.is_none_or(|n| n == 0 || n > most) {
             return Err(ModelError::ShapeMismatch {
                 path: path.to_path_buf(),
                 name: full,
