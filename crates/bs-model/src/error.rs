@@ -150,7 +150,7 @@ pub enum ModelError {
         object: String,
         /// What is wrong with it.
         #[source]
-        source: crate::imagenet::Hdf5Error,
+        source: Box<crate::imagenet::Hdf5Error>,
     },
 }
 

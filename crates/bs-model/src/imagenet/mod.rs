@@ -353,7 +353,7 @@ fn hdf5_error(path: &Path, object: &str, e: hdf5::Hdf5Error) -> ModelError {
     ModelError::Hdf5 {
         path: PathBuf::from(path),
         object: object.to_string(),
-        source: e,
+        source: Box::new(e),
     }
 }
 
