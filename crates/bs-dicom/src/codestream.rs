@@ -119,12 +119,25 @@ pub(crate) fn check(fragments: &[Vec<u8>], rows: usize, columns: usize) -> Resul
                 k + 1
             ));
         }
-        if let Some((scan, true)) = scan_data_start(fragment) {
-            let rest = &fragments[k + 1..];
-            let continued = rest.iter().take_while(|f| !starts_codestream(f));
-            let mut stream = fragment[scan..].to_vec();
-            continued.for_each(|f| stream.extend_from_slice(f));
-            if !has_marker(&stream) {
+        // the frame's codestream: this fragment and those that continue it
+        let continued: Vec<&Vec<u8>> = fragments[k + 1..]
+            .iter()
+            .take_while(|f| !starts_codestream(f))
+            .collect();
+        let joined: Vec<u8>;
+        let stream = if continued.is_empty() {
+            fragment.as_slice()
+        } else {
+            joined = [fragment]
+                .into_iter()
+                .chain(continued)
+                .flatten()
+                .copied()
+                .collect();
+            joined.as_slice()
+        };
+        if let Some((scan, true)) = scan_data_start(stream) {
+            if !has_marker(&stream[scan..]) {
                 return Err(format!(
                     "fragment {}: JPEG-LS scan data runs to the end of the stream without a \
                      marker after it (no end-of-image: cut short)",
@@ -240,6 +253,11 @@ mod tests {
         assert!(check(&[restart], 64, 32).is_err());
         // the frame continues in the next fragment, which ends it
         assert!(check(&[cut.clone(), vec![0x3C, 0xFF, 0xD9]], 64, 32).is_ok());
+        // the scan header itself continues in the next fragment
+        let (head, tail) = cut.split_at(cut.len() - 6);
+        assert!(check(&[head.to_vec(), tail.to_vec()], 64, 32).is_err());
+        let ended = [tail, &[0xFF, 0xD9]].concat();
+        assert!(check(&[head.to_vec(), ended], 64, 32).is_ok());
         // ... or the next fragment starts another frame, and this one is cut short
         let second = jpeg_ls_scan(&[0xFF, 0xD9]);
         let err = check(&[cut, second.clone()], 64, 32).unwrap_err();
