@@ -55,32 +55,78 @@ fn jpeg2000(data: &[u8]) -> Option<Result<Declared, String>> {
     })
 }
 
-/// The frame header of a JPEG or JPEG-LS stream that starts with SOI.
-fn jpeg(data: &[u8]) -> Option<Result<Declared, String>> {
-    if !data.starts_with(&[0xFF, 0xD8]) {
-        return None;
+/// The marker segments of a JPEG or JPEG-LS stream after its SOI: each segment's marker, the
+/// byte of its `FF` and the byte after it. Fill bytes and standalone markers (TEM, RSTm) are
+/// skipped; a missing marker or a cut-off length ends the walk with an error.
+struct Segments<'a> {
+    data: &'a [u8],
+    at: usize,
+    done: bool,
+}
+
+/// Why a walk of marker segments stopped.
+enum WalkError {
+    /// No marker at this byte.
+    NoMarker(usize),
+    /// The stream ends inside a marker's length.
+    CutShort,
+}
+
+/// The segments of `data`, when it starts with SOI.
+fn segments(data: &[u8]) -> Option<Segments<'_>> {
+    data.starts_with(&[0xFF, 0xD8]).then_some(Segments {
+        data,
+        at: 2,
+        done: false,
+    })
+}
+
+impl Iterator for Segments<'_> {
+    type Item = Result<(u8, usize, usize), WalkError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let data = self.data;
+        loop {
+            // fill bytes (FF) may precede a marker
+            while data.get(self.at) == Some(&0xFF) && data.get(self.at + 1) == Some(&0xFF) {
+                self.at += 1;
+            }
+            let (Some(&0xFF), Some(&marker)) = (data.get(self.at), data.get(self.at + 1)) else {
+                self.done = true;
+                return Some(Err(WalkError::NoMarker(self.at)));
+            };
+            if marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
+                self.at += 2;
+                continue;
+            }
+            let Some(len) = data.get(self.at + 2..self.at + 4) else {
+                self.done = true;
+                return Some(Err(WalkError::CutShort));
+            };
+            let at = self.at;
+            self.at += 2 + usize::from(u16::from_be_bytes([len[0], len[1]]));
+            return Some(Ok((marker, at, self.at)));
+        }
     }
-    let mut at = 2;
-    loop {
-        // fill bytes (FF) may precede a marker
-        while data.get(at) == Some(&0xFF) && data.get(at + 1) == Some(&0xFF) {
-            at += 1;
-        }
-        let (Some(&0xFF), Some(&marker)) = (data.get(at), data.get(at + 1)) else {
-            return Some(Err(format!(
-                "JPEG stream has no frame header (no marker at byte {at})"
-            )));
-        };
-        let standalone = marker == 0x01 || (0xD0..=0xD7).contains(&marker);
-        if standalone {
-            at += 2;
-            continue;
-        }
-        let Some(len) = data
-            .get(at + 2..at + 4)
-            .map(|b| u16::from_be_bytes([b[0], b[1]]))
-        else {
-            return Some(Err("JPEG stream cut short in a marker".into()));
+}
+
+/// The frame header of a JPEG or JPEG-LS stream that starts with SOI, and whether it is
+/// JPEG-LS's (SOF55).
+fn jpeg(data: &[u8]) -> Option<Result<(Declared, bool), String>> {
+    for segment in segments(data)? {
+        let (marker, at) = match segment {
+            Ok((marker, at, _)) => (marker, at),
+            Err(WalkError::NoMarker(at)) => {
+                return Some(Err(format!(
+                    "JPEG stream has no frame header (no marker at byte {at})"
+                )))
+            }
+            Err(WalkError::CutShort) => {
+                return Some(Err("JPEG stream cut short in a marker".into()))
+            }
         };
         let frame = matches!(marker, 0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC))
             || marker == 0xF7;
@@ -90,13 +136,15 @@ fn jpeg(data: &[u8]) -> Option<Result<Declared, String>> {
             };
             let rows = u16::from_be_bytes([h[1], h[2]]);
             let columns = u16::from_be_bytes([h[3], h[4]]);
-            return Some(Ok((rows.into(), columns.into(), h[5].into())));
+            let declared = (rows.into(), columns.into(), h[5].into());
+            return Some(Ok((declared, marker == 0xF7)));
         }
         if marker == 0xD9 || marker == 0xDA {
             return Some(Err("JPEG stream has no frame header before its scan".into()));
         }
-        at += 2 + usize::from(len);
     }
+    // a walk ends with an error (handled above); no panic on hostile input all the same
+    Some(Err("JPEG stream has no frame header".into()))
 }
 
 /// Checks every fragment that starts a codestream (SOI, SOC + SIZ, or a JP2 signature; the
@@ -104,12 +152,14 @@ fn jpeg(data: &[u8]) -> Option<Result<Declared, String>> {
 /// the message names the fragment and both sizes.
 pub(crate) fn check(fragments: &[Vec<u8>], rows: usize, columns: usize) -> Result<(), String> {
     for (k, fragment) in fragments.iter().enumerate() {
-        let declared = match jpeg(fragment) {
-            Some(d) => d,
+        let (declared, jpeg_ls) = match jpeg(fragment) {
+            Some(Ok((d, jpeg_ls))) => (Ok(d), jpeg_ls),
+            Some(Err(e)) => (Err(e), false),
             // SIZ must follow SOC: a fragment that starts with SOC alone continues a frame
-            None if fragment.starts_with(&[0xFF, 0x4F, 0xFF, 0x51]) || is_jp2(fragment) => {
-                jpeg2000(fragment).unwrap_or_else(|| Err("JPEG 2000 file without SIZ".into()))
-            }
+            None if fragment.starts_with(&[0xFF, 0x4F, 0xFF, 0x51]) || is_jp2(fragment) => (
+                jpeg2000(fragment).unwrap_or_else(|| Err("JPEG 2000 file without SIZ".into())),
+                false,
+            ),
             None => continue,
         };
         let (r, c, n) = declared.map_err(|e| format!("fragment {}: {e}", k + 1))?;
@@ -119,34 +169,35 @@ pub(crate) fn check(fragments: &[Vec<u8>], rows: usize, columns: usize) -> Resul
                 k + 1
             ));
         }
-        // the frame's codestream: this fragment and those that continue it
-        let continued: Vec<&Vec<u8>> = fragments[k + 1..]
-            .iter()
-            .take_while(|f| !starts_codestream(f))
-            .collect();
-        let joined: Vec<u8>;
-        let stream = if continued.is_empty() {
-            fragment.as_slice()
-        } else {
-            joined = [fragment]
-                .into_iter()
-                .chain(continued)
-                .flatten()
-                .copied()
-                .collect();
-            joined.as_slice()
-        };
-        if let Some((scan, true)) = scan_data_start(stream) {
-            if !has_marker(&stream[scan..]) {
-                return Err(format!(
-                    "fragment {}: JPEG-LS scan data runs to the end of the stream without a \
-                     marker after it (no end-of-image: cut short)",
-                    k + 1
-                ));
-            }
+        if jpeg_ls {
+            jpeg_ls_scan_ends(&fragments[k..]).map_err(|e| format!("fragment {}: {e}", k + 1))?;
         }
     }
     Ok(())
+}
+
+/// Checks that the scan of the JPEG-LS frame starting `fragments` (its first fragment and those
+/// that continue it) is followed by a marker CharLS stops at.
+fn jpeg_ls_scan_ends(fragments: &[Vec<u8>]) -> Result<(), String> {
+    let continued = fragments[1..]
+        .iter()
+        .take_while(|f| !starts_codestream(f))
+        .count();
+    let joined: Vec<u8>;
+    let stream = if continued == 0 {
+        fragments[0].as_slice()
+    } else {
+        joined = fragments[..=continued].concat();
+        joined.as_slice()
+    };
+    match scan_data_start(stream) {
+        Some(scan) if !has_marker(&stream[scan..]) => Err(
+            "JPEG-LS scan data runs to the end of the stream without a marker after it \
+             (no end-of-image: cut short)"
+                .into(),
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// Whether a fragment starts a codestream (JPEG or JPEG-LS SOI, JPEG 2000 SOC + SIZ, JP2).
@@ -155,32 +206,16 @@ fn starts_codestream(f: &[u8]) -> bool {
 }
 
 /// Where the data of the first scan of a JPEG or JPEG-LS stream starts (after its SOS
-/// segment), and whether the frame header before it was JPEG-LS's (SOF55, `FFF7`).
-fn scan_data_start(data: &[u8]) -> Option<(usize, bool)> {
-    if !data.starts_with(&[0xFF, 0xD8]) {
-        return None;
-    }
-    let (mut at, mut jpeg_ls) = (2, false);
-    loop {
-        while data.get(at) == Some(&0xFF) && data.get(at + 1) == Some(&0xFF) {
-            at += 1;
-        }
-        let (Some(&0xFF), Some(&marker)) = (data.get(at), data.get(at + 1)) else {
-            return None;
-        };
-        if marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
-            at += 2;
-            continue;
-        }
-        let len = data.get(at + 2..at + 4)?;
-        at += 2 + usize::from(u16::from_be_bytes([len[0], len[1]]));
-        match marker {
-            0xF7 => jpeg_ls = true,
-            0xDA => return Some((at.min(data.len()), jpeg_ls)),
-            0xD9 => return None,
+/// segment), `None` where the walk finds none.
+fn scan_data_start(data: &[u8]) -> Option<usize> {
+    for segment in segments(data)? {
+        match segment.ok()? {
+            (0xDA, _, end) => return Some(end.min(data.len())),
+            (0xD9, _, _) => return None,
             _ => {}
         }
     }
+    None
 }
 
 /// Whether JPEG-LS scan data holds a marker other than a restart marker: `FF` followed by a
@@ -221,7 +256,7 @@ mod tests {
     #[test]
     fn declared_sizes_are_read_from_each_codestream() {
         assert_eq!(jpeg2000(&siz(42, 70, 10, 6, 1)), Some(Ok((64, 32, 1))));
-        assert_eq!(jpeg(&jpeg_ls(64, 32, 1)), Some(Ok((64, 32, 1))));
+        assert_eq!(jpeg(&jpeg_ls(64, 32, 1)), Some(Ok(((64, 32, 1), true))));
         assert!(check(&[siz(32, 64, 0, 0, 1), jpeg_ls(64, 32, 1)], 64, 32).is_ok());
         // fragments that start no codestream (continuations, offset tables) are not checked
         assert!(check(&[vec![1, 2, 3], vec![]], 64, 32).is_ok());
