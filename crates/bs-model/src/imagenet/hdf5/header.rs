@@ -10,7 +10,7 @@ use super::group::Link;
 use super::File;
 
 /// What an object header says, of the messages the reader uses.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct ObjectInfo {
     pub dataspace: Option<Dataspace>,
     pub datatype: Option<ValueType>,

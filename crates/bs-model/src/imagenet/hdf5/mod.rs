@@ -40,7 +40,8 @@ pub(crate) struct File {
 /// A member of a group.
 #[derive(Debug, Clone)]
 enum Member {
-    Group(u64),
+    /// A group: its header's address and what the header says.
+    Group(u64, Box<header::ObjectInfo>),
     Dataset(Box<Dataset>),
     /// A named datatype, or another object that is neither.
     Other,
@@ -94,13 +95,13 @@ impl File {
 
     /// The root group.
     pub fn root(&self) -> Result<Group> {
-        self.group_at(self.root)
+        self.group(self.root, &header::read(self, self.root)?)
     }
 
-    fn group_at(&self, at: u64) -> Result<Group> {
-        let info = header::read(self, at)?;
+    /// The group whose header, at `at`, says `info`.
+    fn group(&self, at: u64, info: &header::ObjectInfo) -> Result<Group> {
         let mut members = Vec::new();
-        for link in group::links(self, at, &info)? {
+        for link in group::links(self, at, info)? {
             members.push((link.name, self.member(link.at)?));
         }
         members.sort_by(|a, b| a.0.cmp(&b.0));
@@ -113,7 +114,7 @@ impl File {
             let group =
                 info.symbol_table.is_some() || info.dense_links.is_some() || !info.links.is_empty();
             return Ok(if group {
-                Member::Group(at)
+                Member::Group(at, Box::new(info))
             } else {
                 Member::Other
             });
@@ -140,7 +141,7 @@ impl File {
 impl Group {
     /// The names of the member groups, sorted.
     pub fn groups(&self) -> Vec<String> {
-        self.names(|m| matches!(m, Member::Group(_)))
+        self.names(|m| matches!(m, Member::Group(..)))
     }
 
     /// The names of the member datasets, sorted.
@@ -161,7 +162,7 @@ impl Group {
     /// The member group `name`.
     pub fn group(&self, file: &File, name: &str) -> Result<Group> {
         match self.find(name) {
-            Some(Member::Group(at)) => file.group_at(*at),
+            Some(Member::Group(at, info)) => file.group(*at, info),
             _ => Err(Hdf5Error::NotFound {
                 kind: "group",
                 name: name.to_string(),
